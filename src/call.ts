@@ -1,0 +1,58 @@
+import type { PostHogCallOptions } from './call-options.js';
+import { buildCallEvent } from './events/build.js';
+import type { Operation } from './operations/operation.js';
+import type { Tracking } from './tracking.js';
+
+/** How a call ended, as far as analytics is concerned. */
+export type CallOutcome =
+  | { kind: 'success'; result: Record<string, unknown>; response: Response | undefined }
+  | { kind: 'failure'; error: unknown };
+
+/**
+ * One LLM call, from `create()` to its single event. The first ending reported wins; any later
+ * report (a retry of the same promise, a second way of reading the same response) is ignored.
+ */
+export class TrackedCall {
+  readonly startedAt = performance.now();
+  /** `$ai_input`, read when the call starts so that later changes by the caller don't show. */
+  readonly input: unknown;
+  private ended = false;
+
+  constructor(
+    readonly tracking: Tracking,
+    readonly client: object,
+    readonly operation: Operation,
+    readonly body: Record<string, unknown>,
+    readonly callOptions: PostHogCallOptions | undefined,
+  ) {
+    this.input = this.privacyMode ? null : operation.input(body);
+  }
+
+  get privacyMode(): boolean {
+    const fromCall = this.callOptions?.posthogPrivacyMode;
+    if (typeof fromCall === 'boolean') return fromCall;
+    return this.tracking.options.privacyMode || this.tracking.options.posthog.privacyMode === true;
+  }
+
+  get captureImmediate(): boolean {
+    const fromCall = this.callOptions?.posthogCaptureImmediate;
+    return typeof fromCall === 'boolean' ? fromCall : this.tracking.options.captureImmediate;
+  }
+
+  /**
+   * Records the end of the call and sends its event. Returns a promise only when the event is
+   * delivered immediately and the caller should wait for it (bounded); never throws.
+   */
+  end(outcome: CallOutcome): Promise<void> | undefined {
+    if (this.ended) return undefined;
+    this.ended = true;
+    const latencySeconds = (performance.now() - this.startedAt) / 1000;
+    try {
+      const message = buildCallEvent(this, outcome, latencySeconds);
+      return this.tracking.sink.send(message, this.captureImmediate);
+    } catch (error) {
+      this.tracking.options.log?.('building the event failed; the call is not tracked', error);
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import type { CallOutcome, TrackedCall } from '../call.js';
+import { endpointOf } from '../provider.js';
+import type { CaptureMessage } from '../sink.js';
+import { readTokenCounts } from '../usage.js';
+import { LIB_NAME, LIB_VERSION } from '../version.js';
+import { describeError } from './error.js';
+
+function nonEmptyString(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function finiteNumber(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** Credentials the client holds, so that no error message can carry them into an event. */
+function secretsOf(client: object): string[] {
+  const apiKey = (client as { apiKey?: unknown }).apiKey;
+  return typeof apiKey === 'string' ? [apiKey] : [];
+}
+
+/** Builds the one `$ai_generation` / `$ai_embedding` event of a call. */
+export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencySeconds: number): CaptureMessage {
+  const { operation, body, tracking } = call;
+  const options = tracking.options;
+  const callOptions = call.callOptions ?? {};
+  const endpoint = endpointOf(call.client);
+  const result = outcome.kind === 'success' ? outcome.result : undefined;
+  const traceId = nonEmptyString(callOptions.posthogTraceId) ?? randomUUID();
+
+  const parameters = operation.parameters(body);
+  const servedTier = nonEmptyString(result?.service_tier);
+  if (servedTier) parameters.service_tier = servedTier;
+
+  const properties: Record<string, unknown> = {
+    $ai_lib: LIB_NAME,
+    $ai_lib_version: LIB_VERSION,
+    $ai_provider: nonEmptyString(callOptions.posthogProviderOverride) ?? endpoint.provider,
+    $ai_model:
+      nonEmptyString(callOptions.posthogModelOverride) ?? nonEmptyString(body.model) ?? nonEmptyString(result?.model),
+    $ai_model_parameters: parameters,
+    $ai_input: call.input,
+    $ai_latency: latencySeconds,
+    $ai_trace_id: traceId,
+    $ai_base_url: endpoint.baseURL,
+  };
+  if (Array.isArray(body.tools) && body.tools.length > 0) properties.$ai_tools = body.tools;
+
+  if (outcome.kind === 'success') {
+    const result = outcome.result;
+    properties.$ai_is_error = false;
+    properties.$ai_http_status = outcome.response?.status ?? 200;
+    if (operation.event === '$ai_generation') {
+      properties.$ai_output_choices = call.privacyMode ? null : operation.output(result);
+    }
+    const tokens = readTokenCounts(result.usage);
+    if (tokens) {
+      properties.$ai_input_tokens = tokens.input;
+      if (operation.event === '$ai_generation') properties.$ai_output_tokens = tokens.output;
+      if (tokens.cacheRead !== undefined) properties.$ai_cache_read_input_tokens = tokens.cacheRead;
+      if (tokens.cacheWrite !== undefined) properties.$ai_cache_creation_input_tokens = tokens.cacheWrite;
+      if (tokens.reasoning !== undefined) properties.$ai_reasoning_tokens = tokens.reasoning;
+      // OpenAI's input count already includes cached tokens; PostHog must not add them again.
+      properties.$ai_cache_reporting_exclusive = false;
+    }
+    const stopReason = operation.stopReason(result);
+    if (stopReason) properties.$ai_stop_reason = stopReason;
+    if (servedTier) properties.$ai_service_tier = servedTier;
+    const responseId = nonEmptyString(result.id);
+    if (responseId) properties.$ai_response_id = responseId;
+  } else {
+    const error = describeError(outcome.error, secretsOf(call.client));
+    properties.$ai_is_error = true;
+    properties.$ai_error = error.message;
+    if (error.status !== undefined) properties.$ai_http_status = error.status;
+  }
+
+  const costOverride = callOptions.posthogCostOverride;
+  if (costOverride && typeof costOverride === 'object') {
+    const inputCost = finiteNumber(costOverride.inputCost);
+    const outputCost = finiteNumber(costOverride.outputCost);
+    if (inputCost !== undefined && outputCost !== undefined) {
+      properties.$ai_input_cost_usd = inputCost;
+      properties.$ai_output_cost_usd = outputCost;
+      properties.$ai_total_cost_usd = inputCost + outputCost;
+      // PostHog replaces client costs when either side is zero, unless told they pass through.
+      properties.$ai_cost_passthrough = true;
+    } else {
+      options.log?.('posthogCostOverride needs numeric inputCost and outputCost; ignored');
+    }
+  }
+
+  // User properties last, as in PostHog's own wrapper: they may deliberately override ours.
+  if (options.properties) Object.assign(properties, options.properties);
+  if (callOptions.posthogProperties && typeof callOptions.posthogProperties === 'object') {
+    Object.assign(properties, callOptions.posthogProperties);
+  }
+
+  let distinctId =
+    nonEmptyString(callOptions.posthogDistinctId) ??
+    options.distinctId ??
+    nonEmptyString(body.user) ??
+    nonEmptyString(body.safety_identifier);
+  if (distinctId === undefined) {
+    // PostHog's convention for anonymous LLM events: the trace id, and no person profile.
+    distinctId = traceId;
+    properties.$process_person_profile = false;
+  }
+
+  const message: CaptureMessage = { distinctId, event: operation.event, properties };
+  const groups =
+    callOptions.posthogGroups && typeof callOptions.posthogGroups === 'object'
+      ? { ...options.groups, ...callOptions.posthogGroups }
+      : options.groups;
+  if (groups && Object.keys(groups).length > 0) message.groups = groups;
+  return message;
+}

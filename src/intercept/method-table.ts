@@ -1,0 +1,68 @@
+import { chatOperation } from '../operations/chat.js';
+import { completionsOperation } from '../operations/completions.js';
+import { embeddingsOperation } from '../operations/embeddings.js';
+import type { Operation } from '../operations/operation.js';
+import { responsesOperation } from '../operations/responses.js';
+
+/** The SDK methods that make one LLM request each, by their path on the client. */
+const TRACKED_METHODS: Readonly<Record<string, Operation>> = {
+  'chat.completions.create': chatOperation,
+  'completions.create': completionsOperation,
+  'embeddings.create': embeddingsOperation,
+  'responses.create': responsesOperation,
+};
+
+/**
+ * SDK helpers that make their requests through `this._client.<resource>.create(...)`. They are
+ * called with the tracked resource as `this`, so each HTTP request they make goes through a tracked
+ * `create` and is counted exactly once, however many requests the helper makes (runTools loops).
+ */
+const HELPER_METHODS: readonly string[] = [
+  'chat.completions.parse',
+  'chat.completions.stream',
+  'chat.completions.runTools',
+  'responses.parse',
+  'responses.stream',
+];
+
+/** One object on a tracked path (the client, `chat`, `chat.completions`, ...). */
+export interface PathNode {
+  readonly children: Map<string, PathNode>;
+  readonly operations: Map<string, Operation>;
+  readonly helpers: Set<string>;
+}
+
+function newNode(): PathNode {
+  return { children: new Map(), operations: new Map(), helpers: new Set() };
+}
+
+function nodeAt(root: PathNode, path: readonly string[]): PathNode {
+  let node = root;
+  for (const segment of path) {
+    let child = node.children.get(segment);
+    if (!child) {
+      child = newNode();
+      node.children.set(segment, child);
+    }
+    node = child;
+  }
+  return node;
+}
+
+function buildTree(): PathNode {
+  const root = newNode();
+  for (const [path, operation] of Object.entries(TRACKED_METHODS)) {
+    const segments = path.split('.');
+    const method = segments.pop()!;
+    nodeAt(root, segments).operations.set(method, operation);
+  }
+  for (const path of HELPER_METHODS) {
+    const segments = path.split('.');
+    const method = segments.pop()!;
+    nodeAt(root, segments).helpers.add(method);
+  }
+  return root;
+}
+
+/** The client's node: the root of every tracked path. */
+export const CLIENT_NODE: PathNode = buildTree();

@@ -1,0 +1,47 @@
+import { pickParameters, recordsAt, snapshot, type Operation } from './operation.js';
+
+const CHAT_PARAMETERS = [
+  'temperature',
+  'max_tokens',
+  'max_completion_tokens',
+  'top_p',
+  'frequency_penalty',
+  'presence_penalty',
+  'stop',
+  'n',
+  'seed',
+  'logprobs',
+  'top_logprobs',
+  'reasoning_effort',
+  'verbosity',
+  'response_format',
+  'tool_choice',
+  'parallel_tool_calls',
+  'modalities',
+  'audio',
+  'prediction',
+  'store',
+  'service_tier',
+  'stream',
+  'stream_options',
+] as const;
+
+/** Chat Completions: `chat.completions.create` (and `parse`, `runTools`, `stream`, which call it). */
+export const chatOperation: Operation = {
+  event: '$ai_generation',
+  input: (body) => snapshot(body.messages),
+  parameters: (body) => pickParameters(body, CHAT_PARAMETERS),
+  output: (result) =>
+    recordsAt(result, 'choices').map((choice) => {
+      const message = (choice.message ?? {}) as Record<string, unknown>;
+      const out: Record<string, unknown> = { role: message.role ?? 'assistant', content: message.content ?? null };
+      if (message.tool_calls) out.tool_calls = message.tool_calls;
+      if (message.refusal) out.refusal = message.refusal;
+      if (message.audio) out.audio = message.audio;
+      return out;
+    }),
+  stopReason: (result) => {
+    const first = recordsAt(result, 'choices')[0];
+    return typeof first?.finish_reason === 'string' ? first.finish_reason : undefined;
+  },
+};

@@ -1,0 +1,31 @@
+import { pickParameters, recordsAt, snapshot, type Operation } from './operation.js';
+
+const COMPLETION_PARAMETERS = [
+  'temperature',
+  'max_tokens',
+  'top_p',
+  'frequency_penalty',
+  'presence_penalty',
+  'stop',
+  'n',
+  'best_of',
+  'seed',
+  'logprobs',
+  'echo',
+  'suffix',
+  'stream',
+  'stream_options',
+] as const;
+
+/** Legacy text completions: `completions.create`. */
+export const completionsOperation: Operation = {
+  event: '$ai_generation',
+  input: (body) => snapshot(body.prompt),
+  parameters: (body) => pickParameters(body, COMPLETION_PARAMETERS),
+  output: (result) =>
+    recordsAt(result, 'choices').map((choice) => ({ role: 'assistant', content: choice.text ?? null })),
+  stopReason: (result) => {
+    const first = recordsAt(result, 'choices')[0];
+    return typeof first?.finish_reason === 'string' ? first.finish_reason : undefined;
+  },
+};

@@ -1,0 +1,171 @@
+/**
+ * The part of a PostHog client that tracked-openai uses. A `posthog-node` `PostHog` instance
+ * (v4 or v5) fits; so does any object with a compatible `capture()`.
+ */
+export interface PostHogLike {
+  capture(message: {
+    distinctId: string;
+    event: string;
+    properties?: Record<string, unknown>;
+    groups?: Record<string, string | number>;
+  }): unknown;
+  captureImmediate?(message: {
+    distinctId: string;
+    event: string;
+    properties?: Record<string, unknown>;
+    groups?: Record<string, string | number>;
+  }): Promise<unknown>;
+  /** posthog-node's own `privacyMode` option, honoured when set. */
+  privacyMode?: boolean;
+}
+
+/** A debug logger: receives one line of text and, sometimes, a detail object. */
+export type DebugLogger = (message: string, detail?: unknown) => void;
+
+/** Options of a tracked client, given to `createTrackedOpenAI` or to the `OpenAI` / `AzureOpenAI` classes. */
+export interface TrackingOptions {
+  /** The posthog-node client that receives the events. Required. */
+  posthog: PostHogLike;
+  /** The PostHog person every event of this client belongs to, unless a call says otherwise. */
+  distinctId?: string;
+  /** Extra event properties added to every event of this client. */
+  properties?: Record<string, unknown>;
+  /** PostHog groups (`{ company: 'acme' }`) added to every event of this client. */
+  groups?: Record<string, string | number>;
+  /** When true, no prompts and no outputs are sent (`$ai_input` and `$ai_output_choices` are null). Default false. */
+  privacyMode?: boolean;
+  /**
+   * When true, each event is sent with posthog-node's `captureImmediate()` and the call waits for the
+   * delivery, at most `immediateTimeoutMs`. For serverless functions. Default false.
+   */
+  captureImmediate?: boolean;
+  /** The longest a call waits for an immediate delivery, in milliseconds. Default 1000. */
+  immediateTimeoutMs?: number;
+  /** `true` logs every event and every tracking problem to the console; a function receives them instead. Default false. */
+  debug?: boolean | DebugLogger;
+}
+
+/** Validated options with their defaults filled in. */
+export interface ResolvedTrackingOptions {
+  readonly posthog: PostHogLike;
+  readonly distinctId: string | undefined;
+  readonly properties: Record<string, unknown> | undefined;
+  readonly groups: Record<string, string | number> | undefined;
+  readonly privacyMode: boolean;
+  readonly captureImmediate: boolean;
+  readonly immediateTimeoutMs: number;
+  readonly log: DebugLogger | undefined;
+}
+
+/** The option names that belong to tracking (used to split them from the SDK's own options). */
+export const TRACKING_OPTION_NAMES = [
+  'posthog',
+  'distinctId',
+  'properties',
+  'groups',
+  'privacyMode',
+  'captureImmediate',
+  'immediateTimeoutMs',
+  'debug',
+] as const satisfies readonly (keyof TrackingOptions)[];
+
+const DEFAULT_IMMEDIATE_TIMEOUT_MS = 1000;
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function fail(message: string): never {
+  throw new TypeError(`tracked-openai: ${message}`);
+}
+
+function optionalBoolean(options: Record<string, unknown>, name: string): boolean {
+  const value = options[name];
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') fail(`option \`${name}\` must be a boolean, got ${describe(value)}`);
+  return value;
+}
+
+function consoleLogger(message: string, detail?: unknown): void {
+  if (detail === undefined) console.debug(`[tracked-openai] ${message}`);
+  else console.debug(`[tracked-openai] ${message}`, detail);
+}
+
+/**
+ * Checks the options once, when a tracked client is created, so that a mistake is a clear
+ * `TypeError` at the boundary rather than silently missing analytics later.
+ *
+ * @param strict reject unknown option names (true for `createTrackedOpenAI`, whose options are only
+ *   ours; false for the classes, whose options also hold the SDK's own).
+ */
+export function resolveTrackingOptions(input: unknown, strict: boolean): ResolvedTrackingOptions {
+  if (!isPlainRecord(input)) {
+    fail(`options must be an object with at least \`posthog\`, got ${describe(input)}`);
+  }
+  const options = input;
+
+  if (strict) {
+    for (const name of Object.keys(options)) {
+      if (!(TRACKING_OPTION_NAMES as readonly string[]).includes(name)) {
+        fail(`unknown option \`${name}\` (known options: ${TRACKING_OPTION_NAMES.join(', ')})`);
+      }
+    }
+  }
+
+  const posthog = options.posthog as PostHogLike | undefined;
+  if (posthog === undefined || posthog === null) {
+    fail('option `posthog` is required: pass your posthog-node client, e.g. `{ posthog: new PostHog(key) }`');
+  }
+  if (typeof posthog !== 'object' || typeof posthog.capture !== 'function') {
+    fail(`option \`posthog\` must be a posthog-node client (an object with a capture() method), got ${describe(posthog)}`);
+  }
+
+  const distinctId = options.distinctId;
+  if (distinctId !== undefined && (typeof distinctId !== 'string' || distinctId.length === 0)) {
+    fail(`option \`distinctId\` must be a non-empty string, got ${describe(distinctId)}`);
+  }
+
+  const properties = options.properties;
+  if (properties !== undefined && !isPlainRecord(properties)) {
+    fail(`option \`properties\` must be a plain object, got ${describe(properties)}`);
+  }
+
+  const groups = options.groups;
+  if (groups !== undefined) {
+    if (!isPlainRecord(groups)) fail(`option \`groups\` must be a plain object, got ${describe(groups)}`);
+    for (const [type, key] of Object.entries(groups)) {
+      if (typeof key !== 'string' && typeof key !== 'number') {
+        fail(`option \`groups.${type}\` must be a string or a number, got ${describe(key)}`);
+      }
+    }
+  }
+
+  const immediateTimeoutMs = options.immediateTimeoutMs ?? DEFAULT_IMMEDIATE_TIMEOUT_MS;
+  if (typeof immediateTimeoutMs !== 'number' || !Number.isFinite(immediateTimeoutMs) || immediateTimeoutMs < 0) {
+    fail(`option \`immediateTimeoutMs\` must be a finite number >= 0, got ${describe(immediateTimeoutMs)}`);
+  }
+
+  const debug = options.debug;
+  if (debug !== undefined && typeof debug !== 'boolean' && typeof debug !== 'function') {
+    fail(`option \`debug\` must be a boolean or a function, got ${describe(debug)}`);
+  }
+
+  return {
+    posthog,
+    distinctId: distinctId as string | undefined,
+    properties: properties as Record<string, unknown> | undefined,
+    groups: groups as Record<string, string | number> | undefined,
+    privacyMode: optionalBoolean(options, 'privacyMode'),
+    captureImmediate: optionalBoolean(options, 'captureImmediate'),
+    immediateTimeoutMs,
+    log: debug === true ? consoleLogger : typeof debug === 'function' ? (debug as DebugLogger) : undefined,
+  };
+}

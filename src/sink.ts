@@ -1,0 +1,63 @@
+import type { ResolvedTrackingOptions } from './options.js';
+
+/** One event as posthog-node's `capture()` takes it. */
+export interface CaptureMessage {
+  distinctId: string;
+  event: string;
+  properties: Record<string, unknown>;
+  groups?: Record<string, string | number>;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/**
+ * Hands events to the injected PostHog client. Nothing here throws or rejects: PostHog being down,
+ * slow or rejecting is reported through the debug log and never reaches the caller.
+ */
+export class Sink {
+  constructor(private readonly options: ResolvedTrackingOptions) {}
+
+  /**
+   * Queues the event (posthog-node batches and delivers it in the background), or, when `immediate`,
+   * sends it now and returns a promise that settles when it is delivered or after
+   * `immediateTimeoutMs`, whichever comes first. That promise never rejects.
+   */
+  send(message: CaptureMessage, immediate: boolean): Promise<void> | undefined {
+    const { posthog, log } = this.options;
+    log?.(`${message.event} ${String(message.properties.$ai_model ?? '')}`, message);
+    try {
+      if (immediate && typeof posthog.captureImmediate === 'function') {
+        return this.bounded(posthog.captureImmediate(message));
+      }
+      const queued = posthog.capture(message);
+      if (isThenable(queued)) queued.then(undefined, (error) => log?.('capture() failed', error));
+    } catch (error) {
+      log?.('capture() threw; the event was dropped', error);
+    }
+    return undefined;
+  }
+
+  private bounded(delivery: Promise<unknown>): Promise<void> {
+    const { immediateTimeoutMs, log } = this.options;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        log?.(`captureImmediate() took longer than ${immediateTimeoutMs} ms; not waiting for it any more`);
+        resolve();
+      }, immediateTimeoutMs);
+      timer.unref?.();
+      Promise.resolve(delivery).then(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          log?.('captureImmediate() failed', error);
+          resolve();
+        },
+      );
+    });
+  }
+}

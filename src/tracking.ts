@@ -1,0 +1,13 @@
+import type { ResolvedTrackingOptions } from './options.js';
+import { Sink } from './sink.js';
+
+/** Everything one tracked client (and the clients made from it with `withOptions`) shares. */
+export class Tracking {
+  readonly sink: Sink;
+  /** The tracked proxy of each object already wrapped, so property reads return the same proxy every time. */
+  readonly proxies = new WeakMap<object, object>();
+
+  constructor(readonly options: ResolvedTrackingOptions) {
+    this.sink = new Sink(options);
+  }
+}

@@ -1,0 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { defineConfig } from 'vitest/config';
+
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+export default defineConfig({
+  define: { __TRACKED_OPENAI_VERSION__: JSON.stringify(version) },
+  test: {
+    // nock patches globals per process: keep each test file in its own fork.
+    pool: 'forks',
+    include: ['test/**/*.test.ts'],
+    testTimeout: 15000,
+  },
+});
