@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { CallOutcome, TrackedCall } from '../call.js';
 import { endpointOf } from '../provider.js';
 import type { CaptureMessage } from '../sink.js';
 import { readTokenCounts } from '../usage.js';
 import { LIB_NAME, LIB_VERSION } from '../version.js';
 import { describeError } from './error.js';
+import { newTraceId } from './ids.js';
 
 function nonEmptyString(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
@@ -27,7 +27,7 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
   const callOptions = call.callOptions ?? {};
   const endpoint = endpointOf(call.client);
   const result = outcome.kind === 'success' ? outcome.result : undefined;
-  const traceId = nonEmptyString(callOptions.posthogTraceId) ?? randomUUID();
+  const traceId = nonEmptyString(callOptions.posthogTraceId) ?? newTraceId();
 
   const parameters = operation.parameters(body);
   const servedTier = nonEmptyString(result?.service_tier);
