@@ -15,6 +15,10 @@ export interface PostHogLike {
     properties?: Record<string, unknown>;
     groups?: Record<string, string | number>;
   }): Promise<unknown>;
+  /** Sends queued events (posthog-node); used for immediate delivery where `captureImmediate` can't be relied on. */
+  flush?(): Promise<unknown>;
+  /** posthog-node's version, to tell 4.x (whose `captureImmediate` resolves before sending) from 5.x. */
+  getLibraryVersion?(): string;
   /** posthog-node's own `privacyMode` option, honoured when set. */
   privacyMode?: boolean;
 }
@@ -74,7 +78,10 @@ const DEFAULT_IMMEDIATE_TIMEOUT_MS = 1000;
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+  if (typeof value === 'object') return 'an object';
+  // Strings are not echoed: a misplaced API key must not end up in an error message or a log.
+  if (typeof value === 'string') return 'a string';
+  return `${typeof value} ${String(value)}`;
 }
 
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
@@ -97,6 +104,21 @@ function optionalBoolean(options: Record<string, unknown>, name: string): boolea
 function consoleLogger(message: string, detail?: unknown): void {
   if (detail === undefined) console.debug(`[tracked-openai] ${message}`);
   else console.debug(`[tracked-openai] ${message}`, detail);
+}
+
+/**
+ * A logger that never throws. The log is called from the places that catch tracking problems (and
+ * from promise callbacks and timers): a throwing user logger there would reject the caller's call
+ * or become an unhandled rejection.
+ */
+function neverThrowing(logger: DebugLogger): DebugLogger {
+  return (...args: Parameters<DebugLogger>) => {
+    try {
+      logger(...args);
+    } catch {
+      // The logger itself failed: there is nowhere left to report it.
+    }
+  };
 }
 
 /**
@@ -166,6 +188,6 @@ export function resolveTrackingOptions(input: unknown, strict: boolean): Resolve
     privacyMode: optionalBoolean(options, 'privacyMode'),
     captureImmediate: optionalBoolean(options, 'captureImmediate'),
     immediateTimeoutMs,
-    log: debug === true ? consoleLogger : typeof debug === 'function' ? (debug as DebugLogger) : undefined,
+    log: debug === true ? neverThrowing(consoleLogger) : typeof debug === 'function' ? neverThrowing(debug as DebugLogger) : undefined,
   };
 }

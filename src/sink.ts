@@ -28,8 +28,9 @@ export class Sink {
     const { posthog, log } = this.options;
     log?.(`${message.event} ${String(message.properties.$ai_model ?? '')}`, message);
     try {
-      if (immediate && typeof posthog.captureImmediate === 'function') {
-        return this.bounded(posthog.captureImmediate(message));
+      if (immediate) {
+        const delivery = this.deliverNow(message);
+        if (delivery) return this.bounded(delivery);
       }
       const queued = posthog.capture(message);
       if (isThenable(queued)) queued.then(undefined, (error) => log?.('capture() failed', error));
@@ -38,6 +39,33 @@ export class Sink {
     }
     return undefined;
   }
+
+  /** Starts an immediate delivery, or returns undefined when the client has no way to do one. */
+  private deliverNow(message: CaptureMessage): Promise<unknown> | undefined {
+    const { posthog } = this.options;
+    if (typeof posthog.captureImmediate === 'function' && !this.captureImmediateResolvesEarly()) {
+      return posthog.captureImmediate(message);
+    }
+    if (typeof posthog.flush === 'function') {
+      posthog.capture(message);
+      return posthog.flush();
+    }
+    return undefined;
+  }
+
+  /**
+   * posthog-node 4's `captureImmediate()` resolves before it has sent the event (it does not await
+   * its own send), so waiting on it waits for nothing. With 4.x, queue the event and flush instead.
+   */
+  private captureImmediateResolvesEarly(): boolean {
+    if (this.legacyImmediate === undefined) {
+      const version = this.options.posthog.getLibraryVersion?.();
+      this.legacyImmediate = typeof version === 'string' && version.startsWith('4.');
+    }
+    return this.legacyImmediate;
+  }
+
+  private legacyImmediate: boolean | undefined;
 
   private bounded(delivery: Promise<unknown>): Promise<void> {
     const { immediateTimeoutMs, log } = this.options;

@@ -45,7 +45,8 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
     $ai_trace_id: traceId,
     $ai_base_url: endpoint.baseURL,
   };
-  if (Array.isArray(body.tools) && body.tools.length > 0) properties.$ai_tools = body.tools;
+  // A copy: posthog-node serializes at flush time, after the caller may have added tools to its array.
+  if (Array.isArray(body.tools) && body.tools.length > 0) properties.$ai_tools = body.tools.slice();
 
   if (outcome.kind === 'success') {
     const result = outcome.result;

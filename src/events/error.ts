@@ -32,7 +32,14 @@ export function describeError(error: unknown, secrets: readonly string[]): Error
   if (error === null || typeof error !== 'object') {
     return { message: scrub(`Error: ${String(error)}`, secrets), status: undefined };
   }
-  const e = error as { name?: unknown; message?: unknown; status?: unknown; code?: unknown; type?: unknown };
+  const e = error as {
+    name?: unknown;
+    message?: unknown;
+    status?: unknown;
+    code?: unknown;
+    type?: unknown;
+    cause?: { code?: unknown; cause?: { code?: unknown } };
+  };
   const className =
     (typeof e.constructor?.name === 'string' && e.constructor.name !== 'Object' && e.constructor.name) ||
     (typeof e.name === 'string' && e.name) ||
@@ -42,6 +49,9 @@ export function describeError(error: unknown, secrets: readonly string[]): Error
   const extra: string[] = [];
   if (typeof e.code === 'string' || typeof e.code === 'number') extra.push(`code: ${e.code}`);
   if (typeof e.type === 'string') extra.push(`type: ${e.type}`);
+  // Connection errors say only "Connection error."; the system code beneath (ECONNREFUSED, ...) says why.
+  const causeCode = e.cause?.code ?? e.cause?.cause?.code;
+  if (typeof causeCode === 'string') extra.push(`cause: ${causeCode}`);
   if (extra.length > 0) message += ` (${extra.join(', ')})`;
   return { message: scrub(message, secrets), status };
 }

@@ -27,7 +27,14 @@ function trackedMethod(
   client: object,
 ): AnyFunction {
   return function trackedCreate(...args: unknown[]) {
-    const split = splitCallOptions(args[0]);
+    let split;
+    try {
+      split = splitCallOptions(args[0]);
+    } catch (error) {
+      // A body whose properties can't be read (a throwing getter): let the SDK meet it as it would.
+      tracking.options.log?.('could not read the request body; this call is not tracked', error);
+      return method.apply(resource, args);
+    }
     if (split.callOptions) args[0] = split.body;
     const body = split.body as Record<string, unknown>;
     // Streamed calls are passed through untouched for now (tracked streams are their own piece of work).

@@ -1,0 +1,579 @@
+import nock from 'nock';
+import { OpenAI as SdkOpenAI } from 'openai';
+import { PostHog } from 'posthog-node';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createTrackedOpenAI, OpenAI as TrackedOpenAI } from '../src/index.js';
+import { hangingServer, refusedPort, settle } from './helpers/net.js';
+import { chatCompletion, embeddingResponse, mockOpenAI, newOpenAI, TEST_API_KEY } from './helpers/openai.js';
+import { mockPostHog } from './helpers/posthog.js';
+
+// Every unhandled rejection in this file's process, checked by the last test.
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown) => {
+  unhandled.push(reason);
+};
+process.on('unhandledRejection', onUnhandled);
+
+beforeAll(() => {
+  nock.disableNetConnect();
+  nock.enableNetConnect('127.0.0.1');
+});
+
+afterEach(() => {
+  nock.cleanAll();
+  vi.restoreAllMocks();
+});
+
+afterAll(() => {
+  process.off('unhandledRejection', onUnhandled);
+  nock.enableNetConnect();
+});
+
+const CHAT_BODY = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Hi' }] };
+const REQUEST_ID = { 'x-request-id': 'req_harmless' };
+
+/** A debug logger that records what it is told. */
+function recordingLogger() {
+  const lines: { message: string; detail: unknown }[] = [];
+  const log = (message: string, detail?: unknown) => {
+    lines.push({ message, detail });
+  };
+  return { log, lines, messages: () => lines.map((line) => line.message) };
+}
+
+/** What an untracked client returns for one chat call answered by `answer`. */
+async function untrackedChat(answer = chatCompletion()) {
+  mockOpenAI().post('/v1/chat/completions').reply(200, answer, REQUEST_ID);
+  return newOpenAI().chat.completions.create(CHAT_BODY);
+}
+
+function expectSameResult(actual: any, expected: any) {
+  expect(actual).toEqual(expected);
+  expect(actual._request_id).toBe(expected._request_id);
+  expect(actual._request_id).toBe('req_harmless');
+}
+
+async function caught(promise: PromiseLike<unknown>): Promise<any> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+/** posthog-node reports failed flushes with console.error: keep the test output readable. */
+function quietPostHogLogs() {
+  vi.spyOn(console, 'error').mockImplementation(() => {});
+  vi.spyOn(console, 'warn').mockImplementation(() => {});
+}
+
+describe('a PostHog client that throws or rejects', () => {
+  it('capture() throwing synchronously leaves the result unchanged and is reported to the debug logger', async () => {
+    const expected = await untrackedChat();
+    const logger = recordingLogger();
+    const boom = new Error('posthog exploded');
+    const posthog = {
+      capture: vi.fn(() => {
+        throw boom;
+      }),
+    };
+    const tracked = createTrackedOpenAI(newOpenAI(), { posthog, debug: logger.log });
+    mockOpenAI().post('/v1/chat/completions').reply(200, chatCompletion(), REQUEST_ID);
+
+    const result = await tracked.chat.completions.create(CHAT_BODY);
+
+    expectSameResult(result, expected);
+    expect(posthog.capture).toHaveBeenCalledTimes(1);
+    const report = logger.lines.find((line) => line.detail === boom);
+    expect(report?.message).toMatch(/capture\(\) threw/);
+  });
+
+  it('capture() throwing synchronously on a failed call leaves the SDK error unchanged', async () => {
+    mockOpenAI().post('/v1/chat/completions').twice().reply(429, { error: { message: 'slow down', type: 'requests', code: 'rate_limit_exceeded' } }, REQUEST_ID);
+    const expected = await caught(newOpenAI().chat.completions.create(CHAT_BODY));
+    const tracked = createTrackedOpenAI(newOpenAI(), {
+      posthog: {
+        capture() {
+          throw new TypeError('capture is broken');
+        },
+      },
+    });
+
+    const error = await caught(tracked.chat.completions.create(CHAT_BODY));
+
+    expect(error).toBeInstanceOf(SdkOpenAI.RateLimitError);
+    expect(error.constructor).toBe(expected.constructor);
+    expect(error.message).toBe(expected.message);
+    expect(error.requestID).toBe('req_harmless');
+  });
+
+  it('capture() returning a rejecting promise causes no unhandled rejection and is reported to the debug logger', async () => {
+    const expected = await untrackedChat();
+    const logger = recordingLogger();
+    const posthog = { capture: vi.fn(() => Promise.reject(new Error('queue full'))) };
+    const tracked = createTrackedOpenAI(newOpenAI(), { posthog, debug: logger.log });
+    mockOpenAI().post('/v1/chat/completions').reply(200, chatCompletion(), REQUEST_ID);
+
+    const result = await tracked.chat.completions.create(CHAT_BODY);
+    await settle();
+
+    expectSameResult(result, expected);
+    expect(posthog.capture).toHaveBeenCalledTimes(1);
+    expect(logger.messages()).toContain('capture() failed');
+    expect(unhandled).toEqual([]);
+  });
+
+  it('capture() returning a promise that never settles does not delay the call', async () => {
+    const expected = await untrackedChat();
+    const posthog = { capture: vi.fn(() => new Promise<never>(() => {})) };
+    const tracked = createTrackedOpenAI(newOpenAI(), { posthog });
+    mockOpenAI().post('/v1/chat/completions').reply(200, chatCompletion(), REQUEST_ID);
+
+    const result = await tracked.chat.completions.create(CHAT_BODY);
+
+    expectSameResult(result, expected);
+    expect(posthog.capture).toHaveBeenCalledTimes(1);
+  });
+
+  it('captureImmediate() throwing synchronously or rejecting leaves results unchanged (captureImmediate: true)', async () => {
+    const expected = await untrackedChat();
+    const logger = recordingLogger();
+    const throwing = {
+      capture: vi.fn(),
+      captureImmediate: vi.fn((): Promise<unknown> => {
+        throw new Error('captureImmediate threw');
+      }),
+    };
+    const rejecting = {
+      capture: vi.fn(),
+      captureImmediate: vi.fn(() => Promise.reject(new Error('captureImmediate rejected'))),
+    };
+    mockOpenAI().post('/v1/chat/completions').twice().reply(200, chatCompletion(), REQUEST_ID);
+
+    const first = await createTrackedOpenAI(newOpenAI(), {
+      posthog: throwing,
+      captureImmediate: true,
+      debug: logger.log,
+    }).chat.completions.create(CHAT_BODY);
+    const second = await createTrackedOpenAI(newOpenAI(), {
+      posthog: rejecting,
+      captureImmediate: true,
+      debug: logger.log,
+    }).chat.completions.create(CHAT_BODY);
+    await settle();
+
+    expectSameResult(first, expected);
+    expectSameResult(second, expected);
+    expect(throwing.captureImmediate).toHaveBeenCalledTimes(1);
+    expect(rejecting.captureImmediate).toHaveBeenCalledTimes(1);
+    expect(logger.messages()).toContain('capture() threw; the event was dropped');
+    expect(logger.messages()).toContain('captureImmediate() failed');
+    expect(unhandled).toEqual([]);
+  });
+
+  it('the tracked OpenAI class with a throwing PostHog still returns the result', async () => {
+    const expected = await untrackedChat();
+    const client = new TrackedOpenAI({
+      apiKey: TEST_API_KEY,
+      maxRetries: 0,
+      posthog: {
+        capture() {
+          throw new Error('nope');
+        },
+      },
+    });
+    mockOpenAI().post('/v1/chat/completions').reply(200, chatCompletion(), REQUEST_ID);
+
+    expectSameResult(await client.chat.completions.create(CHAT_BODY), expected);
+  });
+});
+
+describe('bugs while building the event', () => {
+  it('a properties option whose getter throws leaves the result unchanged, sends nothing and is logged', async () => {
+    const expected = await untrackedChat();
+    const logger = recordingLogger();
+    const ph = mockPostHog();
+    const properties = {
+      get team(): string {
+        throw new Error('getter bug');
+      },
+    };
+    const tracked = createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog, properties, debug: logger.log });
+    mockOpenAI().post('/v1/chat/completions').reply(200, chatCompletion(), REQUEST_ID);
+
+    const result = await tracked.chat.completions.create(CHAT_BODY);
+
+    expectSameResult(result, expected);
+    expect(logger.messages()).toContain('building the event failed; the call is not tracked');
+    await settle();
+    expect(await ph.received()).toEqual([]);
+  });
+
+  it('a properties getter that throws on a failed call leaves the SDK error unchanged', async () => {
+    mockOpenAI().post('/v1/chat/completions').reply(500, { error: { message: 'server error', type: 'server_error' } }, REQUEST_ID);
+    const tracked = createTrackedOpenAI(newOpenAI(), {
+      posthog: { capture() {} },
+      properties: {
+        get team(): string {
+          throw new Error('getter bug');
+        },
+      },
+    });
+
+    const error = await caught(tracked.chat.completions.create(CHAT_BODY));
+
+    expect(error).toBeInstanceOf(SdkOpenAI.InternalServerError);
+    expect(error.status).toBe(500);
+  });
+
+  it('a request body whose messages getter throws behaves exactly as without tracking', async () => {
+    const body = () => {
+      const request: Record<string, unknown> = { model: 'gpt-4o-mini' };
+      Object.defineProperty(request, 'messages', {
+        enumerable: true,
+        get() {
+          throw new RangeError('messages are not ready');
+        },
+      });
+      return request as any;
+    };
+    const logger = recordingLogger();
+    const tracked = createTrackedOpenAI(newOpenAI(), { posthog: { capture() {} }, debug: logger.log });
+
+    // Either both throw synchronously or both reject: compare however it surfaces.
+    const outcome = async (run: () => PromiseLike<unknown>) => {
+      try {
+        return { ok: true, value: await run() };
+      } catch (error: any) {
+        return { ok: false, class: error?.constructor, message: error?.message };
+      }
+    };
+    const expected = await outcome(() => newOpenAI().chat.completions.create(body()));
+    const actual = await outcome(() => tracked.chat.completions.create(body()));
+
+    expect(expected).toEqual({ ok: false, class: RangeError, message: 'messages are not ready' });
+    expect(actual).toEqual(expected);
+  });
+
+  it('a messages array tracking cannot copy (its slice() throws) still gets the same result as without tracking', async () => {
+    const messages = () => {
+      const list: any[] = [{ role: 'user', content: 'Hi' }];
+      // JSON (what the SDK sends) ignores this; tracking's snapshot of the input calls it.
+      Object.defineProperty(list, 'slice', {
+        value() {
+          throw new Error('no slicing');
+        },
+      });
+      return list;
+    };
+    mockOpenAI().post('/v1/chat/completions', CHAT_BODY).reply(200, chatCompletion(), REQUEST_ID);
+    const expected = await newOpenAI().chat.completions.create({ model: 'gpt-4o-mini', messages: messages() });
+    const logger = recordingLogger();
+    const tracked = createTrackedOpenAI(newOpenAI(), { posthog: { capture() {} }, debug: logger.log });
+    mockOpenAI().post('/v1/chat/completions', CHAT_BODY).reply(200, chatCompletion(), REQUEST_ID);
+
+    const result = await tracked.chat.completions.create({ model: 'gpt-4o-mini', messages: messages() });
+
+    expectSameResult(result, expected);
+    expect(logger.messages()).toContain('could not start tracking this call');
+  });
+
+  it('a debug logger that throws never turns into a failed call or an unhandled rejection', async () => {
+    const expected = await untrackedChat();
+    const throwingLogger = vi.fn(() => {
+      throw new Error('logger is broken');
+    });
+    const ph = mockPostHog();
+    mockOpenAI()
+      .post('/v1/chat/completions')
+      .reply(200, chatCompletion(), REQUEST_ID)
+      .post('/v1/chat/completions')
+      .reply(500, { error: { message: 'server error', type: 'server_error' } }, REQUEST_ID);
+    const tracked = createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog, debug: throwingLogger });
+
+    const result = await tracked.chat.completions.create(CHAT_BODY);
+    const error = await caught(tracked.chat.completions.create(CHAT_BODY));
+    await settle();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    expectSameResult(result, expected);
+    expect(error).toBeInstanceOf(SdkOpenAI.InternalServerError);
+    expect(throwingLogger).toHaveBeenCalled();
+    expect(unhandled).toEqual([]);
+    // The logger's failure doesn't cost the events either.
+    const events = await ph.received();
+    expect(events.map((event) => event.properties.$ai_is_error)).toEqual([false, true]);
+  });
+
+  it('a debug logger that throws does not break the bounded wait of captureImmediate', async () => {
+    const expected = await untrackedChat();
+    mockOpenAI().post('/v1/chat/completions').reply(200, chatCompletion(), REQUEST_ID);
+    const tracked = createTrackedOpenAI(newOpenAI(), {
+      posthog: { capture() {}, captureImmediate: () => new Promise<never>(() => {}) },
+      captureImmediate: true,
+      immediateTimeoutMs: 30,
+      debug: () => {
+        throw new Error('logger is broken');
+      },
+    });
+
+    expectSameResult(await tracked.chat.completions.create(CHAT_BODY), expected);
+  });
+
+  it('per-call properties PostHog cannot serialize (BigInt, a cycle) never reach the caller', async () => {
+    quietPostHogLogs();
+    const expected = await untrackedChat();
+    const ph = mockPostHog();
+    const cycle: Record<string, unknown> = { name: 'cycle' };
+    cycle.self = cycle;
+    mockOpenAI().post('/v1/chat/completions').twice().reply(200, chatCompletion(), REQUEST_ID);
+    const tracked = createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog });
+
+    const first = await tracked.chat.completions.create({ ...CHAT_BODY, posthogProperties: { big: 10n } });
+    const second = await tracked.chat.completions.create({ ...CHAT_BODY, posthogProperties: { cycle } });
+    await settle();
+    await ph.posthog.flush().catch(() => {});
+
+    expectSameResult(first, expected);
+    expectSameResult(second, expected);
+    expect(unhandled).toEqual([]);
+  });
+});
+
+describe('PostHog unreachable, failing or slow', () => {
+  it('PostHog refusing connections (real posthog-node, fetchRetryCount 0) leaves results and errors unchanged', async () => {
+    quietPostHogLogs();
+    const expected = await untrackedChat();
+    mockOpenAI().post('/v1/embeddings').reply(200, embeddingResponse(), REQUEST_ID);
+    const expectedEmbedding = await newOpenAI().embeddings.create({ model: 'text-embedding-3-small', input: 'Hi' });
+    const port = await refusedPort();
+    const posthog = new PostHog('phc_test_project_key', {
+      host: `http://127.0.0.1:${port}`,
+      flushAt: 1,
+      flushInterval: 0,
+      fetchRetryCount: 0,
+      disableCompression: true,
+    });
+    const posthogErrors: unknown[] = [];
+    posthog.on('error', (error) => posthogErrors.push(error));
+    mockOpenAI()
+      .post('/v1/chat/completions')
+      .reply(200, chatCompletion(), REQUEST_ID)
+      .post('/v1/embeddings')
+      .reply(200, embeddingResponse(), REQUEST_ID)
+      .post('/v1/chat/completions')
+      .reply(400, { error: { message: 'bad', type: 'invalid_request_error' } }, REQUEST_ID);
+    const tracked = createTrackedOpenAI(newOpenAI(), { posthog });
+
+    const result = await tracked.chat.completions.create(CHAT_BODY);
+    const embedding = await tracked.embeddings.create({ model: 'text-embedding-3-small', input: 'Hi' });
+    const error = await caught(tracked.chat.completions.create(CHAT_BODY));
+    await posthog.shutdown(2000);
+
+    expectSameResult(result, expected);
+    expectSameResult(embedding, expectedEmbedding);
+    expect(error).toBeInstanceOf(SdkOpenAI.BadRequestError);
+    // The deliveries really were attempted and failed.
+    expect(posthogErrors.length).toBeGreaterThan(0);
+    expect(unhandled).toEqual([]);
+  });
+
+  it('PostHog answering 500 leaves results unchanged and causes no unhandled rejection', async () => {
+    quietPostHogLogs();
+    const expected = await untrackedChat();
+    const host = 'https://posthog-down.test';
+    const batch = nock(host).post('/batch/').times(2).reply(500, { error: 'internal' });
+    const posthog = new PostHog('phc_test_project_key', {
+      host,
+      flushAt: 1,
+      flushInterval: 0,
+      fetchRetryCount: 0,
+      disableCompression: true,
+    });
+    posthog.on('error', () => {});
+    mockOpenAI().post('/v1/chat/completions').twice().reply(200, chatCompletion(), REQUEST_ID);
+    const tracked = createTrackedOpenAI(newOpenAI(), { posthog });
+    const immediate = createTrackedOpenAI(newOpenAI(), { posthog, captureImmediate: true, immediateTimeoutMs: 2000 });
+
+    const queued = await tracked.chat.completions.create(CHAT_BODY);
+    const waited = await immediate.chat.completions.create(CHAT_BODY);
+    await posthog.shutdown(2000);
+    await settle();
+
+    expectSameResult(queued, expected);
+    expectSameResult(waited, expected);
+    expect(batch.isDone()).toBe(true);
+    expect(unhandled).toEqual([]);
+  });
+
+  it('captureImmediate against a PostHog that never answers returns after the immediateTimeoutMs bound with the same result', async () => {
+    const expected = await untrackedChat();
+    const server = await hangingServer();
+    const posthog = new PostHog('phc_test_project_key', {
+      host: server.url,
+      flushAt: 1000,
+      flushInterval: 0,
+      fetchRetryCount: 0,
+      disableCompression: true,
+    });
+    posthog.on('error', () => {});
+    const logger = recordingLogger();
+    try {
+      mockOpenAI().post('/v1/chat/completions').reply(200, chatCompletion(), REQUEST_ID);
+      const tracked = createTrackedOpenAI(newOpenAI(), {
+        posthog,
+        captureImmediate: true,
+        immediateTimeoutMs: 200,
+        debug: logger.log,
+      });
+
+      const started = performance.now();
+      const result = await tracked.chat.completions.create(CHAT_BODY);
+      const elapsedMs = performance.now() - started;
+
+      expectSameResult(result, expected);
+      expect(server.requests).toEqual([{ method: 'POST', url: '/batch/' }]);
+      expect(elapsedMs).toBeGreaterThanOrEqual(150);
+      expect(elapsedMs).toBeLessThan(5000);
+      expect(logger.messages().some((message) => /longer than 200 ms/.test(message))).toBe(true);
+    } finally {
+      await server.close();
+      await posthog.shutdown(1000);
+    }
+  });
+
+  it('queued capture against a PostHog that never answers does not delay the call', async () => {
+    const expected = await untrackedChat();
+    const server = await hangingServer();
+    const posthog = new PostHog('phc_test_project_key', {
+      host: server.url,
+      flushAt: 1, // flush on every event: the flush hangs in the background
+      flushInterval: 0,
+      fetchRetryCount: 0,
+      disableCompression: true,
+    });
+    posthog.on('error', () => {});
+    quietPostHogLogs();
+    try {
+      mockOpenAI().post('/v1/chat/completions').reply(200, chatCompletion(), REQUEST_ID);
+      const tracked = createTrackedOpenAI(newOpenAI(), { posthog });
+
+      const started = performance.now();
+      const result = await tracked.chat.completions.create(CHAT_BODY);
+      const elapsedMs = performance.now() - started;
+      await server.firstRequest;
+
+      expectSameResult(result, expected);
+      // posthog-node's own request timeout is 10 s: a call that waited for the flush would take that long.
+      expect(elapsedMs).toBeLessThan(3000);
+    } finally {
+      await server.close();
+      await posthog.shutdown(1000);
+    }
+  });
+});
+
+describe('options validation', () => {
+  const posthog = { capture() {} };
+  const client = () => newOpenAI();
+  const cases: { name: string; options: unknown; message: RegExp }[] = [
+    { name: 'missing options', options: undefined, message: /options must be an object.*posthog/ },
+    { name: 'missing posthog', options: {}, message: /`posthog` is required/ },
+    { name: 'null posthog', options: { posthog: null }, message: /`posthog` is required/ },
+    { name: 'posthog without capture()', options: { posthog: {} }, message: /`posthog` must be a posthog-node client.*capture\(\)/ },
+    { name: 'posthog whose capture is not a function', options: { posthog: { capture: 'yes' } }, message: /`posthog` must be a posthog-node client/ },
+    { name: 'posthog given as its API key string', options: { posthog: 'phc_abc' }, message: /`posthog` must be a posthog-node client/ },
+    { name: 'a numeric distinctId', options: { posthog, distinctId: 42 }, message: /`distinctId` must be a non-empty string, got number 42/ },
+    { name: 'an empty distinctId', options: { posthog, distinctId: '' }, message: /`distinctId` must be a non-empty string/ },
+    { name: 'properties given as a string', options: { posthog, properties: 'team=ai' }, message: /`properties` must be a plain object/ },
+    { name: 'properties given as an array', options: { posthog, properties: ['a'] }, message: /`properties` must be a plain object, got an array/ },
+    { name: 'groups given as a string', options: { posthog, groups: 'acme' }, message: /`groups` must be a plain object/ },
+    { name: 'a group key that is an object', options: { posthog, groups: { company: { id: 1 } } }, message: /`groups.company` must be a string or a number/ },
+    { name: 'privacyMode given as a string', options: { posthog, privacyMode: 'yes' }, message: /`privacyMode` must be a boolean, got a string/ },
+    { name: 'captureImmediate given as a number', options: { posthog, captureImmediate: 1 }, message: /`captureImmediate` must be a boolean/ },
+    { name: 'immediateTimeoutMs given as a string', options: { posthog, immediateTimeoutMs: '200' }, message: /`immediateTimeoutMs` must be a finite number >= 0/ },
+    { name: 'a negative immediateTimeoutMs', options: { posthog, immediateTimeoutMs: -1 }, message: /`immediateTimeoutMs` must be a finite number >= 0/ },
+    { name: 'an infinite immediateTimeoutMs', options: { posthog, immediateTimeoutMs: Infinity }, message: /`immediateTimeoutMs`/ },
+    { name: 'a NaN immediateTimeoutMs', options: { posthog, immediateTimeoutMs: Number.NaN }, message: /`immediateTimeoutMs`/ },
+    { name: 'debug given as a string', options: { posthog, debug: 'verbose' }, message: /`debug` must be a boolean or a function/ },
+    { name: 'an unknown option name', options: { posthog, distinctID: 'user-1' }, message: /unknown option `distinctID`.*known options: posthog, distinctId/ },
+    { name: "an SDK option given to createTrackedOpenAI", options: { posthog, apiKey: 'x' }, message: /unknown option `apiKey`/ },
+  ];
+
+  for (const testCase of cases) {
+    it(`createTrackedOpenAI rejects ${testCase.name} with a TypeError naming the problem`, () => {
+      const run = () => createTrackedOpenAI(client(), testCase.options as any);
+      expect(run).toThrow(TypeError);
+      expect(run).toThrow(testCase.message);
+      expect(run).toThrow(/^tracked-openai: /);
+    });
+  }
+
+  for (const [label, value, got] of [
+    ['null', null, 'got null'],
+    ['undefined', undefined, 'got undefined'],
+    ['a string (an API key)', TEST_API_KEY, 'got string'],
+    ['a number', 42, 'got number'],
+    ['a function', () => {}, 'got function'],
+  ] as const) {
+    it(`createTrackedOpenAI rejects a client that is ${label} with a TypeError naming the problem`, () => {
+      const run = () => createTrackedOpenAI(value as any, { posthog });
+      expect(run).toThrow(TypeError);
+      expect(run).toThrow(/needs an OpenAI client as its first argument/);
+      expect(run).toThrow(got);
+    });
+  }
+
+  it('a client-argument error never echoes an API key given by mistake', () => {
+    let message = '';
+    try {
+      createTrackedOpenAI(TEST_API_KEY as any, { posthog });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).not.toBe('');
+    expect(message).not.toContain(TEST_API_KEY);
+  });
+
+  it('valid options are accepted', () => {
+    expect(() =>
+      createTrackedOpenAI(client(), {
+        posthog,
+        distinctId: 'user-1',
+        properties: { team: 'ai' },
+        groups: { company: 'acme', plan: 3 },
+        privacyMode: true,
+        captureImmediate: false,
+        immediateTimeoutMs: 0,
+        debug: () => {},
+      }),
+    ).not.toThrow();
+  });
+
+  it('the OpenAI class without posthog throws a TypeError naming posthog', () => {
+    const run = () => new TrackedOpenAI({ apiKey: TEST_API_KEY } as any);
+    expect(run).toThrow(TypeError);
+    expect(run).toThrow(/`posthog` is required/);
+  });
+
+  it('the OpenAI class with a wrong-typed tracking option throws a TypeError naming it', () => {
+    expect(() => new TrackedOpenAI({ apiKey: TEST_API_KEY, posthog: {} as any })).toThrow(/`posthog` must be a posthog-node client/);
+    expect(() => new TrackedOpenAI({ apiKey: TEST_API_KEY, posthog, distinctId: 7 as any })).toThrow(TypeError);
+    expect(() => new TrackedOpenAI({ apiKey: TEST_API_KEY, posthog, debug: 'yes' as any })).toThrow(/`debug`/);
+  });
+
+  it("the OpenAI class accepts the SDK's own options next to the tracking ones", () => {
+    const tracked = new TrackedOpenAI({ apiKey: TEST_API_KEY, maxRetries: 0, timeout: 1000, posthog });
+    expect(tracked).toBeInstanceOf(SdkOpenAI);
+  });
+});
+
+describe('process health', () => {
+  it('no unhandled rejections were seen after all the cases above', async () => {
+    await settle();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await settle();
+    expect(unhandled).toEqual([]);
+  });
+});
