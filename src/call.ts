@@ -3,10 +3,18 @@ import { buildCallEvent } from './events/build.js';
 import type { Operation } from './operations/operation.js';
 import type { Tracking } from './tracking.js';
 
+/** How a streamed call ended. `not_read`: the caller took the raw response (`asResponse()`). */
+export type StreamEnding = 'completed' | 'stopped' | 'aborted' | 'error' | 'not_read';
+
 /** How a call ended, as far as analytics is concerned. */
-export type CallOutcome =
-  | { kind: 'success'; result: Record<string, unknown>; response: Response | undefined }
-  | { kind: 'failure'; error: unknown };
+export interface CallOutcome {
+  /** The result, shaped as the API's non-streamed result (for streams: what was received, maybe partial). */
+  result?: Record<string, unknown>;
+  response?: Response;
+  /** Set when the call failed: the SDK's error, or an error the provider reported inside a stream. */
+  error?: unknown;
+  stream?: { ending: StreamEnding; firstContentAt: number | undefined };
+}
 
 /**
  * One LLM call, from `create()` to its single event. The first ending reported wins; any later

@@ -26,11 +26,10 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
   const options = tracking.options;
   const callOptions = call.callOptions ?? {};
   const endpoint = endpointOf(call.client);
-  const result = outcome.kind === 'success' ? outcome.result : undefined;
   const traceId = nonEmptyString(callOptions.posthogTraceId) ?? newTraceId();
 
   const parameters = operation.parameters(body);
-  const servedTier = nonEmptyString(result?.service_tier);
+  const servedTier = nonEmptyString(outcome.result?.service_tier);
   if (servedTier) parameters.service_tier = servedTier;
 
   const properties: Record<string, unknown> = {
@@ -38,19 +37,19 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
     $ai_lib_version: LIB_VERSION,
     $ai_provider: nonEmptyString(callOptions.posthogProviderOverride) ?? endpoint.provider,
     $ai_model:
-      nonEmptyString(callOptions.posthogModelOverride) ?? nonEmptyString(body.model) ?? nonEmptyString(result?.model),
+      nonEmptyString(callOptions.posthogModelOverride) ?? nonEmptyString(body.model) ?? nonEmptyString(outcome.result?.model),
     $ai_model_parameters: parameters,
     $ai_input: call.input,
     $ai_latency: latencySeconds,
     $ai_trace_id: traceId,
     $ai_base_url: endpoint.baseURL,
   };
+  if (body.stream === true) properties.$ai_stream = true;
   // A copy: posthog-node serializes at flush time, after the caller may have added tools to its array.
   if (Array.isArray(body.tools) && body.tools.length > 0) properties.$ai_tools = body.tools.slice();
 
-  if (outcome.kind === 'success') {
-    const result = outcome.result;
-    properties.$ai_is_error = false;
+  const result = outcome.result;
+  if (result) {
     properties.$ai_http_status = outcome.response?.status ?? 200;
     if (operation.event === '$ai_generation') {
       properties.$ai_output_choices = call.privacyMode ? null : operation.output(result);
@@ -70,6 +69,18 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
     if (servedTier) properties.$ai_service_tier = servedTier;
     const responseId = nonEmptyString(result.id);
     if (responseId) properties.$ai_response_id = responseId;
+  }
+
+  const stream = outcome.stream;
+  if (stream) {
+    properties.$ai_stream_ending = stream.ending;
+    if (stream.firstContentAt !== undefined) {
+      properties.$ai_time_to_first_token = (stream.firstContentAt - call.startedAt) / 1000;
+    }
+  }
+
+  if (outcome.error === undefined) {
+    properties.$ai_is_error = false;
   } else {
     const error = describeError(outcome.error, secretsOf(call.client));
     properties.$ai_is_error = true;

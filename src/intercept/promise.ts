@@ -33,8 +33,8 @@ function trackFromCopy(response: Response, call: TrackedCall): void {
     return;
   }
   copy.json().then(
-    (data: unknown) => call.end({ kind: 'success', result: asRecord(data), response }),
-    () => call.end({ kind: 'success', result: {}, response }),
+    (data: unknown) => call.end({ result: asRecord(data), response }),
+    () => call.end({ result: {}, response }),
   );
 }
 
@@ -52,17 +52,17 @@ export function tapAPIPromise<T>(promise: T, call: TrackedCall): T {
     // Not the SDK's APIPromise (a user subclass?): observe without touching the value.
     if (promise instanceof Promise) {
       promise.then(
-        (data) => call.end({ kind: 'success', result: asRecord(data), response: undefined }),
-        (error: unknown) => call.end({ kind: 'failure', error }),
+        (data) => call.end({ result: asRecord(data) }),
+        (error: unknown) => call.end({ error }),
       );
     }
     return promise;
   }
 
-  promise.asResponse().then(ignore, (error: unknown) => call.end({ kind: 'failure', error }));
+  promise.asResponse().then(ignore, (error: unknown) => call.end({ error }));
 
   const tapped = promise._thenUnwrap((data, props) => {
-    const delivery = call.end({ kind: 'success', result: asRecord(data), response: props?.response });
+    const delivery = call.end({ result: asRecord(data), response: props?.response });
     return delivery ? delivery.then(() => data) : data;
   });
 
