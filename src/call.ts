@@ -24,6 +24,10 @@ export class TrackedCall {
   readonly startedAt = performance.now();
   /** `$ai_input`, read when the call starts so that later changes by the caller don't show. */
   readonly input: unknown;
+  /** Streamed calls: the usage-only chunk was asked for by tracking, so the caller must not see it. */
+  hideUsageChunk = false;
+  /** Streamed calls: the SDK's stream was handed to the caller, wrapped for tracking. */
+  streamWrapped = false;
   private ended = false;
 
   constructor(

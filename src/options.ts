@@ -45,6 +45,12 @@ export interface TrackingOptions {
   captureImmediate?: boolean;
   /** The longest a call waits for an immediate delivery, in milliseconds. Default 1000. */
   immediateTimeoutMs?: number;
+  /**
+   * Ask chat and legacy completion streams for token usage (`stream_options.include_usage`) when
+   * the request doesn't set `stream_options` itself; the extra usage-only chunk is then kept from
+   * the caller. Default true.
+   */
+  includeStreamUsage?: boolean;
   /** `true` logs every event and every tracking problem to the console; a function receives them instead. Default false. */
   debug?: boolean | DebugLogger;
 }
@@ -58,6 +64,7 @@ export interface ResolvedTrackingOptions {
   readonly privacyMode: boolean;
   readonly captureImmediate: boolean;
   readonly immediateTimeoutMs: number;
+  readonly includeStreamUsage: boolean;
   readonly log: DebugLogger | undefined;
 }
 
@@ -70,6 +77,7 @@ export const TRACKING_OPTION_NAMES = [
   'privacyMode',
   'captureImmediate',
   'immediateTimeoutMs',
+  'includeStreamUsage',
   'debug',
 ] as const satisfies readonly (keyof TrackingOptions)[];
 
@@ -188,6 +196,7 @@ export function resolveTrackingOptions(input: unknown, strict: boolean): Resolve
     privacyMode: optionalBoolean(options, 'privacyMode'),
     captureImmediate: optionalBoolean(options, 'captureImmediate'),
     immediateTimeoutMs,
+    includeStreamUsage: options.includeStreamUsage === undefined ? true : optionalBoolean(options, 'includeStreamUsage'),
     log: debug === true ? neverThrowing(consoleLogger) : typeof debug === 'function' ? neverThrowing(debug as DebugLogger) : undefined,
   };
 }

@@ -49,8 +49,9 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
   if (Array.isArray(body.tools) && body.tools.length > 0) properties.$ai_tools = body.tools.slice();
 
   const result = outcome.result;
+  if (outcome.response) properties.$ai_http_status = outcome.response.status;
+  else if (result) properties.$ai_http_status = 200;
   if (result) {
-    properties.$ai_http_status = outcome.response?.status ?? 200;
     if (operation.event === '$ai_generation') {
       properties.$ai_output_choices = call.privacyMode ? null : operation.output(result);
     }

@@ -1,4 +1,5 @@
 import type { TrackedCall } from '../call.js';
+import { isStream, trackStream } from './stream.js';
 
 /** The parts of the SDK's `APIPromise` we rely on (stable across openai 5, 6 and 7). */
 interface APIPromiseLike<T = unknown> extends Promise<T> {
@@ -39,6 +40,18 @@ function trackFromCopy(response: Response, call: TrackedCall): void {
 }
 
 /**
+ * A streamed call whose raw `Response` the caller took: its body is theirs, and reading a copy
+ * would download the stream in the background. It is tracked as not read by us, unless the SDK
+ * also parses it (`withResponse()` asks for the raw response too): that is seen within the same
+ * turn of the event loop, so the decision waits for the next one.
+ */
+function trackRawStream(response: Response, call: TrackedCall): void {
+  setTimeout(() => {
+    if (!call.streamWrapped) call.end({ response, stream: { ending: 'not_read', firstContentAt: undefined } });
+  }, 0);
+}
+
+/**
  * Observes an `APIPromise` without changing what the caller sees. The caller gets an `APIPromise`
  * made by the SDK itself (`_thenUnwrap` over the same in-flight request), so `withResponse()`,
  * `asResponse()`, `_request_id` and lazy parsing all behave as without tracking.
@@ -62,6 +75,10 @@ export function tapAPIPromise<T>(promise: T, call: TrackedCall): T {
   promise.asResponse().then(ignore, (error: unknown) => call.end({ error }));
 
   const tapped = promise._thenUnwrap((data, props) => {
+    if (isStream(data) && call.operation.accumulateStream) {
+      call.streamWrapped = true;
+      return trackStream(data, call, props?.response, call.hideUsageChunk);
+    }
     const delivery = call.end({ result: asRecord(data), response: props?.response });
     return delivery ? delivery.then(() => data) : data;
   });
@@ -73,7 +90,7 @@ export function tapAPIPromise<T>(promise: T, call: TrackedCall): T {
     enumerable: false,
     value: function asResponse(this: APIPromiseLike): Promise<Response> {
       const response = sdkAsResponse.call(this);
-      response.then((raw) => trackFromCopy(raw, call), ignore);
+      response.then((raw) => (call.body.stream === true ? trackRawStream(raw, call) : trackFromCopy(raw, call)), ignore);
       return response;
     },
   });

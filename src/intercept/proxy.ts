@@ -37,12 +37,21 @@ function trackedMethod(
     }
     if (split.callOptions) args[0] = split.body;
     const body = split.body as Record<string, unknown>;
-    // Streamed calls are passed through untouched for now (tracked streams are their own piece of work).
-    if (body === null || typeof body !== 'object' || body.stream === true) return method.apply(resource, args);
+    if (body === null || typeof body !== 'object') return method.apply(resource, args);
+    let hideUsageChunk = false;
+    if (body.stream === true) {
+      if (!operation.accumulateStream) return method.apply(resource, args);
+      if (operation.streamUsageOnRequest && body.stream_options === undefined && tracking.options.includeStreamUsage) {
+        // Without this, chat and legacy completion streams report no token usage at all.
+        args[0] = { ...body, stream_options: { include_usage: true } };
+        hideUsageChunk = true;
+      }
+    }
 
     let call: TrackedCall | undefined;
     try {
       call = new TrackedCall(tracking, client, operation, body, split.callOptions);
+      call.hideUsageChunk = hideUsageChunk;
     } catch (error) {
       tracking.options.log?.('could not start tracking this call', error);
     }

@@ -1,3 +1,4 @@
+import { ChatStreamAccumulator } from './chat-stream.js';
 import { pickParameters, recordsAt, snapshot, type Operation } from './operation.js';
 
 const CHAT_PARAMETERS = [
@@ -44,4 +45,6 @@ export const chatOperation: Operation = {
     const first = recordsAt(result, 'choices')[0];
     return typeof first?.finish_reason === 'string' ? first.finish_reason : undefined;
   },
+  accumulateStream: () => new ChatStreamAccumulator(),
+  streamUsageOnRequest: true,
 };

@@ -1,3 +1,4 @@
+import { CompletionsStreamAccumulator } from './completions-stream.js';
 import { pickParameters, recordsAt, snapshot, type Operation } from './operation.js';
 
 const COMPLETION_PARAMETERS = [
@@ -28,4 +29,6 @@ export const completionsOperation: Operation = {
     const first = recordsAt(result, 'choices')[0];
     return typeof first?.finish_reason === 'string' ? first.finish_reason : undefined;
   },
+  accumulateStream: () => new CompletionsStreamAccumulator(),
+  streamUsageOnRequest: true,
 };

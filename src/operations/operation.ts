@@ -13,6 +13,41 @@ export interface Operation {
   output(result: Record<string, unknown>): unknown;
   /** `$ai_stop_reason`: why the model stopped, when the API says. */
   stopReason(result: Record<string, unknown>): string | undefined;
+  /** For APIs that stream: a new accumulator for one streamed call. */
+  accumulateStream?(): StreamAccumulator;
+  /**
+   * True when streamed token usage must be asked for (`stream_options.include_usage`), as with chat
+   * and legacy completions; the Responses API always reports it.
+   */
+  readonly streamUsageOnRequest?: boolean;
+}
+
+/**
+ * Builds, chunk by chunk as the caller reads them, a result shaped like the API's non-streamed
+ * result, so that the event is built the same way for both. Text arrives in fragments that are
+ * collected in arrays and joined once at the end (no quadratic string building).
+ */
+export interface StreamAccumulator {
+  /** Takes one chunk; returns true when it carries content (for the time to first token). */
+  add(chunk: Record<string, unknown>): boolean;
+  /** What was received so far, as a non-streamed result. */
+  result(): Record<string, unknown>;
+  /** An error the provider reported inside the stream without the SDK throwing it, if any. */
+  providerError(): unknown;
+}
+
+/** The usage-only chunk that `include_usage` adds at the end of chat and legacy completion streams. */
+export function isUsageOnlyChunk(chunk: Record<string, unknown>): boolean {
+  return Array.isArray(chunk.choices) && chunk.choices.length === 0 && chunk.usage != null;
+}
+
+/** Copies the fields of a streamed chunk that describe the whole call (the first value seen wins, usage the last). */
+export function collectCallFields(into: Record<string, unknown>, chunk: Record<string, unknown>): void {
+  if (into.id === undefined && typeof chunk.id === 'string') into.id = chunk.id;
+  if (into.model === undefined && typeof chunk.model === 'string') into.model = chunk.model;
+  if (into.created === undefined && chunk.created !== undefined) into.created = chunk.created;
+  if (typeof chunk.service_tier === 'string') into.service_tier = chunk.service_tier;
+  if (chunk.usage != null) into.usage = chunk.usage;
 }
 
 /** Copies the listed keys that the body sets. */

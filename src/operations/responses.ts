@@ -1,3 +1,4 @@
+import { ResponsesStreamAccumulator } from './responses-stream.js';
 import { pickParameters, snapshot, type Operation } from './operation.js';
 
 const RESPONSES_PARAMETERS = [
@@ -43,4 +44,5 @@ export const responsesOperation: Operation = {
     if (details && typeof details.reason === 'string') return details.reason;
     return typeof result.status === 'string' ? result.status : undefined;
   },
+  accumulateStream: () => new ResponsesStreamAccumulator(),
 };

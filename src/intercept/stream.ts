@@ -1,0 +1,111 @@
+import type { StreamEnding, TrackedCall } from '../call.js';
+import { isUsageOnlyChunk, type StreamAccumulator } from '../operations/operation.js';
+
+/** The parts of the SDK's `Stream` we rely on (openai 5, 6 and 7). */
+interface StreamLike<Item = unknown> extends AsyncIterable<Item> {
+  controller: AbortController;
+  tee(): unknown;
+  toReadableStream(): unknown;
+}
+
+type StreamConstructor = new (
+  iterator: () => AsyncIterator<unknown>,
+  controller: AbortController,
+  client?: unknown,
+) => StreamLike;
+
+/** Whether a parsed result is the SDK's `Stream`. */
+export function isStream(value: unknown): value is StreamLike {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as StreamLike)[Symbol.asyncIterator] === 'function' &&
+    typeof (value as StreamLike).tee === 'function' &&
+    (value as StreamLike).controller instanceof AbortController
+  );
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+}
+
+/**
+ * Returns a new `Stream` of the SDK's own class, over the same `controller`, whose items are the
+ * SDK stream's items, observed one by one as the caller pulls them:
+ *
+ * - nothing is read before the caller asks (no read-ahead, no background draining);
+ * - `for await`, `tee()`, `toReadableStream()` all pull through the one tracked iterator, so
+ *   each way of consuming is tracked once;
+ * - the call ends once: at the end of the stream (completed, or aborted through the controller or
+ *   the request's signal), when the caller stops early (`break`, `return`, a throw in the loop,
+ *   a cancelled readable: the iterator's `return()`), or when reading fails (the very same error is
+ *   rethrown to the caller, with the partial output kept in the event);
+ * - with `hideUsageChunk`, the usage-only chunk that tracking asked for is observed, not passed on.
+ */
+export function trackStream<S>(stream: S & StreamLike, call: TrackedCall, response: Response | undefined, hideUsageChunk: boolean): S {
+  const accumulator: StreamAccumulator = call.operation.accumulateStream!();
+  const log = call.tracking.options.log;
+  let firstContentAt: number | undefined;
+  let ended = false;
+
+  const end = (ending: StreamEnding, error?: unknown): Promise<void> | undefined => {
+    if (ended) return undefined;
+    ended = true;
+    let result: Record<string, unknown> | undefined;
+    try {
+      result = accumulator.result();
+    } catch (problem) {
+      log?.('could not assemble the streamed output', problem);
+    }
+    return call.end({ result, response, error, stream: { ending, firstContentAt } });
+  };
+
+  const iteratorFactory = (): AsyncIterator<unknown> => {
+    // Throws, as the SDK does, when the stream was already consumed.
+    const source = stream[Symbol.asyncIterator]();
+    return {
+      async next(): Promise<IteratorResult<unknown>> {
+        for (;;) {
+          let step: IteratorResult<unknown>;
+          try {
+            step = await source.next();
+          } catch (error) {
+            end('error', error);
+            throw error;
+          }
+          if (step.done) {
+            let providerError: unknown;
+            try {
+              providerError = accumulator.providerError();
+            } catch {
+              providerError = undefined;
+            }
+            const ending = providerError !== undefined ? 'error' : stream.controller.signal.aborted ? 'aborted' : 'completed';
+            const delivery = end(ending, providerError);
+            if (delivery) await delivery;
+            return step;
+          }
+          const chunk = asRecord(step.value);
+          if (chunk) {
+            try {
+              if (accumulator.add(chunk) && firstContentAt === undefined) firstContentAt = performance.now();
+              if (hideUsageChunk && isUsageOnlyChunk(chunk)) continue;
+            } catch (problem) {
+              log?.('could not read a streamed chunk', problem);
+            }
+          }
+          return step;
+        }
+      },
+      async return(value?: unknown): Promise<IteratorResult<unknown>> {
+        end('stopped');
+        // The SDK's iterator aborts the HTTP request when it is returned early.
+        if (typeof source.return === 'function') return source.return(value);
+        return { done: true, value };
+      },
+    };
+  };
+
+  const StreamClass = stream.constructor as StreamConstructor;
+  return new StreamClass(iteratorFactory, stream.controller, call.client) as unknown as S;
+}

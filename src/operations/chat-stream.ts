@@ -1,0 +1,106 @@
+import { collectCallFields, type StreamAccumulator } from './operation.js';
+
+interface ToolCallParts {
+  id: string | undefined;
+  type: string | undefined;
+  name: string | undefined;
+  argumentParts: string[];
+}
+
+interface ChoiceParts {
+  index: number;
+  role: string | undefined;
+  contentParts: string[];
+  refusalParts: string[];
+  toolCalls: Map<number, ToolCallParts>;
+  finishReason: unknown;
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+}
+
+/** Chat Completions chunks → a `chat.completion`: every choice, text, refusals, tool calls with their argument fragments joined. */
+export class ChatStreamAccumulator implements StreamAccumulator {
+  private readonly fields: Record<string, unknown> = {};
+  private readonly choices = new Map<number, ChoiceParts>();
+
+  add(chunk: Record<string, unknown>): boolean {
+    collectCallFields(this.fields, chunk);
+    const choices = chunk.choices;
+    if (!Array.isArray(choices)) return false;
+    let content = false;
+    for (const raw of choices) {
+      const choice = record(raw);
+      if (!choice) continue;
+      const index = typeof choice.index === 'number' ? choice.index : 0;
+      let parts = this.choices.get(index);
+      if (!parts) {
+        parts = { index, role: undefined, contentParts: [], refusalParts: [], toolCalls: new Map(), finishReason: undefined };
+        this.choices.set(index, parts);
+      }
+      const delta = record(choice.delta);
+      if (delta) {
+        if (typeof delta.role === 'string') parts.role = delta.role;
+        if (typeof delta.content === 'string' && delta.content.length > 0) {
+          parts.contentParts.push(delta.content);
+          content = true;
+        }
+        if (typeof delta.refusal === 'string' && delta.refusal.length > 0) {
+          parts.refusalParts.push(delta.refusal);
+          content = true;
+        }
+        if (Array.isArray(delta.tool_calls)) {
+          for (const rawCall of delta.tool_calls) {
+            const toolCall = record(rawCall);
+            if (!toolCall) continue;
+            const callIndex = typeof toolCall.index === 'number' ? toolCall.index : 0;
+            let call = parts.toolCalls.get(callIndex);
+            if (!call) {
+              call = { id: undefined, type: undefined, name: undefined, argumentParts: [] };
+              parts.toolCalls.set(callIndex, call);
+            }
+            if (typeof toolCall.id === 'string') call.id = toolCall.id;
+            if (typeof toolCall.type === 'string') call.type = toolCall.type;
+            const fn = record(toolCall.function);
+            if (fn) {
+              if (typeof fn.name === 'string') call.name = fn.name;
+              if (typeof fn.arguments === 'string' && fn.arguments.length > 0) call.argumentParts.push(fn.arguments);
+            }
+            content = true;
+          }
+        }
+      }
+      if (choice.finish_reason != null) parts.finishReason = choice.finish_reason;
+    }
+    return content;
+  }
+
+  result(): Record<string, unknown> {
+    const choices = [...this.choices.values()]
+      .sort((a, b) => a.index - b.index)
+      .map((parts) => {
+        const message: Record<string, unknown> = {
+          role: parts.role ?? 'assistant',
+          content: parts.contentParts.length > 0 ? parts.contentParts.join('') : null,
+        };
+        if (parts.refusalParts.length > 0) message.refusal = parts.refusalParts.join('');
+        if (parts.toolCalls.size > 0) {
+          message.tool_calls = [...parts.toolCalls.entries()]
+            .sort(([a], [b]) => a - b)
+            .map(([, call]) => ({
+              id: call.id,
+              type: call.type ?? 'function',
+              function: { name: call.name, arguments: call.argumentParts.join('') },
+            }));
+        }
+        return { index: parts.index, message, finish_reason: parts.finishReason ?? null };
+      });
+    return { ...this.fields, object: 'chat.completion', choices };
+  }
+
+  providerError(): unknown {
+    // Chat streams report errors as `{ error }` events, which the SDK throws: nothing to add here.
+    return undefined;
+  }
+}
