@@ -1,0 +1,75 @@
+// A local OpenAI-compatible server and PostHog capture endpoint for the benchmarks. Runs in its own
+// process (the machine has two cores: one for it, one for the client under test), listens on
+// 127.0.0.1 only, prints its port, and exits when its parent closes stdin.
+import { createServer } from 'node:http';
+
+const smallCompletion = JSON.stringify({
+  id: 'chatcmpl-bench',
+  object: 'chat.completion',
+  created: 1_700_000_000,
+  model: 'gpt-4o-mini-2024-07-18',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'Benchmarks measure, they do not guess.', refusal: null }, finish_reason: 'stop', logprobs: null }],
+  usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } },
+  service_tier: 'default',
+});
+
+const embedding = JSON.stringify({
+  object: 'list',
+  data: [{ object: 'embedding', index: 0, embedding: Array.from({ length: 256 }, (_, i) => Math.sin(i) / 10) }],
+  model: 'text-embedding-3-small',
+  usage: { prompt_tokens: 8, total_tokens: 8 },
+});
+
+const streamBodies = new Map();
+function streamBody(chunks) {
+  let body = streamBodies.get(chunks);
+  if (body) return body;
+  const base = '{"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp","usage":null,"choices":[{"index":0,"delta":{"content":"tok "},"finish_reason":null}]}';
+  const parts = [];
+  parts.push('data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini-2024-07-18","usage":null,"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}\n\n');
+  for (let i = 0; i < chunks; i++) parts.push(`data: ${base}\n\n`);
+  parts.push('data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini-2024-07-18","usage":null,"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n');
+  parts.push(`data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini-2024-07-18","choices":[],"usage":{"prompt_tokens":20,"completion_tokens":${chunks},"total_tokens":${chunks + 20}}}\n\n`);
+  parts.push('data: [DONE]\n\n');
+  body = Buffer.from(parts.join(''));
+  streamBodies.set(chunks, body);
+  return body;
+}
+
+let captured = 0;
+const server = createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    if (req.url.startsWith('/batch')) {
+      captured += 1;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end('{"status":1}');
+    }
+    if (req.url === '/v1/embeddings') {
+      res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'req_bench' });
+      return res.end(embedding);
+    }
+    if (req.url === '/v1/chat/completions') {
+      const wanted = Number(req.headers['x-bench-stream-chunks'] ?? 0);
+      if (wanted > 0) {
+        const body = streamBody(wanted);
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': 'req_bench' });
+        // Write in pieces of 64 KiB, as a network would deliver a long stream.
+        for (let i = 0; i < body.length; i += 65536) res.write(body.subarray(i, i + 65536));
+        return res.end();
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'req_bench' });
+      return res.end(smallCompletion);
+    }
+    res.writeHead(404);
+    res.end();
+  });
+});
+server.keepAliveTimeout = 60_000;
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`${server.address().port}\n`);
+});
+process.stdin.resume();
+process.stdin.on('end', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0));
