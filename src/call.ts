@@ -1,4 +1,5 @@
 import type { PostHogCallOptions } from './call-options.js';
+import { type ActiveContext, currentContext } from './context.js';
 import { buildCallEvent } from './events/build.js';
 import type { Operation } from './operations/operation.js';
 import type { Tracking } from './tracking.js';
@@ -37,12 +38,23 @@ export class TrackedCall {
     readonly body: Record<string, unknown>,
     readonly callOptions: PostHogCallOptions | undefined,
   ) {
+    this.context = currentContext();
+    // A trace or span around this call sends its own event through this call's PostHog client.
+    if (this.context?.scope && !this.context.scope.tracking) this.context.scope.tracking = tracking;
+    this.privacyMode = this.resolvePrivacyMode();
     this.input = this.privacyMode ? null : operation.input(body);
   }
 
-  get privacyMode(): boolean {
+  /** The `withTracking()` / `trace()` / `span()` context the call was made in. */
+  readonly context: ActiveContext | undefined;
+  /** No input, output or error message in the event: per call, else the context, else the client. */
+  readonly privacyMode: boolean;
+
+  private resolvePrivacyMode(): boolean {
     const fromCall = this.callOptions?.posthogPrivacyMode;
     if (typeof fromCall === 'boolean') return fromCall;
+    const fromContext = this.context?.privacyMode;
+    if (typeof fromContext === 'boolean') return fromContext;
     return this.tracking.options.privacyMode || this.tracking.options.posthog.privacyMode === true;
   }
 

@@ -11,3 +11,8 @@ export type {
   TrackedResponsesCreate,
 } from './types.js';
 export { LIB_VERSION as VERSION } from './version.js';
+export { withTracking, isContextAvailable } from './context.js';
+export type { TrackingContext } from './context.js';
+export { trace, span } from './traces.js';
+export type { TraceOptions } from './traces.js';
+export type { TrackedEvent } from './options.js';

@@ -1,3 +1,8 @@
+import { DEFAULT_MAX_EVENT_BYTES } from './events/sanitize.js';
+
+import type { PricingOptions } from './pricing/types.js';
+import { resolvePricing, type ResolvedPricing } from './pricing/validate.js';
+
 /**
  * The part of a PostHog client that tracked-openai uses. A `posthog-node` `PostHog` instance
  * (v4 or v5) fits; so does any object with a compatible `capture()`.
@@ -21,6 +26,14 @@ export interface PostHogLike {
   getLibraryVersion?(): string;
   /** posthog-node's own `privacyMode` option, honoured when set. */
   privacyMode?: boolean;
+}
+
+/** An event about to be sent, as given to the `redact` hook (posthog-node's `capture()` message). */
+export interface TrackedEvent {
+  distinctId: string;
+  event: string;
+  properties: Record<string, unknown>;
+  groups?: Record<string, string | number>;
 }
 
 /** A debug logger: receives one line of text and, sometimes, a detail object. */
@@ -51,8 +64,24 @@ export interface TrackingOptions {
    * the caller. Default true.
    */
   includeStreamUsage?: boolean;
+  /**
+   * Sees every event before it is sent (generations, embeddings, traces, spans): return it, changed
+   * or not, or `null` to drop it. If it throws, the event is dropped (and the problem logged).
+   */
+  redact?: (event: TrackedEvent) => TrackedEvent | null;
+  /**
+   * The largest event sent, in bytes of JSON. Larger events have their input and output cut, with
+   * a visible marker. Default 900,000 (PostHog rejects `$ai_*` events above 983,040 bytes).
+   */
+  maxEventBytes?: number;
   /** `true` logs every event and every tracking problem to the console; a function receives them instead. Default false. */
   debug?: boolean | DebugLogger;
+  /**
+   * Your prices: `overrides` (model id → `{ input, output, cachedInput?, ... }` in USD per million
+   * tokens, or `null` to send no cost for that model), `aliases` (e.g. an Azure deployment name →
+   * the model it runs) and a `resolver` function. Checked when the client is created.
+   */
+  pricing?: PricingOptions;
 }
 
 /** Validated options with their defaults filled in. */
@@ -65,7 +94,10 @@ export interface ResolvedTrackingOptions {
   readonly captureImmediate: boolean;
   readonly immediateTimeoutMs: number;
   readonly includeStreamUsage: boolean;
+  readonly redact: ((event: TrackedEvent) => TrackedEvent | null) | undefined;
+  readonly maxEventBytes: number;
   readonly log: DebugLogger | undefined;
+  readonly pricing: ResolvedPricing;
 }
 
 /** The option names that belong to tracking (used to split them from the SDK's own options). */
@@ -78,10 +110,14 @@ export const TRACKING_OPTION_NAMES = [
   'captureImmediate',
   'immediateTimeoutMs',
   'includeStreamUsage',
+  'redact',
+  'maxEventBytes',
   'debug',
+  'pricing',
 ] as const satisfies readonly (keyof TrackingOptions)[];
 
 const DEFAULT_IMMEDIATE_TIMEOUT_MS = 1000;
+const MIN_EVENT_BYTES = 10_000;
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -183,10 +219,22 @@ export function resolveTrackingOptions(input: unknown, strict: boolean): Resolve
     fail(`option \`immediateTimeoutMs\` must be a finite number >= 0, got ${describe(immediateTimeoutMs)}`);
   }
 
+  const redact = options.redact;
+  if (redact !== undefined && typeof redact !== 'function') {
+    fail(`option \`redact\` must be a function (event) => event | null, got ${describe(redact)}`);
+  }
+
+  const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+  if (typeof maxEventBytes !== 'number' || !Number.isFinite(maxEventBytes) || maxEventBytes < MIN_EVENT_BYTES) {
+    fail(`option \`maxEventBytes\` must be a number >= ${MIN_EVENT_BYTES}, got ${describe(maxEventBytes)}`);
+  }
+
   const debug = options.debug;
   if (debug !== undefined && typeof debug !== 'boolean' && typeof debug !== 'function') {
     fail(`option \`debug\` must be a boolean or a function, got ${describe(debug)}`);
   }
+
+  const pricing = resolvePricing(options.pricing, 'option `pricing`');
 
   return {
     posthog,
@@ -197,6 +245,9 @@ export function resolveTrackingOptions(input: unknown, strict: boolean): Resolve
     captureImmediate: optionalBoolean(options, 'captureImmediate'),
     immediateTimeoutMs,
     includeStreamUsage: options.includeStreamUsage === undefined ? true : optionalBoolean(options, 'includeStreamUsage'),
+    redact: redact as ResolvedTrackingOptions['redact'],
+    maxEventBytes,
     log: debug === true ? neverThrowing(consoleLogger) : typeof debug === 'function' ? neverThrowing(debug as DebugLogger) : undefined,
+    pricing,
   };
 }

@@ -1,12 +1,8 @@
-import type { ResolvedTrackingOptions } from './options.js';
+import { prepareProperties } from './events/sanitize.js';
+import type { ResolvedTrackingOptions, TrackedEvent } from './options.js';
 
 /** One event as posthog-node's `capture()` takes it. */
-export interface CaptureMessage {
-  distinctId: string;
-  event: string;
-  properties: Record<string, unknown>;
-  groups?: Record<string, string | number>;
-}
+export type CaptureMessage = TrackedEvent;
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
@@ -24,9 +20,11 @@ export class Sink {
    * sends it now and returns a promise that settles when it is delivered or after
    * `immediateTimeoutMs`, whichever comes first. That promise never rejects.
    */
-  send(message: CaptureMessage, immediate: boolean): Promise<void> | undefined {
+  send(built: CaptureMessage, immediate: boolean): Promise<void> | undefined {
     const { posthog, log } = this.options;
-    log?.(`${message.event} ${String(message.properties.$ai_model ?? '')}`, message);
+    const message = this.finalize(built);
+    if (!message) return undefined;
+    log?.(`${message.event} ${String(message.properties.$ai_model ?? message.properties.$ai_span_name ?? '')}`, message);
     try {
       if (immediate) {
         const delivery = this.deliverNow(message);
@@ -38,6 +36,37 @@ export class Sink {
       log?.('capture() threw; the event was dropped', error);
     }
     return undefined;
+  }
+
+  /**
+   * The user's `redact` hook, then what every event needs: serializable, no inline media, under
+   * the size limit. Undefined when the event is dropped.
+   */
+  private finalize(built: CaptureMessage): CaptureMessage | undefined {
+    const { redact, maxEventBytes, log } = this.options;
+    let message = built;
+    if (redact) {
+      let redacted: unknown;
+      try {
+        redacted = redact(message);
+      } catch (error) {
+        log?.('the redact hook threw; the event was dropped', error);
+        return undefined;
+      }
+      if (redacted === null) return undefined;
+      if (
+        redacted === undefined ||
+        typeof redacted !== 'object' ||
+        typeof (redacted as CaptureMessage).event !== 'string' ||
+        typeof (redacted as CaptureMessage).distinctId !== 'string'
+      ) {
+        log?.('the redact hook must return the event or null; the event was dropped');
+        return undefined;
+      }
+      message = redacted as CaptureMessage;
+    }
+    const properties = prepareProperties(message.properties ?? {}, maxEventBytes);
+    return properties === message.properties ? message : { ...message, properties };
   }
 
   /** Starts an immediate delivery, or returns undefined when the client has no way to do one. */

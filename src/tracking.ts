@@ -1,6 +1,8 @@
 import type { ResolvedTrackingOptions } from './options.js';
 import { Sink } from './sink.js';
 
+let latest: Tracking | undefined;
+
 /** Everything one tracked client (and the clients made from it with `withOptions`) shares. */
 export class Tracking {
   readonly sink: Sink;
@@ -9,5 +11,11 @@ export class Tracking {
 
   constructor(readonly options: ResolvedTrackingOptions) {
     this.sink = new Sink(options);
+    latest = this;
+  }
+
+  /** The most recently created tracking: where `trace()` / `span()` send when nothing else says. */
+  static latest(): Tracking | undefined {
+    return latest;
   }
 }

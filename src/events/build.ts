@@ -16,8 +16,8 @@ function finiteNumber(value: unknown): number | undefined {
 
 /** Credentials the client holds, so that no error message can carry them into an event. */
 function secretsOf(client: object): string[] {
-  const apiKey = (client as { apiKey?: unknown }).apiKey;
-  return typeof apiKey === 'string' ? [apiKey] : [];
+  const { apiKey, organization, project } = client as { apiKey?: unknown; organization?: unknown; project?: unknown };
+  return [apiKey, organization, project].filter((value): value is string => typeof value === 'string');
 }
 
 /** Builds the one `$ai_generation` / `$ai_embedding` event of a call. */
@@ -26,7 +26,9 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
   const options = tracking.options;
   const callOptions = call.callOptions ?? {};
   const endpoint = endpointOf(call.client);
-  const traceId = nonEmptyString(callOptions.posthogTraceId) ?? newTraceId();
+  const context = call.context;
+  const callTraceId = nonEmptyString(callOptions.posthogTraceId);
+  const traceId = callTraceId ?? nonEmptyString(context?.traceId) ?? newTraceId();
 
   const parameters = operation.parameters(body);
   const servedTier = nonEmptyString(outcome.result?.service_tier);
@@ -45,6 +47,11 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
     $ai_base_url: endpoint.baseURL,
   };
   if (body.stream === true) properties.$ai_stream = true;
+  // Inside trace()/span(): hang the call under the innermost one, unless the call names another trace.
+  if (context?.parentId && (callTraceId === undefined || callTraceId === context.traceId)) {
+    properties.$ai_parent_id = context.parentId;
+  }
+  if (context?.sessionId) properties.$ai_session_id = context.sessionId;
   // A copy: posthog-node serializes at flush time, after the caller may have added tools to its array.
   if (Array.isArray(body.tools) && body.tools.length > 0) properties.$ai_tools = body.tools.slice();
 
@@ -83,7 +90,7 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
   if (outcome.error === undefined) {
     properties.$ai_is_error = false;
   } else {
-    const error = describeError(outcome.error, secretsOf(call.client));
+    const error = describeError(outcome.error, secretsOf(call.client), call.privacyMode);
     properties.$ai_is_error = true;
     properties.$ai_error = error.message;
     if (error.status !== undefined) properties.$ai_http_status = error.status;
@@ -106,12 +113,14 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
 
   // User properties last, as in PostHog's own wrapper: they may deliberately override ours.
   if (options.properties) Object.assign(properties, options.properties);
+  if (context?.properties) Object.assign(properties, context.properties);
   if (callOptions.posthogProperties && typeof callOptions.posthogProperties === 'object') {
     Object.assign(properties, callOptions.posthogProperties);
   }
 
   let distinctId =
     nonEmptyString(callOptions.posthogDistinctId) ??
+    nonEmptyString(context?.distinctId) ??
     options.distinctId ??
     nonEmptyString(body.user) ??
     nonEmptyString(body.safety_identifier);
@@ -122,10 +131,9 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
   }
 
   const message: CaptureMessage = { distinctId, event: operation.event, properties };
+  const callGroups = callOptions.posthogGroups && typeof callOptions.posthogGroups === 'object' ? callOptions.posthogGroups : undefined;
   const groups =
-    callOptions.posthogGroups && typeof callOptions.posthogGroups === 'object'
-      ? { ...options.groups, ...callOptions.posthogGroups }
-      : options.groups;
+    callGroups || context?.groups ? { ...options.groups, ...context?.groups, ...callGroups } : options.groups;
   if (groups && Object.keys(groups).length > 0) message.groups = groups;
   return message;
 }

@@ -27,10 +27,11 @@ function scrub(text: string, secrets: readonly string[]): string {
 /**
  * Describes an error thrown by the SDK (APIError and its subclasses, connection errors, timeouts,
  * aborts) or by anything beneath it. The caller still gets the original object: this only reads it.
+ * `reduced` leaves out the message (privacy mode).
  */
-export function describeError(error: unknown, secrets: readonly string[]): ErrorFacts {
+export function describeError(error: unknown, secrets: readonly string[], reduced = false): ErrorFacts {
   if (error === null || typeof error !== 'object') {
-    return { message: scrub(`Error: ${String(error)}`, secrets), status: undefined };
+    return { message: reduced ? 'Error' : scrub(`Error: ${String(error)}`, secrets), status: undefined };
   }
   const e = error as {
     name?: unknown;
@@ -45,8 +46,12 @@ export function describeError(error: unknown, secrets: readonly string[]): Error
     (typeof e.name === 'string' && e.name) ||
     'Error';
   const status = typeof e.status === 'number' ? e.status : undefined;
-  let message = `${className}: ${typeof e.message === 'string' ? e.message : String(e.message ?? '')}`;
+  // Reduced (privacy mode): class, status and code only, since a provider message may quote the input.
+  let message = reduced
+    ? String(className)
+    : `${className}: ${typeof e.message === 'string' ? e.message : String(e.message ?? '')}`;
   const extra: string[] = [];
+  if (reduced && status !== undefined) extra.push(`status: ${status}`);
   if (typeof e.code === 'string' || typeof e.code === 'number') extra.push(`code: ${e.code}`);
   if (typeof e.type === 'string') extra.push(`type: ${e.type}`);
   // Connection errors say only "Connection error."; the system code beneath (ECONNREFUSED, ...) says why.

@@ -1,0 +1,109 @@
+import type { PostHogLike } from './options.js';
+import type { Tracking } from './tracking.js';
+
+/** What `withTracking()` puts around a block of code: every tracked call inside carries it. */
+export interface TrackingContext {
+  /** The PostHog person the calls belong to. */
+  distinctId?: string;
+  /** The trace the calls belong to (PostHog's Traces view groups by it). */
+  traceId?: string;
+  /** `$ai_session_id`: a session that groups several traces. */
+  sessionId?: string;
+  /** Extra properties for every event inside (merged over outer contexts' and the client's). */
+  properties?: Record<string, unknown>;
+  /** PostHog groups for every event inside (merged over outer contexts' and the client's). */
+  groups?: Record<string, string | number>;
+  /** No input or output in the events inside. */
+  privacyMode?: boolean;
+  /** The PostHog client that `trace()` / `span()` inside send their own events with. */
+  posthog?: PostHogLike;
+}
+
+/** The context as stored: merged with the outer ones, plus the trace tree position. */
+export interface ActiveContext extends TrackingContext {
+  /** `$ai_parent_id` for calls made here: the innermost span's id (or the trace's). */
+  parentId?: string;
+  /** The trace or span running here, which learns the tracking of the calls made inside. */
+  scope?: { tracking: Tracking | undefined };
+}
+
+interface Storage {
+  getStore(): ActiveContext | undefined;
+  run<R>(store: ActiveContext, fn: () => R): R;
+}
+
+type StorageConstructor = new () => Storage;
+
+/**
+ * AsyncLocalStorage without a static `node:` import, so the library still loads where it is missing
+ * (some edge runtimes): there, contexts are unavailable and say so, and everything else works.
+ */
+function findAsyncLocalStorage(): StorageConstructor | undefined {
+  const global = globalThis as { AsyncLocalStorage?: StorageConstructor; process?: { getBuiltinModule?: (id: string) => unknown } };
+  if (typeof global.AsyncLocalStorage === 'function') return global.AsyncLocalStorage;
+  try {
+    const hooks = global.process?.getBuiltinModule?.('node:async_hooks') as { AsyncLocalStorage?: StorageConstructor } | undefined;
+    if (typeof hooks?.AsyncLocalStorage === 'function') return hooks.AsyncLocalStorage;
+  } catch {
+    // Not Node, or a Node older than 20.16 (no getBuiltinModule).
+  }
+  return undefined;
+}
+
+const StorageClass = findAsyncLocalStorage();
+const storage: Storage | undefined = StorageClass ? new StorageClass() : undefined;
+
+/** Whether `withTracking()`, `trace()` and `span()` can carry context across async work here. */
+export function isContextAvailable(): boolean {
+  return storage !== undefined;
+}
+
+/** The innermost active context, if any. */
+export function currentContext(): ActiveContext | undefined {
+  return storage?.getStore();
+}
+
+function unavailable(what: string): Error {
+  return new Error(
+    `tracked-openai: ${what} needs AsyncLocalStorage, which this runtime does not provide; ` +
+      'pass posthogDistinctId / posthogTraceId / posthogProperties per call instead',
+  );
+}
+
+/** Merges an inner context over the outer one: inner values win, properties and groups merge. */
+export function mergeContext(outer: ActiveContext | undefined, inner: ActiveContext): ActiveContext {
+  if (!outer) return inner;
+  const merged: ActiveContext = { ...outer, ...stripUndefined(inner) };
+  if (outer.properties || inner.properties) merged.properties = { ...outer.properties, ...inner.properties };
+  if (outer.groups || inner.groups) merged.groups = { ...outer.groups, ...inner.groups };
+  return merged;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key of Object.keys(value) as (keyof T)[]) {
+    if (value[key] !== undefined) out[key] = value[key];
+  }
+  return out;
+}
+
+/** Runs `fn` inside `context`, merged over the current one (or as given, when `merged`). */
+export function runInContext<R>(context: ActiveContext, fn: () => R, what: string, merged = false): R {
+  if (!storage) throw unavailable(what);
+  return storage.run(merged ? context : mergeContext(storage.getStore(), context), fn);
+}
+
+/**
+ * Runs `fn` so that every tracked call made inside it (across awaits, timers and nested async
+ * work) carries `context`. Concurrent requests never see each other's context. Precedence:
+ * per-call `posthog*` options, then the innermost context, then the client's options.
+ *
+ * @returns what `fn` returns. @throws what `fn` throws; an `Error` when the runtime has no AsyncLocalStorage.
+ */
+export function withTracking<R>(context: TrackingContext, fn: () => R): R {
+  if (context === null || typeof context !== 'object') {
+    throw new TypeError('tracked-openai: withTracking(context, fn) needs a context object');
+  }
+  if (typeof fn !== 'function') throw new TypeError('tracked-openai: withTracking(context, fn) needs a function');
+  return runInContext(context, fn, 'withTracking()');
+}

@@ -1,0 +1,168 @@
+/**
+ * Makes event properties safe to send: serializable (no cycles, BigInts, functions), free of
+ * inline media, and under PostHog's size limit. Values are copied only where something changes:
+ * an ordinary event walks its properties once and allocates nothing else.
+ */
+
+/** PostHog's `/batch/` endpoint rejects an `$ai_*` event above 983,040 bytes; this leaves room for posthog-node's own fields. */
+export const DEFAULT_MAX_EVENT_BYTES = 900_000;
+
+const MAX_DEPTH = 40;
+const MIN_STRING_CAP = 256;
+// Properties whose content can be cut when an event is too large, largest-first by nature.
+const TRUNCATABLE = ['$ai_input', '$ai_output_choices', '$ai_input_state', '$ai_output_state', '$ai_tools'] as const;
+
+interface Walk {
+  /** Strings longer than this are cut with a marker (Infinity: none are). */
+  stringCap: number;
+  /** Approximate UTF-16 size of what was kept, for the size check. */
+  chars: number;
+  /** Objects on the current path, to spot cycles. */
+  path: object[];
+}
+
+function kilobytes(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KB`;
+}
+
+/** `data:image/png;base64,...` → a short marker with its type and decoded size. */
+function inlineMediaMarker(value: string): string | undefined {
+  if (!value.startsWith('data:')) return undefined;
+  const comma = value.indexOf(',', 5);
+  if (comma < 0 || comma > 200) return undefined;
+  const header = value.slice(5, comma);
+  if (!header.endsWith(';base64')) return undefined;
+  const mime = header.slice(0, -';base64'.length).split(';')[0] || 'application/octet-stream';
+  const bytes = Math.floor(((value.length - comma - 1) * 3) / 4);
+  return `[inline ${mime} data, ${kilobytes(bytes)}, removed]`;
+}
+
+const BASE64 = /^[A-Za-z0-9+/=\r\n]+$/;
+
+/** Raw base64 under a `data` key (chat `input_audio.data`, audio output `audio.data`) → a marker. */
+function rawMediaMarker(key: string, value: string): string | undefined {
+  if (key !== 'data' || value.length < 512 || !BASE64.test(value)) return undefined;
+  return `[inline base64 data, ${kilobytes(Math.floor((value.length * 3) / 4))}, removed]`;
+}
+
+function cut(value: string, cap: number): string {
+  return `${value.slice(0, cap)}…[truncated ${value.length - cap} characters]`;
+}
+
+function walkString(value: string, key: string, walk: Walk): string {
+  const marker = inlineMediaMarker(value) ?? rawMediaMarker(key, value);
+  const kept = marker ?? (value.length > walk.stringCap ? cut(value, walk.stringCap) : value);
+  walk.chars += kept.length + 2;
+  return kept;
+}
+
+function walkValue(value: unknown, key: string, walk: Walk, depth: number): unknown {
+  switch (typeof value) {
+    case 'string':
+      return walkString(value, key, walk);
+    case 'number':
+      walk.chars += 8;
+      return Number.isFinite(value) ? value : null;
+    case 'boolean':
+      walk.chars += 5;
+      return value;
+    case 'bigint':
+      walk.chars += 20;
+      return value.toString();
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+  }
+  if (value === null) {
+    walk.chars += 4;
+    return null;
+  }
+  const object = value as object;
+  if (walk.path.includes(object)) return '[circular]';
+  if (depth >= MAX_DEPTH) return '[too deep]';
+  if (ArrayBuffer.isView(object) || object instanceof ArrayBuffer) {
+    return `[binary data, ${kilobytes((object as ArrayBufferView).byteLength)}, removed]`;
+  }
+  if (object instanceof Date) {
+    walk.chars += 26;
+    return Number.isNaN(object.getTime()) ? null : object.toISOString();
+  }
+
+  walk.path.push(object);
+  try {
+    if (Array.isArray(object)) {
+      let copy: unknown[] | undefined;
+      for (let i = 0; i < object.length; i++) {
+        const item = object[i];
+        let safe = walkValue(item, key, walk, depth + 1);
+        if (safe === undefined) safe = null; // as JSON.stringify writes it
+        if (safe !== item && !copy) copy = object.slice(0, i);
+        if (copy) copy.push(safe);
+      }
+      walk.chars += object.length + 2;
+      return copy ?? object;
+    }
+    let copy: Record<string, unknown> | undefined;
+    const record = object as Record<string, unknown>;
+    const keys = Object.keys(record);
+    for (let i = 0; i < keys.length; i++) {
+      const name = keys[i]!;
+      let item: unknown;
+      try {
+        item = record[name];
+      } catch {
+        item = '[unreadable]';
+      }
+      const safe = walkValue(item, name, walk, depth + 1);
+      if (safe !== item && !copy) {
+        copy = {};
+        for (let j = 0; j < i; j++) copy[keys[j]!] = record[keys[j]!];
+      }
+      if (copy && safe !== undefined) copy[name] = safe;
+      walk.chars += name.length + 4;
+    }
+    return copy ?? object;
+  } finally {
+    walk.path.pop();
+  }
+}
+
+function sanitizeProperties(properties: Record<string, unknown>, stringCap: number): { properties: Record<string, unknown>; chars: number } {
+  const walk: Walk = { stringCap, chars: 0, path: [] };
+  const safe = walkValue(properties, '', walk, 0) as Record<string, unknown>;
+  return { properties: safe, chars: walk.chars };
+}
+
+function byteSize(value: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(value)).length;
+}
+
+/**
+ * Returns properties that JSON can encode and that fit in `maxBytes`. When they don't fit, the
+ * long strings of the input and output (and trace states, tools) are cut with a visible marker,
+ * shorter and shorter; as a last resort those properties are replaced by a marker.
+ */
+export function prepareProperties(properties: Record<string, unknown>, maxBytes: number): Record<string, unknown> {
+  let { properties: safe, chars } = sanitizeProperties(properties, Number.POSITIVE_INFINITY);
+  // A UTF-16 character is at most 3 UTF-8 bytes: only events that could be too large are measured.
+  if (chars * 3 <= maxBytes) return safe;
+  let size = byteSize(safe);
+  if (size <= maxBytes) return safe;
+
+  let stringCap = Math.max(MIN_STRING_CAP, Math.floor(maxBytes / 4));
+  while (size > maxBytes && stringCap >= MIN_STRING_CAP) {
+    const cutDown = { ...safe };
+    for (const name of TRUNCATABLE) {
+      if (name in cutDown) cutDown[name] = sanitizeProperties({ value: safe[name] }, stringCap).properties.value;
+    }
+    size = byteSize(cutDown);
+    if (size <= maxBytes) return cutDown;
+    stringCap = Math.floor(stringCap / 4);
+  }
+  const replaced = { ...safe };
+  for (const name of TRUNCATABLE) {
+    if (name in replaced) replaced[name] = `[removed: the event was over ${maxBytes} bytes]`;
+  }
+  return replaced;
+}

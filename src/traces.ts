@@ -1,0 +1,134 @@
+import { type ActiveContext, currentContext, mergeContext, runInContext, type TrackingContext } from './context.js';
+import { describeError } from './events/error.js';
+import { newTraceId } from './events/ids.js';
+import { resolveTrackingOptions } from './options.js';
+import { Sink } from './sink.js';
+import { Tracking } from './tracking.js';
+import { LIB_NAME, LIB_VERSION } from './version.js';
+
+/** Options of `trace()` and `span()`: a context for the calls inside, plus what the trace itself records. */
+export interface TraceOptions extends TrackingContext {
+  /** `$ai_input_state`: what the trace or span started from (not sent in privacy mode). */
+  input?: unknown;
+  /** Record what `fn` returned as `$ai_output_state` (not in privacy mode). Default false. */
+  captureOutput?: boolean;
+}
+
+type ScopeKind = 'trace' | 'span';
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/**
+ * The sink for a trace's own event: the PostHog client named in its options or context, else the
+ * one of the tracked calls made inside it, else the most recently created tracked client's.
+ */
+function sinkFor(context: ActiveContext): Sink | undefined {
+  if (context.posthog) return new Sink(resolveTrackingOptions({ posthog: context.posthog }, false));
+  return context.scope?.tracking?.sink ?? Tracking.latest()?.sink;
+}
+
+function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceOptions | undefined): R {
+  if (typeof name !== 'string' || name.length === 0) throw new TypeError(`tracked-openai: ${kind}(name, fn) needs a non-empty name`);
+  if (typeof fn !== 'function') throw new TypeError(`tracked-openai: ${kind}(name, fn) needs a function`);
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new TypeError(`tracked-openai: ${kind}(name, fn, options) needs options to be an object`);
+  }
+  const { input, captureOutput, ...contextOptions } = options ?? {};
+  const outer = currentContext();
+  const traceId = kind === 'trace' ? (contextOptions.traceId ?? newTraceId()) : (outer?.traceId ?? contextOptions.traceId ?? newTraceId());
+  const spanId = kind === 'trace' ? traceId : newTraceId();
+  const parentId = kind === 'span' ? (outer?.parentId ?? traceId) : undefined;
+  const scope: NonNullable<ActiveContext['scope']> = { tracking: undefined };
+  const inner: ActiveContext = { ...contextOptions, traceId, parentId: spanId, scope };
+  const context = mergeContext(kind === 'trace' ? stripTree(outer) : outer, inner);
+  const startedAt = performance.now();
+
+  const finish = (error: unknown, failed: boolean, output: unknown): void => {
+    try {
+      const sink = sinkFor(context);
+      if (!sink) return;
+      const tracking = context.scope?.tracking ?? Tracking.latest();
+      const privacy = context.privacyMode ?? tracking?.options.privacyMode ?? false;
+      const properties: Record<string, unknown> = {
+        $ai_lib: LIB_NAME,
+        $ai_lib_version: LIB_VERSION,
+        $ai_trace_id: traceId,
+        $ai_span_name: name,
+        $ai_latency: (performance.now() - startedAt) / 1000,
+        $ai_is_error: failed,
+      };
+      if (kind === 'span') {
+        properties.$ai_span_id = spanId;
+        properties.$ai_parent_id = parentId;
+      }
+      if (context.sessionId) properties.$ai_session_id = context.sessionId;
+      if (input !== undefined) properties.$ai_input_state = privacy ? null : input;
+      if (captureOutput) properties.$ai_output_state = privacy ? null : output;
+      if (failed) properties.$ai_error = describeError(error, [], privacy).message;
+      if (context.properties) Object.assign(properties, context.properties);
+      let distinctId = context.distinctId ?? tracking?.options.distinctId;
+      if (!distinctId) {
+        distinctId = traceId;
+        properties.$process_person_profile = false;
+      }
+      const groups = context.groups ?? tracking?.options.groups;
+      sink.send(
+        { distinctId, event: kind === 'trace' ? '$ai_trace' : '$ai_span', properties, ...(groups ? { groups } : {}) },
+        false,
+      );
+    } catch (problem) {
+      Tracking.latest()?.options.log?.(`could not send the ${kind} event`, problem);
+    }
+  };
+
+  let result: R;
+  try {
+    result = runInContext(context, fn, `${kind}()`, true);
+  } catch (error) {
+    finish(error, true, undefined);
+    throw error;
+  }
+  if (isPromiseLike(result)) {
+    return result.then(
+      (value) => {
+        finish(undefined, false, value);
+        return value;
+      },
+      (error: unknown) => {
+        finish(error, true, undefined);
+        throw error;
+      },
+    ) as R;
+  }
+  finish(undefined, false, result);
+  return result;
+}
+
+/** A new trace starts its own tree: it keeps the outer context's who and what, not its trace position. */
+function stripTree(context: ActiveContext | undefined): ActiveContext | undefined {
+  if (!context) return undefined;
+  const { traceId: _traceId, parentId: _parentId, scope: _scope, ...rest } = context;
+  return rest;
+}
+
+/**
+ * Runs `fn` as a trace: every tracked call inside carries its `$ai_trace_id`, and a `$ai_trace`
+ * event (name, latency, error, optional input and output state) is sent when it ends.
+ *
+ * @returns what `fn` returns (a promise that settles as `fn`'s does). @throws what `fn` throws.
+ */
+export function trace<R>(name: string, fn: () => R, options?: TraceOptions): R {
+  return runScope('trace', name, fn, options);
+}
+
+/**
+ * Runs `fn` as a span of the current trace (or of a new one): calls inside carry `$ai_parent_id`
+ * = this span, and a `$ai_span` event is sent when it ends, so PostHog draws the tree.
+ *
+ * @returns what `fn` returns. @throws what `fn` throws.
+ */
+export function span<R>(name: string, fn: () => R, options?: TraceOptions): R {
+  return runScope('span', name, fn, options);
+}
