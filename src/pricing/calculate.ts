@@ -1,0 +1,157 @@
+import { readTokenCounts } from '../usage.js';
+import { costWithCard, lacksLongContext, periodAt, picoToUsd, pricedTierOf } from './cost.js';
+import { matchTable, normalizeModelId } from './match.js';
+import type { CostMatch, CostResult, PricePeriod, PricingOptions, RateCard, UnknownCostReason } from './types.js';
+import { readResolution, resolvePricing, type ResolvedPricing } from './validate.js';
+
+/** A price found for a call: the periods to choose from, and how it was found. */
+interface ChosenPrice {
+  periods: readonly PricePeriod[];
+  priceId: string;
+  match: CostMatch;
+}
+
+type PriceChoice = { ok: true; price: ChosenPrice } | { ok: false; reason: UnknownCostReason };
+
+/** A user price applies whatever the service tier and the date. */
+function userPrice(card: RateCard, priceId: string, match: CostMatch): PriceChoice {
+  const period: PricePeriod = { standard: card, priority: card, flex: card, batch: card };
+  return { ok: true, price: { periods: [period], priceId, match } };
+}
+
+/** A model id named by an alias or a resolver: the user's override for it, else the table. */
+function priceOfTarget(target: string, pricing: ResolvedPricing, match: CostMatch): PriceChoice {
+  const key = normalizeModelId(target);
+  const override = pricing.overrides.get(key);
+  if (override === null) return { ok: false, reason: 'disabled' };
+  if (override !== undefined) return userPrice(override, key, match);
+  const hit = matchTable(key);
+  return hit ? { ok: true, price: { periods: hit.entry.periods, priceId: hit.entry.id, match } } : { ok: false, reason: 'unknown_model' };
+}
+
+/**
+ * The price of a call whose model ids are `models` (the response's first, then the request's):
+ * user overrides, then the resolver, then user aliases, then the table. First hit wins.
+ */
+function choosePrice(models: string[], pricing: ResolvedPricing, serviceTier: string | undefined): PriceChoice {
+  const keys = models.map(normalizeModelId);
+  for (const key of keys) {
+    const override = pricing.overrides.get(key);
+    if (override === null) return { ok: false, reason: 'disabled' };
+    if (override !== undefined) return userPrice(override, key, 'override');
+  }
+
+  if (pricing.resolver) {
+    let answer: RateCard | string | null | undefined;
+    try {
+      const context = models.length > 1 ? { requestModel: models[1], serviceTier } : { serviceTier };
+      answer = readResolution(pricing.resolver(models[0]!, context));
+    } catch {
+      return { ok: false, reason: 'resolver_failed' };
+    }
+    if (answer === null) return { ok: false, reason: 'disabled' };
+    if (typeof answer === 'string') return priceOfTarget(answer, pricing, 'resolver');
+    if (answer !== undefined) return userPrice(answer, keys[0]!, 'resolver');
+  }
+
+  for (const key of keys) {
+    const target = pricing.aliases.get(key);
+    if (target !== undefined) return priceOfTarget(target, pricing, 'user_alias');
+  }
+
+  for (const key of keys) {
+    const hit = matchTable(key);
+    if (hit) return { ok: true, price: { periods: hit.entry.periods, priceId: hit.entry.id, match: hit.match } };
+  }
+  return { ok: false, reason: 'unknown_model' };
+}
+
+/** The cost of a call, or why it is unknown. */
+export type CostOutcome = { ok: true; cost: CostResult } | { ok: false; reason: UnknownCostReason };
+
+/** What `priceUsage` needs to know about a call. */
+export interface PriceRequest {
+  /** Model ids, most specific first: the response's `model`, then the request's. Empty ones are skipped. */
+  models: readonly (string | undefined)[];
+  /** The `usage` object exactly as the API returned it. */
+  usage: unknown;
+  /** The tier the call was served on (`response.service_tier`). */
+  serviceTier: string | undefined;
+  /** When the call happened, in ms since the epoch: selects the price period. */
+  time: number;
+  pricing: ResolvedPricing;
+}
+
+/** Prices one call; never throws for a bad usage, model or resolver (it says why instead). */
+export function priceUsage(request: PriceRequest): CostOutcome {
+  const tokens = readTokenCounts(request.usage);
+  if (!tokens) return { ok: false, reason: 'no_usage' };
+  const models = [...new Set(request.models.filter((m): m is string => typeof m === 'string' && m.trim() !== ''))];
+  if (models.length === 0) return { ok: false, reason: 'no_model' };
+
+  const choice = choosePrice(models, request.pricing, request.serviceTier);
+  if (!choice.ok) return choice;
+  const tier = pricedTierOf(request.serviceTier);
+  if (tier === undefined) return { ok: false, reason: 'unknown_service_tier' };
+  const period = periodAt(choice.price.periods, request.time);
+  const card = period[tier];
+  if (card === undefined) return { ok: false, reason: 'no_service_tier_price' };
+  if (lacksLongContext(period.standard, card, tokens)) return { ok: false, reason: 'no_long_context_price' };
+
+  const priced = costWithCard(card, tokens);
+  if (!priced.ok) return priced;
+  const { input, output } = priced.cost;
+  const cost: CostResult = {
+    inputUsd: picoToUsd(input),
+    outputUsd: picoToUsd(output),
+    totalUsd: picoToUsd(input + output),
+    priceId: choice.price.priceId,
+    match: choice.price.match,
+  };
+  if (tokens.invalid.length > 0) cost.invalidUsage = tokens.invalid;
+  return { ok: true, cost };
+}
+
+/** Input of {@link calculateCost}. */
+export interface CalculateCostInput {
+  /** The model id, preferably the response's `model` (dated, canonical). */
+  model: string;
+  /** The `usage` object exactly as the API returned it (chat, Responses, embeddings, legacy completions). */
+  usage: unknown;
+  /** The tier the response was served on (`response.service_tier`): `default`, `flex`, `priority`/`fast`, `batch`. */
+  serviceTier?: string | null;
+  /** When the call happened (selects the price period). Default: now. */
+  date?: Date | string | number;
+  /** Your overrides, aliases and resolver, as in the client option `pricing`. */
+  pricing?: PricingOptions;
+}
+
+/**
+ * The cost in USD of one OpenAI call, from the price table that ships with tracked-openai (or your
+ * `pricing` overrides): cached, cache-write, reasoning and audio tokens, long-context rates, the
+ * service tier and the price in force on `date` are all taken into account. Amounts are computed in
+ * integer pico-USD and converted to numbers once, so they are exact to the published rates.
+ *
+ * @returns `{ inputUsd, outputUsd, totalUsd, priceId, match }`, or `null` when the price or the usage
+ *   is unknown (an unknown model, a model you priced as `null`, no usage, a tier without a price).
+ * @throws TypeError when `model` is not a string, `date` is not a valid date, or `pricing` is invalid.
+ *
+ * @example
+ * const cost = calculateCost({ model: completion.model, usage: completion.usage, serviceTier: completion.service_tier });
+ * // { inputUsd: 0.003, outputUsd: 0.0035, totalUsd: 0.0065, priceId: 'gpt-4o', match: 'alias' }
+ */
+export function calculateCost(input: CalculateCostInput): CostResult | null {
+  if (input === null || typeof input !== 'object') throw new TypeError('tracked-openai: calculateCost() needs an object');
+  const { model, usage, serviceTier, date, pricing } = input;
+  if (typeof model !== 'string') throw new TypeError('tracked-openai: calculateCost() needs `model` as a string');
+  const time = date === undefined ? Date.now() : new Date(date).getTime();
+  if (Number.isNaN(time)) throw new TypeError('tracked-openai: calculateCost(): `date` is not a valid date');
+  const outcome = priceUsage({
+    models: [model],
+    usage,
+    serviceTier: serviceTier ?? undefined,
+    time,
+    pricing: resolvePricing(pricing, 'calculateCost(): `pricing`'),
+  });
+  return outcome.ok ? outcome.cost : null;
+}
