@@ -16,3 +16,14 @@ export type { TrackingContext } from './context.js';
 export { trace, span } from './traces.js';
 export type { TraceOptions } from './traces.js';
 export type { TrackedEvent } from './options.js';
+export { calculateCost } from './pricing/calculate.js';
+export type { CalculateCostInput } from './pricing/calculate.js';
+export type {
+  CostResult,
+  CostMatch,
+  ModelPrice,
+  PricingOptions,
+  PriceResolution,
+  PriceResolverContext,
+  UnknownCostReason,
+} from './pricing/types.js';

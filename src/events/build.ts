@@ -3,6 +3,7 @@ import { endpointOf } from '../provider.js';
 import type { CaptureMessage } from '../sink.js';
 import { readTokenCounts } from '../usage.js';
 import { LIB_NAME, LIB_VERSION } from '../version.js';
+import { costProperties } from '../pricing/properties.js';
 import { describeError } from './error.js';
 import { newTraceId } from './ids.js';
 
@@ -94,6 +95,11 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
     properties.$ai_is_error = true;
     properties.$ai_error = error.message;
     if (error.status !== undefined) properties.$ai_http_status = error.status;
+  }
+
+  // Cost of a successful call, from the price table (src/pricing); posthogCostOverride below wins.
+  if (result && outcome.error === undefined && !callOptions.posthogCostOverride) {
+    Object.assign(properties, costProperties(result, body.model, options));
   }
 
   const costOverride = callOptions.posthogCostOverride;
