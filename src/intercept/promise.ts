@@ -72,7 +72,9 @@ export function tapAPIPromise<T>(promise: T, call: TrackedCall): T {
     return promise;
   }
 
-  promise.asResponse().then(ignore, (error: unknown) => call.end({ error }));
+  // A stream request that fails before its first chunk (429, 500, connection error) still says how its stream ended.
+  const failedStream = call.body.stream === true ? { ending: 'error' as const, firstContentAt: undefined } : undefined;
+  promise.asResponse().then(ignore, (error: unknown) => call.end({ error, stream: failedStream }));
 
   const tapped = promise._thenUnwrap((data, props) => {
     if (isStream(data) && call.operation.accumulateStream) {

@@ -60,6 +60,18 @@ export function trackStream<S>(stream: S & StreamLike, call: TrackedCall, respon
     return call.end({ result, response, error, stream: { ending, firstContentAt } });
   };
 
+  // An abort while no read is under way (before the first read, or in the caller's loop body) ends
+  // the call now: a stream aborted and never read again would otherwise send no event. An abort
+  // during a read (the SDK aborts on errors too) is left to that read to report.
+  let reading = 0;
+  stream.controller.signal.addEventListener(
+    'abort',
+    () => {
+      if (reading === 0) end('aborted');
+    },
+    { once: true },
+  );
+
   const iteratorFactory = (): AsyncIterator<unknown> => {
     // Throws, as the SDK does, when the stream was already consumed.
     const source = stream[Symbol.asyncIterator]();
@@ -67,11 +79,14 @@ export function trackStream<S>(stream: S & StreamLike, call: TrackedCall, respon
       async next(): Promise<IteratorResult<unknown>> {
         for (;;) {
           let step: IteratorResult<unknown>;
+          reading++;
           try {
             step = await source.next();
           } catch (error) {
             end('error', error);
             throw error;
+          } finally {
+            reading--;
           }
           if (step.done) {
             let providerError: unknown;
@@ -89,7 +104,12 @@ export function trackStream<S>(stream: S & StreamLike, call: TrackedCall, respon
           if (chunk) {
             try {
               if (accumulator.add(chunk) && firstContentAt === undefined) firstContentAt = performance.now();
-              if (hideUsageChunk && isUsageOnlyChunk(chunk)) continue;
+              if (hideUsageChunk) {
+                if (isUsageOnlyChunk(chunk)) continue;
+                // With include_usage, OpenAI adds `"usage": null` to every other chunk; without it
+                // (what the caller asked for) the field is absent.
+                if (chunk.usage === null) delete chunk.usage;
+              }
             } catch (problem) {
               log?.('could not read a streamed chunk', problem);
             }
