@@ -1,0 +1,258 @@
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { createTrackedOpenAI } from '../src/index.js';
+import { newOpenAI } from './helpers/openai.js';
+import { mockPostHog } from './helpers/posthog.js';
+import { chatChunks, sseBody } from './helpers/sse.js';
+import {
+  collectUnhandledRejections,
+  type Connection,
+  eventsOf,
+  isUsageOnly,
+  legacyChunks,
+  longChatBody,
+  nockSse,
+  readAll,
+  type RecordedRequest,
+  responsesEvents,
+  sleep,
+  sseServer,
+  type SseServer,
+  watchSdkStreams,
+  within,
+} from './helpers/streams.js';
+
+// Issue 3 / drop-in points 14 and 16: token usage asked for (and kept from the caller) only when the
+// caller did not decide; tracking never reads ahead of the caller nor sends before the end; a long
+// stream goes through whole.
+
+const unhandled = collectUnhandledRejections();
+
+const CHAT = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Say hello' }] };
+const CHAT_PATH = '/v1/chat/completions';
+const wantsUsage = (request: Record<string, any>) => request.stream_options?.include_usage === true;
+/** OpenAI's answer: the usage chunk (and `usage: null` on each chunk) only when asked for. */
+const chatAsOpenAI = (request: Record<string, any>) => sseBody(chatChunks({ withUsage: wantsUsage(request) }));
+
+const posthogs: ReturnType<typeof mockPostHog>[] = [];
+const servers: SseServer[] = [];
+function setup(options: Record<string, unknown> = {}, clientOptions: Record<string, unknown> = {}) {
+  const ph = mockPostHog();
+  posthogs.push(ph);
+  return {
+    ph,
+    plain: newOpenAI(clientOptions),
+    tracked: createTrackedOpenAI(newOpenAI(clientOptions), { posthog: ph.posthog, ...options }),
+  };
+}
+
+beforeAll(() => {
+  nock.disableNetConnect();
+  nock.enableNetConnect('127.0.0.1');
+});
+
+afterEach(async () => {
+  await Promise.all(posthogs.splice(0).map((ph) => ph.shutdown()));
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+  nock.cleanAll();
+});
+
+afterAll(() => {
+  nock.enableNetConnect();
+});
+
+describe('stream_options.include_usage', () => {
+  test('added when the caller set no stream_options: OpenAI receives include_usage, the usage-only chunk is kept from the caller, the event has the tokens', async () => {
+    const { ph, tracked } = setup();
+    const requests: RecordedRequest[] = [];
+    nockSse(CHAT_PATH, chatAsOpenAI, { requests });
+    const request = { ...CHAT, stream: true as const };
+    const chunks = await readAll(await tracked.chat.completions.create(request));
+
+    expect(requests[0].body).toEqual({ ...CHAT, stream: true, stream_options: { include_usage: true } });
+    expect(request).toEqual({ ...CHAT, stream: true }); // the caller's object is not changed
+    expect(chunks).toHaveLength(5);
+    expect(chunks.some(isUsageOnly)).toBe(false);
+    for (const chunk of chunks) expect(chunk).not.toHaveProperty('usage');
+    const events = await eventsOf(ph);
+    expect(events).toHaveLength(1);
+    expect(events[0].properties.$ai_input_tokens).toBe(9);
+    expect(events[0].properties.$ai_output_tokens).toBe(3);
+  });
+
+  test('added to legacy completion streams too, the usage-only chunk kept from the caller', async () => {
+    const { ph, plain, tracked } = setup();
+    const requests: RecordedRequest[] = [];
+    nockSse('/v1/completions', (request) => sseBody(legacyChunks({ withUsage: wantsUsage(request) })), { times: 2, requests });
+    const request = { model: 'gpt-3.5-turbo-instruct', prompt: 'Hello', n: 2, stream: true as const };
+    const untracked = await readAll(await plain.completions.create(request));
+    const chunks = await readAll(await tracked.completions.create(request));
+
+    expect(requests[0].body.stream_options).toBeUndefined();
+    expect(requests[1].body.stream_options).toEqual({ include_usage: true });
+    expect(chunks).toEqual(untracked);
+    const events = await eventsOf(ph);
+    expect(events).toHaveLength(1);
+    expect(events[0].properties.$ai_input_tokens).toBe(3);
+    expect(events[0].properties.$ai_output_tokens).toBe(4);
+  });
+
+  test('not added to Responses streams, which always end with usage', async () => {
+    const { ph, tracked } = setup();
+    const requests: RecordedRequest[] = [];
+    nockSse('/v1/responses', sseBody(responsesEvents('completed'), { named: true, done: false }), { requests });
+    await readAll(await tracked.responses.create({ model: 'gpt-4.1', input: 'Hi', stream: true }));
+    expect(requests[0].body).toEqual({ model: 'gpt-4.1', input: 'Hi', stream: true });
+    expect((await eventsOf(ph))[0].properties.$ai_input_tokens).toBe(20);
+  });
+
+  test('not added when the caller set { include_usage: false }: the request is theirs, chunks as untracked, no tokens', async () => {
+    const { ph, plain, tracked } = setup();
+    const requests: RecordedRequest[] = [];
+    nockSse(CHAT_PATH, chatAsOpenAI, { times: 2, requests });
+    const request = { ...CHAT, stream: true as const, stream_options: { include_usage: false } };
+    const untracked = await readAll(await plain.chat.completions.create(request));
+    const chunks = await readAll(await tracked.chat.completions.create(request));
+
+    expect(requests[1].body).toEqual(requests[0].body);
+    expect(requests[1].body.stream_options).toEqual({ include_usage: false });
+    expect(chunks).toEqual(untracked);
+    const events = await eventsOf(ph);
+    expect(events).toHaveLength(1);
+    expect(events[0].properties.$ai_input_tokens).toBeUndefined();
+    expect(events[0].properties.$ai_output_choices).toEqual([{ role: 'assistant', content: 'Hello world!' }]);
+    expect(events[0].properties.$ai_stream_ending).toBe('completed');
+  });
+
+  test('when the caller set { include_usage: true } the usage-only chunk IS shown to them, as untracked; the event has the tokens', async () => {
+    const { ph, plain, tracked } = setup();
+    const requests: RecordedRequest[] = [];
+    nockSse(CHAT_PATH, chatAsOpenAI, { times: 2, requests });
+    const request = { ...CHAT, stream: true as const, stream_options: { include_usage: true } };
+    const untracked = await readAll(await plain.chat.completions.create(request));
+    const chunks = await readAll(await tracked.chat.completions.create(request));
+
+    expect(requests[1].body).toEqual(requests[0].body);
+    expect(chunks).toEqual(untracked);
+    expect(chunks).toHaveLength(6);
+    expect(isUsageOnly(chunks[5])).toBe(true);
+    expect(chunks[0]).toHaveProperty('usage', null); // what OpenAI sent, untouched
+    const events = await eventsOf(ph);
+    expect(events).toHaveLength(1);
+    expect(events[0].properties.$ai_input_tokens).toBe(9);
+  });
+
+  test('not added with the client option includeStreamUsage: false: the request and chunks as untracked, no tokens', async () => {
+    const { ph, plain, tracked } = setup({ includeStreamUsage: false });
+    const requests: RecordedRequest[] = [];
+    nockSse(CHAT_PATH, chatAsOpenAI, { times: 2, requests });
+    const untracked = await readAll(await plain.chat.completions.create({ ...CHAT, stream: true }));
+    const chunks = await readAll(await tracked.chat.completions.create({ ...CHAT, stream: true }));
+
+    expect(requests[1].body).toEqual({ ...CHAT, stream: true });
+    expect(requests[1].body).toEqual(requests[0].body);
+    expect(chunks).toEqual(untracked);
+    const events = await eventsOf(ph);
+    expect(events).toHaveLength(1);
+    expect(events[0].properties.$ai_input_tokens).toBeUndefined();
+    expect(events[0].properties.$ai_stream_ending).toBe('completed');
+  });
+});
+
+describe('tracking never reads ahead of the caller', () => {
+  test('three chunks on the wire, the caller reads two and breaks: the SDK yielded two, the server sees the request closed, no event before the end', async () => {
+    let connection!: Connection;
+    const server = await sseServer((c) => {
+      connection = c;
+    });
+    servers.push(server);
+    const { ph, tracked } = setup({}, { baseURL: server.baseURL });
+    const sdk = watchSdkStreams();
+    try {
+      const stream = await tracked.chat.completions.create({ ...CHAT, stream: true });
+      await server.connection(0);
+      const chunks = chatChunks({ withUsage: wantsUsage(connection.body) });
+      // the server sends only when told: role chunk and "Hello" first
+      connection.write(sseBody(chunks.slice(0, 2), { done: false }));
+      await sleep(30);
+      expect(sdk.streams[0].yielded).toHaveLength(0); // nothing pulled before the caller asks
+      expect(await ph.received()).toHaveLength(0);
+
+      const read: unknown[] = [];
+      for await (const chunk of stream) {
+        read.push(chunk);
+        if (read.length === 1) {
+          // " world" is on the wire now too; the caller has not asked for it
+          connection.write(sseBody(chunks.slice(2, 3), { done: false }));
+          await sleep(30);
+          expect(sdk.streams[0].yielded).toHaveLength(1);
+        }
+        if (read.length === 2) {
+          await sleep(30);
+          expect(sdk.streams[0].yielded).toHaveLength(2);
+          expect(await ph.received()).toHaveLength(0); // the stream has not ended: no event yet
+          break;
+        }
+      }
+      await within(connection.closedByClient, 'the server seeing the request closed');
+      await sleep(30);
+      expect(sdk.streams[0].yielded).toHaveLength(2); // nothing drained in the background after the break
+    } finally {
+      sdk.restore();
+    }
+    const events = await eventsOf(ph);
+    expect(events).toHaveLength(1);
+    expect(events[0].properties.$ai_stream_ending).toBe('stopped');
+    expect(events[0].properties.$ai_output_choices).toEqual([{ role: 'assistant', content: 'Hello' }]);
+  });
+
+  test('a stream the caller has not started reading keeps its request open and pulls nothing', async () => {
+    const server = await sseServer((c) => c.write(sseBody(chatChunks().slice(0, 3), { done: false })));
+    servers.push(server);
+    const { ph, tracked } = setup({}, { baseURL: server.baseURL });
+    const sdk = watchSdkStreams();
+    try {
+      const stream = await tracked.chat.completions.create({ ...CHAT, stream: true });
+      await sleep(50);
+      expect(sdk.streams[0].yielded).toHaveLength(0);
+      expect((await server.connection(0)).closedEarly).toBe(false);
+      expect(await ph.received()).toHaveLength(0);
+      stream.controller.abort(); // clean up
+    } finally {
+      sdk.restore();
+    }
+  });
+});
+
+test('a 20,000-chunk stream cut into 64 KB pieces: the caller gets every chunk; one event with the whole text', async () => {
+  const { ph, tracked } = setup();
+  const count = 20_000;
+  const { body, text } = longChatBody(count);
+  nockSse(CHAT_PATH, body, { pieceSize: 64 * 1024 });
+
+  const started = performance.now();
+  let chunks = 0;
+  const parts: string[] = [];
+  for await (const chunk of await tracked.chat.completions.create({ ...CHAT, stream: true })) {
+    chunks++;
+    const content = chunk.choices[0].delta.content; // would crash on a usage-only chunk
+    if (content) parts.push(content);
+  }
+  const elapsed = performance.now() - started;
+  expect(chunks).toBe(count + 2); // role chunk, the words, the finish chunk (usage chunk kept from the caller)
+  expect(parts.join('')).toBe(text);
+  expect(elapsed).toBeLessThan(5000);
+
+  const events = await eventsOf(ph);
+  expect(events).toHaveLength(1);
+  const p = events[0].properties;
+  expect(p.$ai_output_choices[0].content).toHaveLength(text.length);
+  expect(p.$ai_output_choices[0].content).toBe(text);
+  expect(p.$ai_output_tokens).toBe(count);
+  expect(p.$ai_stream_ending).toBe('completed');
+});
+
+test('no unhandled rejections in this file', async () => {
+  await sleep(20);
+  expect(unhandled).toEqual([]);
+});
