@@ -173,6 +173,21 @@ export function buildPriceTable() {
     models.push(entry);
   }
 
+  // Corrections: a genai-prices figure that the cited sources contradict.
+  for (const row of supplement.correct ?? []) {
+    const where = `supplement correct ${row.id}${row.period ? ` (${row.period})` : ''}`;
+    if (!row.sources?.length || !row.note) fail(`${where}: needs sources and a note saying what is wrong`);
+    const entry = models.find((model) => model.id === row.id);
+    const period = row.period ? entry?.periods.find((p) => p.from === row.period) : entry?.periods[0];
+    if (!period) fail(`${where}: no such model or price period`);
+    const fixed = supplementCard(row.standard, `${where}.standard`, undefined, { partial: true });
+    for (const key of Object.keys(fixed)) {
+      if (period.standard[key] === undefined) fail(`${where}: standard.${key} is not in genai-prices (use extend)`);
+      if (period.standard[key] === fixed[key]) fail(`${where}: standard.${key} already has this value (drop the correction)`);
+    }
+    period.standard = orderRates({ ...period.standard, ...fixed });
+  }
+
   for (const row of supplement.extend) {
     const where = `supplement extend ${row.id}${row.period ? ` (${row.period})` : ''}`;
     if (!row.sources?.length) fail(`${where}: no sources`);

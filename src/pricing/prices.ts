@@ -21,6 +21,10 @@ export const PRICE_TABLE: PriceTable = {
       "version": "commit 62751446 (2026-08-22)"
     },
     {
+      "name": "domderen/openai-usage src/openai_usage/model_costs.py",
+      "url": "https://github.com/domderen/openai-usage"
+    },
+    {
       "name": "BerriAI/litellm model_prices_and_context_window.json",
       "url": "https://github.com/BerriAI/litellm",
       "license": "MIT",
@@ -768,7 +772,7 @@ export const PRICE_TABLE: PriceTable = {
       "id": "o3",
       "aliases": ["o3-2025-04-16"],
       "periods": [
-        {"standard":{"input":10000000,"cacheRead":500000,"output":40000000}},
+        {"standard":{"input":10000000,"cacheRead":2500000,"output":40000000}},
         {
           "from": "2025-06-10",
           "standard": {"input":2000000,"cacheRead":500000,"output":8000000},
