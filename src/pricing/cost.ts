@@ -84,11 +84,6 @@ export function costWithCard(card: RateCard, tokens: TokenCounts): PicoCostOutco
   return { ok: true, cost: { input, output } };
 }
 
-/** The rate card of `tier` in `period`, when the table has one. */
-export function cardFor(period: PricePeriod, tier: PricedTier): RateCard | undefined {
-  return period[tier];
-}
-
 /** Whether a long request in this card has long-context rates it needs but lacks. */
 export function lacksLongContext(standard: RateCard, card: RateCard, tokens: TokenCounts): boolean {
   return (
