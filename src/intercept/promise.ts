@@ -5,6 +5,10 @@ import { isStream, trackStream } from './stream.js';
 interface APIPromiseLike<T = unknown> extends Promise<T> {
   asResponse(): Promise<Response>;
   _thenUnwrap<U>(transform: (data: T, props: { response?: Response }) => U): APIPromiseLike<U>;
+  /** The SDK's lazy body parser (an instance field): run once, by whoever first awaits or unwraps. */
+  parseResponse?: (client: unknown, props: { response?: Response }) => unknown;
+  /** The in-flight request (an instance field): what `parse()`, `asResponse()` and `_thenUnwrap` read. */
+  responsePromise?: Promise<unknown>;
 }
 
 function isAPIPromise(value: unknown): value is APIPromiseLike {
@@ -52,6 +56,51 @@ function trackRawStream(response: Response, call: TrackedCall): void {
 }
 
 /**
+ * A 2xx answer whose body the SDK cannot parse (not JSON despite a JSON content type, or cut off
+ * while it is read) rejects the caller's promise although the request succeeded: the transform
+ * never runs and the request promise resolved. Seen here, in the SDK's own parser of the tapped
+ * promise, which runs only when someone awaits or unwraps it (never for `asResponse()`, whose body
+ * stays unread). The caller gets the very same rejection; with `captureImmediate`, once the event
+ * is delivered (bounded).
+ */
+function observeParseFailure(tapped: APIPromiseLike, call: TrackedCall): void {
+  const sdkParse = tapped.parseResponse;
+  if (typeof sdkParse !== 'function') return;
+  tapped.parseResponse = function parseResponse(this: unknown, client, props) {
+    const parsed = sdkParse.call(this, client, props);
+    if (!(parsed instanceof Promise)) return parsed;
+    if (!call.captureImmediate) {
+      parsed.then(ignore, (error: unknown) => call.end({ error, response: props?.response }));
+      return parsed;
+    }
+    return parsed.then(undefined, async (error: unknown) => {
+      const delivery = call.end({ error, response: props?.response });
+      if (delivery) await delivery;
+      throw error;
+    });
+  };
+}
+
+/**
+ * With `captureImmediate`, a failed request (HTTP error, connection error, timeout, abort) reaches
+ * the caller once its event is delivered, at most `immediateTimeoutMs` later, as a success does:
+ * a serverless function that catches the error and returns must not lose the event. The tapped
+ * promise's request promise is swapped for one that waits; it rejects with the SDK's own error.
+ */
+function waitForFailureDelivery(tapped: APIPromiseLike, endWithFailure: (error: unknown) => Promise<void> | undefined): void {
+  const sdkResponse = tapped.responsePromise;
+  if (!(sdkResponse instanceof Promise)) return;
+  const waited = sdkResponse.then(undefined, async (error: unknown) => {
+    const delivery = endWithFailure(error);
+    if (delivery) await delivery;
+    throw error;
+  });
+  // Whoever awaits the call sees the rejection; nobody awaiting is not an unhandled rejection of ours.
+  waited.then(undefined, ignore);
+  tapped.responsePromise = waited;
+}
+
+/**
  * Observes an `APIPromise` without changing what the caller sees. The caller gets an `APIPromise`
  * made by the SDK itself (`_thenUnwrap` over the same in-flight request), so `withResponse()`,
  * `asResponse()`, `_request_id` and lazy parsing all behave as without tracking.
@@ -74,16 +123,27 @@ export function tapAPIPromise<T>(promise: T, call: TrackedCall): T {
 
   // A stream request that fails before its first chunk (429, 500, connection error) still says how its stream ended.
   const failedStream = call.body.stream === true ? { ending: 'error' as const, firstContentAt: undefined } : undefined;
-  promise.asResponse().then(ignore, (error: unknown) => call.end({ error, stream: failedStream }));
+  let failureDelivery: Promise<void> | undefined;
+  const endWithFailure = (error: unknown): Promise<void> | undefined =>
+    (failureDelivery ??= call.end({ error, stream: failedStream }));
+  promise.asResponse().then(ignore, endWithFailure);
 
   const tapped = promise._thenUnwrap((data, props) => {
-    if (isStream(data) && call.operation.accumulateStream) {
-      call.streamWrapped = true;
-      return trackStream(data, call, props?.response, call.hideUsageChunk);
+    try {
+      if (isStream(data) && call.operation.accumulateStream) {
+        call.streamWrapped = true;
+        return trackStream(data, call, props?.response, call.hideUsageChunk);
+      }
+      const delivery = call.end({ result: asRecord(data), response: props?.response });
+      return delivery ? delivery.then(() => data) : data;
+    } catch (error) {
+      // Never the caller's problem: they get the SDK's data as it is.
+      call.tracking.options.log?.('could not observe the parsed response', error);
+      return data;
     }
-    const delivery = call.end({ result: asRecord(data), response: props?.response });
-    return delivery ? delivery.then(() => data) : data;
   });
+  observeParseFailure(tapped, call);
+  if (call.captureImmediate) waitForFailureDelivery(tapped, endWithFailure);
 
   const sdkAsResponse = tapped.asResponse;
   Object.defineProperty(tapped, 'asResponse', {
