@@ -162,10 +162,17 @@ export interface LocalOpenAI {
   close(): Promise<void>;
 }
 
-/** An OpenAI stand-in on 127.0.0.1 whose answers `handle` writes. */
-export async function localOpenAI(handle: (request: OpenAIRequest) => void | Promise<void>): Promise<LocalOpenAI> {
+/**
+ * An OpenAI stand-in on 127.0.0.1 whose answers `handle` writes. With `keep: false`, requests are
+ * counted but not kept (a load test's memory measurement must not see them).
+ */
+export async function localOpenAI(
+  handle: (request: OpenAIRequest) => void | Promise<void>,
+  { keep = true }: { keep?: boolean } = {},
+): Promise<LocalOpenAI> {
   const timers = new Set<NodeJS.Timeout>();
   const requests: OpenAIRequest[] = [];
+  let count = 0;
   const server = createServer(async (request, response) => {
     let raw: Buffer;
     try {
@@ -179,8 +186,8 @@ export async function localOpenAI(handle: (request: OpenAIRequest) => void | Pro
     } catch {
       body = {};
     }
-    const entry: OpenAIRequest = { request, response, body, index: requests.length + 1 };
-    requests.push(entry);
+    const entry: OpenAIRequest = { request, response, body, index: ++count };
+    if (keep) requests.push(entry);
     try {
       await handle(entry);
     } catch {
