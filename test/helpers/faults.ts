@@ -137,8 +137,8 @@ export function recordingPostHog() {
   return {
     messages,
     posthog: {
-      capture(message: (typeof messages)[number]) {
-        messages.push(message);
+      capture(message: { event: string; distinctId: string; properties?: Record<string, unknown>; groups?: unknown }) {
+        messages.push(message as (typeof messages)[number]);
       },
     },
   };
