@@ -73,6 +73,7 @@ export async function localPostHog(behaviour: PostHogBehaviour = {}): Promise<Lo
     close: async () => {},
   };
   const server = createServer(async (request, response) => {
+    response.sendDate = false;
     state.requests++;
     let raw: Buffer;
     try {
@@ -174,6 +175,8 @@ export async function localOpenAI(
   const requests: OpenAIRequest[] = [];
   let count = 0;
   const server = createServer(async (request, response) => {
+    // No Date header: two answers compared for equality must not differ by the second they were sent in.
+    response.sendDate = false;
     let raw: Buffer;
     try {
       raw = await readBody(request);
