@@ -1,6 +1,6 @@
 import type { PostHogCallOptions } from './call-options.js';
 import { type ActiveContext, currentContext } from './context.js';
-import { buildCallEvent } from './events/build.js';
+import { buildCallEvent, secretsOf } from './events/build.js';
 import type { Operation } from './operations/operation.js';
 import type { Tracking } from './tracking.js';
 
@@ -39,8 +39,12 @@ export class TrackedCall {
     readonly callOptions: PostHogCallOptions | undefined,
   ) {
     this.context = currentContext();
-    // A trace or span around this call sends its own event through this call's PostHog client.
-    if (this.context?.scope && !this.context.scope.tracking) this.context.scope.tracking = tracking;
+    // Each trace or span around this call (the innermost and the ones around it) sends its own
+    // event through this call's PostHog client, and keeps this client's credentials out of it.
+    for (let scope = this.context?.scope; scope; scope = scope.parent) {
+      scope.tracking ??= tracking;
+      for (const secret of secretsOf(client)) scope.secrets.add(secret);
+    }
     this.privacyMode = this.resolvePrivacyMode();
     this.input = this.privacyMode ? null : operation.input(body);
   }

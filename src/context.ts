@@ -24,7 +24,20 @@ export interface ActiveContext extends TrackingContext {
   /** `$ai_parent_id` for calls made here: the innermost span's id (or the trace's). */
   parentId?: string;
   /** The trace or span running here, which learns the tracking of the calls made inside. */
-  scope?: { tracking: Tracking | undefined };
+  scope?: TraceScope;
+}
+
+/**
+ * A running trace or span. The tracked calls made inside it, at any depth, tell it (and every
+ * trace or span around it) which client's PostHog to send its own event through, and which
+ * credentials to keep out of its `$ai_error`.
+ */
+export interface TraceScope {
+  tracking: Tracking | undefined;
+  /** The trace or span this one runs in, which learns the same. */
+  parent: TraceScope | undefined;
+  /** API key, organization and project of the clients whose calls ran inside. */
+  secrets: Set<string>;
 }
 
 interface Storage {

@@ -1,4 +1,4 @@
-import { type ActiveContext, currentContext, mergeContext, runInContext, type TrackingContext } from './context.js';
+import { type ActiveContext, currentContext, mergeContext, runInContext, type TraceScope, type TrackingContext } from './context.js';
 import { describeError } from './events/error.js';
 import { newTraceId } from './events/ids.js';
 import { resolveTrackingOptions } from './options.js';
@@ -21,12 +21,14 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
- * The sink for a trace's own event: the PostHog client named in its options or context, else the
- * one of the tracked calls made inside it, else the most recently created tracked client's.
+ * The sink for a trace's own event: the PostHog client named in its options or context (with the
+ * tracked client's redact hook, size limit and log), else the tracked client's own.
  */
-function sinkFor(context: ActiveContext): Sink | undefined {
-  if (context.posthog) return new Sink(resolveTrackingOptions({ posthog: context.posthog }, false));
-  return context.scope?.tracking?.sink ?? Tracking.latest()?.sink;
+function sinkFor(context: ActiveContext, tracking: Tracking | undefined): Sink | undefined {
+  if (context.posthog) {
+    return new Sink(tracking ? { ...tracking.options, posthog: context.posthog } : resolveTrackingOptions({ posthog: context.posthog }, false));
+  }
+  return tracking?.sink;
 }
 
 function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceOptions | undefined): R {
@@ -40,17 +42,21 @@ function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceO
   const traceId = kind === 'trace' ? (contextOptions.traceId ?? newTraceId()) : (outer?.traceId ?? contextOptions.traceId ?? newTraceId());
   const spanId = kind === 'trace' ? traceId : newTraceId();
   const parentId = kind === 'span' ? (outer?.parentId ?? traceId) : undefined;
-  const scope: NonNullable<ActiveContext['scope']> = { tracking: undefined };
+  const scope: TraceScope = { tracking: undefined, parent: outer?.scope, secrets: new Set() };
   const inner: ActiveContext = { ...contextOptions, traceId, parentId: spanId, scope };
   const context = mergeContext(kind === 'trace' ? stripTree(outer) : outer, inner);
   const startedAt = performance.now();
 
   const finish = (error: unknown, failed: boolean, output: unknown): void => {
     try {
-      const sink = sinkFor(context);
+      // The client of the tracked calls made inside (at any depth), else the latest one created.
+      const tracking = scope.tracking ?? Tracking.latest();
+      const sink = sinkFor(context, tracking);
       if (!sink) return;
-      const tracking = context.scope?.tracking ?? Tracking.latest();
-      const privacy = context.privacyMode ?? tracking?.options.privacyMode ?? false;
+      // As for calls: the context's setting, else the client's or its posthog-node client's.
+      const privacy =
+        context.privacyMode ??
+        (tracking?.options.privacyMode === true || tracking?.options.posthog.privacyMode === true || context.posthog?.privacyMode === true);
       const properties: Record<string, unknown> = {
         $ai_lib: LIB_NAME,
         $ai_lib_version: LIB_VERSION,
@@ -66,7 +72,7 @@ function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceO
       if (context.sessionId) properties.$ai_session_id = context.sessionId;
       if (input !== undefined) properties.$ai_input_state = privacy ? null : input;
       if (captureOutput) properties.$ai_output_state = privacy ? null : output;
-      if (failed) properties.$ai_error = describeError(error, [], privacy).message;
+      if (failed) properties.$ai_error = describeError(error, [...scope.secrets], privacy).message;
       if (context.properties) Object.assign(properties, context.properties);
       let distinctId = context.distinctId ?? tracking?.options.distinctId;
       if (!distinctId) {

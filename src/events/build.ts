@@ -16,7 +16,7 @@ function finiteNumber(value: unknown): number | undefined {
 }
 
 /** Credentials the client holds, so that no error message can carry them into an event. */
-function secretsOf(client: object): string[] {
+export function secretsOf(client: object): string[] {
   const { apiKey, organization, project } = client as { apiKey?: unknown; organization?: unknown; project?: unknown };
   return [apiKey, organization, project].filter((value): value is string => typeof value === 'string');
 }
