@@ -39,9 +39,12 @@ function inlineMediaMarker(value: string): string | undefined {
 
 const BASE64 = /^[A-Za-z0-9+/=\r\n]+$/;
 
-/** Raw base64 under a `data` key (chat `input_audio.data`, audio output `audio.data`) → a marker. */
+/**
+ * Raw base64 under a `data` key (chat `input_audio.data`, audio output `audio.data`) or a
+ * `file_data` key (chat `file.file_data`, Responses `input_file.file_data`, without `data:`) → a marker.
+ */
 function rawMediaMarker(key: string, value: string): string | undefined {
-  if (key !== 'data' || value.length < 512 || !BASE64.test(value)) return undefined;
+  if ((key !== 'data' && key !== 'file_data') || value.length < 512 || !BASE64.test(value)) return undefined;
   return `[inline base64 data, ${kilobytes(Math.floor((value.length * 3) / 4))}, removed]`;
 }
 
@@ -109,13 +112,16 @@ function walkValue(value: unknown, key: string, walk: Walk, depth: number): unkn
     for (let i = 0; i < keys.length; i++) {
       const name = keys[i]!;
       let item: unknown;
+      // A throwing getter: the copy gets a marker (the original would throw again when serialized).
+      let unreadable = false;
       try {
         item = record[name];
       } catch {
         item = '[unreadable]';
+        unreadable = true;
       }
       const safe = walkValue(item, name, walk, depth + 1);
-      if (safe !== item && !copy) {
+      if ((safe !== item || unreadable) && !copy) {
         copy = {};
         for (let j = 0; j < i; j++) copy[keys[j]!] = record[keys[j]!];
       }
@@ -139,30 +145,59 @@ function byteSize(value: unknown): number {
 }
 
 /**
- * Returns properties that JSON can encode and that fit in `maxBytes`. When they don't fit, the
- * long strings of the input and output (and trace states, tools) are cut with a visible marker,
- * shorter and shorter; as a last resort those properties are replaced by a marker.
+ * Cuts the long strings of `names` (all properties when absent) with a visible marker, shorter and
+ * shorter, until the properties fit in `maxBytes`. Undefined when no cut makes them fit.
  */
-export function prepareProperties(properties: Record<string, unknown>, maxBytes: number): Record<string, unknown> {
-  let { properties: safe, chars } = sanitizeProperties(properties, Number.POSITIVE_INFINITY);
-  // A UTF-16 character is at most 3 UTF-8 bytes: only events that could be too large are measured.
-  if (chars * 3 <= maxBytes) return safe;
-  let size = byteSize(safe);
-  if (size <= maxBytes) return safe;
-
+function cutLongStrings(
+  safe: Record<string, unknown>,
+  maxBytes: number,
+  names?: readonly string[],
+): Record<string, unknown> | undefined {
   let stringCap = Math.max(MIN_STRING_CAP, Math.floor(maxBytes / 4));
-  while (size > maxBytes && stringCap >= MIN_STRING_CAP) {
-    const cutDown = { ...safe };
-    for (const name of TRUNCATABLE) {
-      if (name in cutDown) cutDown[name] = sanitizeProperties({ value: safe[name] }, stringCap).properties.value;
+  while (stringCap >= MIN_STRING_CAP) {
+    let cutDown: Record<string, unknown>;
+    if (names) {
+      cutDown = { ...safe };
+      for (const name of names) {
+        if (name in cutDown) cutDown[name] = sanitizeProperties({ value: safe[name] }, stringCap).properties.value;
+      }
+    } else {
+      cutDown = sanitizeProperties(safe, stringCap).properties;
     }
-    size = byteSize(cutDown);
-    if (size <= maxBytes) return cutDown;
+    if (byteSize(cutDown) <= maxBytes) return cutDown;
     stringCap = Math.floor(stringCap / 4);
   }
+  return undefined;
+}
+
+/**
+ * Returns properties that JSON can encode and that fit in `maxBytes`. When they don't fit, the
+ * long strings of the input and output (and trace states, tools) are cut with a visible marker,
+ * shorter and shorter; then long strings anywhere (your own properties); then the largest of those
+ * properties are replaced by a marker; as a last resort, only the `$` properties are kept.
+ */
+export function prepareProperties(properties: Record<string, unknown>, maxBytes: number): Record<string, unknown> {
+  const { properties: safe, chars } = sanitizeProperties(properties, Number.POSITIVE_INFINITY);
+  // A UTF-16 character is at most 3 UTF-8 bytes: only events that could be too large are measured.
+  if (chars * 3 <= maxBytes) return safe;
+  if (byteSize(safe) <= maxBytes) return safe;
+
+  const cut = cutLongStrings(safe, maxBytes, TRUNCATABLE) ?? cutLongStrings(safe, maxBytes);
+  if (cut) return cut;
+
+  const marker = `[removed: the event was over ${maxBytes} bytes]`;
   const replaced = { ...safe };
-  for (const name of TRUNCATABLE) {
-    if (name in replaced) replaced[name] = `[removed: the event was over ${maxBytes} bytes]`;
+  const largestFirst = TRUNCATABLE.filter((name) => name in replaced).sort((a, b) => byteSize(safe[b]) - byteSize(safe[a]));
+  for (const name of largestFirst) {
+    replaced[name] = marker;
+    if (byteSize(replaced) <= maxBytes) return replaced;
   }
-  return replaced;
+  const rest = cutLongStrings(replaced, maxBytes);
+  if (rest) return rest;
+  // Many small values add up (thousands of properties of your own): keep only ours, small ones whole.
+  const minimal: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(replaced)) {
+    if (name.startsWith('$')) minimal[name] = byteSize(value) <= 256 ? value : marker;
+  }
+  return minimal;
 }
