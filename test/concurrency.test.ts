@@ -1,0 +1,193 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { OpenAI } from 'openai';
+import { PostHog } from 'posthog-node';
+import { afterAll, expect, test } from 'vitest';
+import { createTrackedOpenAI, span, trace, withTracking } from '../src/index.js';
+
+// 1,000 concurrent tracked requests, each in its own withTracking(), against 127.0.0.1 stand-ins for
+// OpenAI and PostHog's /batch/. This file loads no nock: nock's fetch interceptor costs time
+// quadratic in the number of requests in flight, which would dominate a test of this size.
+
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown) => {
+  unhandled.push(reason);
+};
+process.on('unhandledRejection', onUnhandled);
+afterAll(() => {
+  process.off('unhandledRejection', onUnhandled);
+});
+
+const API_KEY = 'sk-test-concurrency-0123456789SECRET';
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function localServer(handle: (body: any, request: IncomingMessage, response: ServerResponse) => void) {
+  const server: Server = createServer((request, response) => {
+    const parts: Buffer[] = [];
+    request.on('data', (part: Buffer) => parts.push(part));
+    request.on('end', () => handle(JSON.parse(Buffer.concat(parts).toString('utf8') || '{}'), request, response));
+  });
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 2048 }, resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function json(response: ServerResponse, value: unknown) {
+  response.writeHead(200, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(value));
+}
+
+/** An OpenAI stand-in answering every chat request with "echo: <first message>". */
+function echoOpenAI() {
+  return localServer((body, _request, response) =>
+    json(response, {
+      id: 'chatcmpl-local',
+      object: 'chat.completion',
+      created: 1_700_000_000,
+      model: 'gpt-4o-mini-2024-07-18',
+      choices: [{ index: 0, message: { role: 'assistant', content: `echo: ${body.messages[0].content}`, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+    }),
+  );
+}
+
+/** A PostHog stand-in: every event posted to /batch/, and the raw bodies. */
+async function localPostHog() {
+  const events: { event: string; distinct_id: string; properties: Record<string, any> }[] = [];
+  const payloads: string[] = [];
+  const server = await localServer((body, request, response) => {
+    if (request.url?.startsWith('/batch')) {
+      payloads.push(JSON.stringify(body));
+      events.push(...body.batch);
+    }
+    json(response, { status: 1 });
+  });
+  const posthog = new PostHog('phc_test_project_key', {
+    host: server.url,
+    flushAt: 5000,
+    maxBatchSize: 5000,
+    maxQueueSize: 10_000,
+    flushInterval: 0,
+    disableCompression: true,
+    fetchRetryCount: 0,
+  });
+  return { posthog, events, payloads, server };
+}
+
+test('1,000 concurrent requests, each in its own withTracking, give 1,000 events with their own context and no cross-talk', async () => {
+  const N = 1000;
+  const openaiServer = await echoOpenAI();
+  const ph = await localPostHog();
+  try {
+    const openai = createTrackedOpenAI(new OpenAI({ apiKey: API_KEY, baseURL: `${openaiServer.url}/v1`, maxRetries: 0 }), {
+      posthog: ph.posthog,
+      properties: { service: 'api' },
+    });
+    const started = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: N }, (_, i) =>
+        withTracking(
+          {
+            distinctId: `user-${i}`,
+            traceId: `trace-${i}`,
+            sessionId: `session-${i % 7}`,
+            properties: { request: i },
+            groups: { company: `co-${i}` },
+            privacyMode: i % 10 === 0,
+          },
+          async () => {
+            // Interleave: each request waits a different time before and after its call.
+            await sleep(i % 5);
+            const completion = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `request ${i}` }] });
+            await sleep((N - i) % 3);
+            return completion.choices[0]!.message.content;
+          },
+        ),
+      ),
+    );
+    const elapsed = performance.now() - started;
+    results.forEach((content, i) => expect(content).toBe(`echo: request ${i}`));
+
+    await ph.posthog.flush();
+    expect(ph.events).toHaveLength(N);
+    const seen = new Set<number>();
+    for (const event of ph.events) {
+      const i = event.properties.request as number;
+      expect(typeof i).toBe('number');
+      seen.add(i);
+      expect(event.distinct_id).toBe(`user-${i}`);
+      expect(event.properties.$ai_trace_id).toBe(`trace-${i}`);
+      expect(event.properties.$ai_session_id).toBe(`session-${i % 7}`);
+      expect(event.properties.$groups).toEqual({ company: `co-${i}` });
+      expect(event.properties.service).toBe('api');
+      if (i % 10 === 0) {
+        expect(event.properties.$ai_input).toBeNull();
+        expect(event.properties.$ai_output_choices).toBeNull();
+      } else {
+        expect(event.properties.$ai_input).toEqual([{ role: 'user', content: `request ${i}` }]);
+        expect(event.properties.$ai_output_choices).toEqual([{ role: 'assistant', content: `echo: request ${i}` }]);
+      }
+    }
+    expect(seen.size).toBe(N);
+    for (const payload of ph.payloads) expect(payload).not.toContain(API_KEY);
+    expect(elapsed, `1,000 calls took ${Math.round(elapsed)} ms`).toBeLessThan(10_000);
+  } finally {
+    await ph.posthog.shutdown();
+    await ph.server.close();
+    await openaiServer.close();
+  }
+});
+
+test('100 concurrent traces, each with a span and a call, build 100 separate trees', async () => {
+  const N = 100;
+  const openaiServer = await echoOpenAI();
+  const ph = await localPostHog();
+  try {
+    const openai = createTrackedOpenAI(new OpenAI({ apiKey: API_KEY, baseURL: `${openaiServer.url}/v1`, maxRetries: 0 }), { posthog: ph.posthog });
+    await Promise.all(
+      Array.from({ length: N }, (_, i) =>
+        trace(
+          `request-${i}`,
+          async () => {
+            await sleep(i % 4);
+            await span(`step-${i}`, async () => {
+              await sleep((N - i) % 3);
+              await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `request ${i}` }] });
+            });
+          },
+          { distinctId: `user-${i}` },
+        ),
+      ),
+    );
+    await ph.posthog.flush();
+    expect(ph.events).toHaveLength(3 * N);
+    for (let i = 0; i < N; i++) {
+      const traceEvent = ph.events.find((e) => e.event === '$ai_trace' && e.properties.$ai_span_name === `request-${i}`)!;
+      const spanEvent = ph.events.find((e) => e.event === '$ai_span' && e.properties.$ai_span_name === `step-${i}`)!;
+      const generation = ph.events.find((e) => e.event === '$ai_generation' && e.properties.$ai_input[0].content === `request ${i}`)!;
+      const traceId = traceEvent.properties.$ai_trace_id;
+      expect(spanEvent.properties.$ai_trace_id).toBe(traceId);
+      expect(spanEvent.properties.$ai_parent_id).toBe(traceId);
+      expect(generation.properties.$ai_trace_id).toBe(traceId);
+      expect(generation.properties.$ai_parent_id).toBe(spanEvent.properties.$ai_span_id);
+      for (const event of [traceEvent, spanEvent, generation]) expect(event.distinct_id).toBe(`user-${i}`);
+    }
+    expect(new Set(ph.events.filter((e) => e.event === '$ai_trace').map((e) => e.properties.$ai_trace_id)).size).toBe(N);
+  } finally {
+    await ph.posthog.shutdown();
+    await ph.server.close();
+    await openaiServer.close();
+  }
+});
+
+test('no unhandled rejections in this file', async () => {
+  await sleep(20);
+  expect(unhandled).toEqual([]);
+});

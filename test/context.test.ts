@@ -1,0 +1,259 @@
+import { describe, expect, test } from 'vitest';
+import { isContextAvailable, withTracking } from '../src/index.js';
+import { chatChunks, SSE_HEADERS, sseBody } from './helpers/sse.js';
+import { mockOpenAI } from './helpers/openai.js';
+import { chatBody, echoChat, eventsOf, fileGuards, generationFor, rejectionOf, sleep, trackedSetup } from './helpers/tracked.js';
+
+// withTracking(): context carried through async work, merging, precedence, and isolation under load.
+// 1,000 concurrent contexts are in test/concurrency.test.ts, traces and spans in test/traces.test.ts,
+// runtimes without AsyncLocalStorage in test/context-unavailable.test.ts.
+
+const { unhandled } = fileGuards();
+
+describe('withTracking carries its context', () => {
+  test('context is available in Node', () => {
+    expect(isContextAvailable()).toBe(true);
+  });
+
+  test('every call inside carries the context: after awaits, in timers, in nested async functions, in Promise.all, in microtasks', async () => {
+    echoChat(10);
+    const { ph, openai } = trackedSetup();
+    const chat = (text: string) => openai.chat.completions.create(chatBody(text));
+
+    await withTracking({ distinctId: 'user-1', traceId: 'trace-1', properties: { feature: 'search' }, groups: { company: 'acme' } }, async () => {
+      await chat('first');
+      await sleep(5);
+      await chat('after a setTimeout');
+      await new Promise<void>((resolve, reject) => {
+        setTimeout(() => {
+          chat('inside a timer callback').then(() => resolve(), reject);
+        }, 1);
+      });
+      await new Promise<void>((resolve, reject) => {
+        setImmediate(() => {
+          chat('inside setImmediate').then(() => resolve(), reject);
+        });
+      });
+      await new Promise<void>((resolve, reject) => {
+        queueMicrotask(() => {
+          chat('inside a microtask').then(() => resolve(), reject);
+        });
+      });
+      const nested = async (depth: number): Promise<unknown> => {
+        await Promise.resolve();
+        return depth === 0 ? chat('nested three async functions deep') : nested(depth - 1);
+      };
+      await nested(3);
+      await Promise.all([
+        chat('Promise.all 1'),
+        chat('Promise.all 2'),
+        (async () => {
+          await sleep(3);
+          return chat('Promise.all 3 after a timer');
+        })(),
+      ]);
+    });
+    await chat('outside, afterwards');
+
+    const events = await eventsOf(ph);
+    expect(events).toHaveLength(10);
+    const inside = [
+      'first',
+      'after a setTimeout',
+      'inside a timer callback',
+      'inside setImmediate',
+      'inside a microtask',
+      'nested three async functions deep',
+      'Promise.all 1',
+      'Promise.all 2',
+      'Promise.all 3 after a timer',
+    ];
+    for (const text of inside) {
+      const event = generationFor(events, text);
+      expect(event.distinct_id, text).toBe('user-1');
+      expect(event.properties.$ai_trace_id, text).toBe('trace-1');
+      expect(event.properties.feature, text).toBe('search');
+      expect(event.properties.$groups, text).toEqual({ company: 'acme' });
+    }
+    const outside = generationFor(events, 'outside, afterwards');
+    expect(outside.properties.$ai_trace_id).not.toBe('trace-1');
+    expect(outside.distinct_id).toBe(outside.properties.$ai_trace_id);
+    expect(outside.properties.$process_person_profile).toBe(false);
+    expect(outside.properties.feature).toBeUndefined();
+    expect(outside.properties.$groups).toBeUndefined();
+  });
+
+  test('a call started inside withTracking keeps its context when it is awaited outside', async () => {
+    echoChat();
+    const { ph, openai } = trackedSetup();
+    const pending = withTracking({ distinctId: 'started-inside' }, () => openai.chat.completions.create(chatBody('late')));
+    await pending;
+    const [event] = await eventsOf(ph);
+    expect(event!.distinct_id).toBe('started-inside');
+  });
+
+  test('a stream created inside withTracking and read outside carries the context', async () => {
+    mockOpenAI().post('/v1/chat/completions').reply(200, sseBody(chatChunks()), SSE_HEADERS);
+    const { ph, openai } = trackedSetup();
+    const stream = await withTracking({ distinctId: 'streamer', traceId: 'stream-trace', sessionId: 'sess-s' }, () =>
+      openai.chat.completions.create({ ...chatBody('stream please'), stream: true }),
+    );
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe('Hello world!');
+    const [event] = await eventsOf(ph);
+    expect(event!.distinct_id).toBe('streamer');
+    expect(event!.properties.$ai_trace_id).toBe('stream-trace');
+    expect(event!.properties.$ai_session_id).toBe('sess-s');
+    expect(event!.properties.$ai_stream).toBe(true);
+  });
+
+  test('sessionId becomes $ai_session_id; without one the property is absent', async () => {
+    echoChat(2);
+    const { ph, openai } = trackedSetup();
+    await withTracking({ sessionId: 'session-42' }, () => openai.chat.completions.create(chatBody('with session')));
+    await openai.chat.completions.create(chatBody('without session'));
+    const events = await eventsOf(ph);
+    expect(generationFor(events, 'with session').properties.$ai_session_id).toBe('session-42');
+    expect('$ai_session_id' in generationFor(events, 'without session').properties).toBe(false);
+  });
+
+  test('withTracking returns what fn returns (sync and async) and rethrows what it throws', async () => {
+    const value = { answer: 42 };
+    expect(withTracking({}, () => value)).toBe(value);
+    await expect(withTracking({}, async () => value)).resolves.toBe(value);
+    const error = new Error('from fn');
+    expect(() =>
+      withTracking({}, () => {
+        throw error;
+      }),
+    ).toThrow(error);
+    expect(await rejectionOf(withTracking({}, async () => Promise.reject(error)))).toBe(error);
+  });
+
+  test('withTracking rejects a missing context or function with a TypeError', () => {
+    expect(() => withTracking(null as never, () => 1)).toThrow(/withTracking\(context, fn\) needs a context object/);
+    expect(() => withTracking({}, 'nope' as never)).toThrow(/needs a function/);
+  });
+});
+
+describe('nested withTracking', () => {
+  test('inner values win, properties and groups merge, and the outer context is back after the inner block', async () => {
+    echoChat(3);
+    const { ph, openai } = trackedSetup();
+    const chat = (text: string) => openai.chat.completions.create(chatBody(text));
+    await withTracking(
+      { distinctId: 'outer-user', traceId: 'outer-trace', sessionId: 'outer-session', properties: { a: 'outer', b: 'outer' }, groups: { company: 'acme', team: 'red' } },
+      async () => {
+        await withTracking({ distinctId: 'inner-user', properties: { b: 'inner', c: 'inner' }, groups: { team: 'blue' } }, async () => {
+          await sleep(1);
+          await chat('inner');
+        });
+        await chat('outer after inner');
+        await withTracking({ traceId: 'inner-trace', distinctId: undefined }, () => chat('undefined does not erase'));
+      },
+    );
+    const events = await eventsOf(ph);
+    const inner = generationFor(events, 'inner');
+    expect(inner.distinct_id).toBe('inner-user');
+    expect(inner.properties.$ai_trace_id).toBe('outer-trace');
+    expect(inner.properties.$ai_session_id).toBe('outer-session');
+    expect(inner.properties).toMatchObject({ a: 'outer', b: 'inner', c: 'inner' });
+    expect(inner.properties.$groups).toEqual({ company: 'acme', team: 'blue' });
+
+    const outer = generationFor(events, 'outer after inner');
+    expect(outer.distinct_id).toBe('outer-user');
+    expect(outer.properties).toMatchObject({ a: 'outer', b: 'outer' });
+    expect(outer.properties.c).toBeUndefined();
+    expect(outer.properties.$groups).toEqual({ company: 'acme', team: 'red' });
+
+    const third = generationFor(events, 'undefined does not erase');
+    expect(third.distinct_id).toBe('outer-user');
+    expect(third.properties.$ai_trace_id).toBe('inner-trace');
+  });
+});
+
+describe('precedence: per-call options > innermost context > client options', () => {
+  const clientOptions = {
+    distinctId: 'client-user',
+    properties: { layer: 'client', clientOnly: 1 },
+    groups: { company: 'client-co', team: 'client-team' },
+    privacyMode: true,
+  };
+  const context = {
+    distinctId: 'context-user',
+    traceId: 'context-trace',
+    properties: { layer: 'context', contextOnly: 2 },
+    groups: { company: 'context-co' },
+    privacyMode: false,
+  };
+  const perCall = {
+    posthogDistinctId: 'call-user',
+    posthogTraceId: 'call-trace',
+    posthogProperties: { layer: 'call' },
+    posthogGroups: { company: 'call-co' },
+    posthogPrivacyMode: true,
+  };
+
+  test('client options apply outside any context', async () => {
+    echoChat();
+    const { ph, openai } = trackedSetup(clientOptions);
+    await openai.chat.completions.create(chatBody('client only'));
+    const [event] = await eventsOf(ph);
+    expect(event!.distinct_id).toBe('client-user');
+    expect(event!.properties.$ai_trace_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(event!.properties).toMatchObject({ layer: 'client', clientOnly: 1 });
+    expect(event!.properties.$groups).toEqual({ company: 'client-co', team: 'client-team' });
+    expect(event!.properties.$ai_input).toBeNull();
+    expect(event!.properties.$ai_output_choices).toBeNull();
+  });
+
+  test('the context wins over the client for distinctId, traceId, properties, groups and privacyMode', async () => {
+    echoChat();
+    const { ph, openai } = trackedSetup(clientOptions);
+    await withTracking(context, () => openai.chat.completions.create(chatBody('context wins')));
+    const event = generationFor(await eventsOf(ph), 'context wins'); // input present: context privacyMode false
+    expect(event.distinct_id).toBe('context-user');
+    expect(event.properties.$ai_trace_id).toBe('context-trace');
+    expect(event.properties).toMatchObject({ layer: 'context', clientOnly: 1, contextOnly: 2 });
+    expect(event.properties.$groups).toEqual({ company: 'context-co', team: 'client-team' });
+    expect(event.properties.$ai_output_choices).toEqual([{ role: 'assistant', content: 'echo: context wins' }]);
+  });
+
+  test('per-call options win over the innermost context and the client', async () => {
+    echoChat(2);
+    const { ph, openai } = trackedSetup(clientOptions);
+    await withTracking(context, () =>
+      withTracking({ properties: { layer: 'inner context' } }, async () => {
+        await openai.chat.completions.create(chatBody('per call wins', perCall));
+        await openai.chat.completions.create(chatBody('per call privacy off', { posthogPrivacyMode: false }));
+      }),
+    );
+    const events = await eventsOf(ph);
+    const event = events.find((e) => e.distinct_id === 'call-user')!;
+    expect(event.properties.$ai_trace_id).toBe('call-trace');
+    expect(event.properties).toMatchObject({ layer: 'call', clientOnly: 1, contextOnly: 2 });
+    expect(event.properties.$groups).toEqual({ company: 'call-co', team: 'client-team' });
+    expect(event.properties.$ai_input).toBeNull();
+    expect(event.properties.$ai_output_choices).toBeNull();
+
+    const other = generationFor(events, 'per call privacy off');
+    expect(other.distinct_id).toBe('context-user');
+    expect(other.properties.layer).toBe('inner context');
+  });
+
+  test('a context privacyMode true wins over a client with privacyMode false', async () => {
+    echoChat();
+    const { ph, openai } = trackedSetup({ privacyMode: false });
+    await withTracking({ privacyMode: true, distinctId: 'private' }, () => openai.chat.completions.create(chatBody('secret prompt')));
+    const [event] = await eventsOf(ph);
+    expect(event!.properties.$ai_input).toBeNull();
+    expect(event!.properties.$ai_output_choices).toBeNull();
+    expect(ph.payloads.join('')).not.toContain('secret prompt');
+  });
+});
+
+test('no unhandled rejections in this file', async () => {
+  await sleep(20);
+  expect(unhandled).toEqual([]);
+});

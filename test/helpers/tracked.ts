@@ -1,0 +1,104 @@
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { createTrackedOpenAI, type TrackingOptions } from '../../src/index.js';
+import { settle } from './net.js';
+import { chatCompletion, mockOpenAI, newOpenAI } from './openai.js';
+import { mockPostHog, type ReceivedEvent } from './posthog.js';
+
+// Shared by test/context*.test.ts and test/privacy.test.ts: a tracked client on a real posthog-node
+// whose /batch/ is mocked, chat requests that say which request they were, and the usual guards.
+
+export type PostHogMock = ReturnType<typeof mockPostHog>;
+
+/**
+ * Installs the per-file guards: no real network (127.0.0.1 allowed), nock cleaned after each test,
+ * and a collector of unhandled rejections for the file's last test to check.
+ */
+export function fileGuards(): { unhandled: unknown[] } {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => {
+    unhandled.push(reason);
+  };
+  process.on('unhandledRejection', onUnhandled);
+  beforeAll(() => {
+    nock.disableNetConnect();
+    nock.enableNetConnect('127.0.0.1');
+  });
+  afterEach(() => {
+    nock.cleanAll();
+  });
+  afterAll(() => {
+    process.off('unhandledRejection', onUnhandled);
+    nock.enableNetConnect();
+  });
+  return { unhandled };
+}
+
+/** A tracked client (`createTrackedOpenAI`, `maxRetries: 0`) sending to a fresh mocked PostHog. */
+export function trackedSetup(
+  options: Omit<TrackingOptions, 'posthog'> = {},
+  { clientOptions = {}, posthogOptions = {} }: { clientOptions?: Record<string, unknown>; posthogOptions?: Record<string, unknown> } = {},
+) {
+  const ph = mockPostHog(posthogOptions);
+  const openai = createTrackedOpenAI(newOpenAI(clientOptions), { posthog: ph.posthog, ...options });
+  return { ph, openai };
+}
+
+/** A chat request whose only message is `text` (plus any per-call options in `extra`). */
+export function chatBody(text: string, extra: Record<string, unknown> = {}) {
+  return { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: text }], ...extra };
+}
+
+/** Answers `times` chat requests with "echo: <the request's first message>". */
+export function echoChat(times = 1) {
+  return mockOpenAI()
+    .post('/v1/chat/completions')
+    .times(times)
+    .reply(200, (_uri, body) => {
+      const request = (typeof body === 'string' ? JSON.parse(body) : body) as { messages: { content: string }[] };
+      return chatCompletion({
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: `echo: ${request.messages[0]!.content}`, refusal: null },
+            logprobs: null,
+            finish_reason: 'stop',
+          },
+        ],
+      });
+    });
+}
+
+/** Everything PostHog received so far, after letting pending work run. */
+export async function eventsOf(ph: PostHogMock): Promise<ReceivedEvent[]> {
+  await settle();
+  return ph.received();
+}
+
+/** The generation whose first input message is `text`. */
+export function generationFor(events: ReceivedEvent[], text: string): ReceivedEvent {
+  const found = events.filter(
+    (event) => event.event === '$ai_generation' && (event.properties.$ai_input as { content?: unknown }[] | null)?.[0]?.content === text,
+  );
+  if (found.length !== 1) throw new Error(`expected one generation for "${text}", found ${found.length}`);
+  return found[0]!;
+}
+
+/** The `$ai_trace` / `$ai_span` event named `name`. */
+export function scopeEvent(events: ReceivedEvent[], name: string): ReceivedEvent {
+  const found = events.filter((event) => (event.event === '$ai_trace' || event.event === '$ai_span') && event.properties.$ai_span_name === name);
+  if (found.length !== 1) throw new Error(`expected one trace/span event named "${name}", found ${found.length}`);
+  return found[0]!;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** What `promise` rejected with (fails when it resolves). */
+export async function rejectionOf(promise: PromiseLike<unknown>): Promise<any> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}

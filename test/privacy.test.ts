@@ -1,0 +1,420 @@
+import { describe, expect, test } from 'vitest';
+import { createTrackedOpenAI, span, trace, withTracking, type TrackedEvent } from '../src/index.js';
+import { hangingServer, refusedPort } from './helpers/net.js';
+import { chatCompletion, embeddingResponse, mockOpenAI, newOpenAI, responsesResponse, TEST_API_KEY } from './helpers/openai.js';
+import { mockPostHog } from './helpers/posthog.js';
+import { chatChunks, SSE_HEADERS, sseBody } from './helpers/sse.js';
+import {
+  chatBody,
+  echoChat,
+  eventsOf,
+  fileGuards,
+  generationFor,
+  rejectionOf,
+  scopeEvent,
+  sleep,
+  trackedSetup,
+  type PostHogMock,
+} from './helpers/tracked.js';
+
+// What may be sent: privacy mode (client, context, per call, posthog-node's own, trace options),
+// the redact hook, and credentials that must never reach PostHog whatever the call or error.
+
+const { unhandled } = fileGuards();
+
+const PROMPT = 'PRIVATE-PROMPT-do-not-send';
+const ANSWER = 'PRIVATE-ANSWER-do-not-send';
+
+function answerChat(times = 1) {
+  return mockOpenAI()
+    .post('/v1/chat/completions')
+    .times(times)
+    .reply(200, chatCompletion({ choices: [{ index: 0, message: { role: 'assistant', content: ANSWER, refusal: null }, logprobs: null, finish_reason: 'stop' }] }));
+}
+
+/** A 400 whose message quotes the prompt, as moderation and validation errors do. */
+function rejectChat() {
+  return mockOpenAI()
+    .post('/v1/chat/completions')
+    .reply(400, { error: { message: `Invalid prompt: "${PROMPT}" was flagged`, type: 'invalid_request_error', param: 'messages', code: 'invalid_prompt' } });
+}
+
+/** A chat stream that says ANSWER, then (when `fail`) an error event quoting the prompt. */
+function streamChat(fail = false) {
+  const chunks = chatChunks().map((chunk) => JSON.parse(JSON.stringify(chunk).replace('Hello', ANSWER)));
+  const body = fail
+    ? sseBody(chunks.slice(0, 3), { done: false }) + `data: ${JSON.stringify({ error: { message: `"${PROMPT}" was flagged mid-stream`, type: 'server_error', code: 'flagged' } })}\n\n`
+    : sseBody(chunks);
+  return mockOpenAI().post('/v1/chat/completions').reply(200, body, SSE_HEADERS);
+}
+
+async function readAll(stream: AsyncIterable<unknown>) {
+  for await (const _ of stream) {
+    // drain
+  }
+}
+
+function expectNothingPrivate(ph: PostHogMock) {
+  expect(ph.payloads.length).toBeGreaterThan(0);
+  for (const payload of ph.payloads) {
+    expect(payload).not.toContain(PROMPT);
+    expect(payload).not.toContain(ANSWER);
+  }
+}
+
+interface PrivacyWay {
+  name: string;
+  options?: Record<string, unknown>;
+  posthogOptions?: Record<string, unknown>;
+  perCall?: Record<string, unknown>;
+  around?: <R>(fn: () => R) => R;
+}
+
+const PRIVACY_WAYS: PrivacyWay[] = [
+  { name: 'the client option privacyMode', options: { privacyMode: true } },
+  { name: 'withTracking({ privacyMode })', around: (fn) => withTracking({ privacyMode: true }, fn) },
+  { name: 'the per-call posthogPrivacyMode', perCall: { posthogPrivacyMode: true } },
+  { name: "posthog-node's own privacyMode", posthogOptions: { privacyMode: true } },
+];
+
+describe('privacy mode', () => {
+  for (const way of PRIVACY_WAYS) {
+    test(`${way.name}: no $ai_input, no $ai_output_choices, $ai_error reduced to class, status and code, also for streams`, async () => {
+      answerChat();
+      rejectChat();
+      streamChat();
+      streamChat(true);
+      const ph = mockPostHog(way.posthogOptions);
+      const openai = createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog, ...way.options });
+      const around = way.around ?? ((fn) => fn());
+      const body = (extra: Record<string, unknown> = {}) => chatBody(PROMPT, { ...way.perCall, ...extra });
+
+      const completion = await around(() => openai.chat.completions.create(body()));
+      expect(completion.choices[0]!.message.content).toBe(ANSWER); // the caller still gets everything
+      const error = await rejectionOf(around(() => openai.chat.completions.create(body())));
+      expect(error.message).toContain(PROMPT);
+      const stream = await around(() => openai.chat.completions.create({ ...body(), stream: true }));
+      await readAll(stream);
+      const failing = await around(() => openai.chat.completions.create({ ...body(), stream: true }));
+      const streamError = await rejectionOf(readAll(failing));
+      expect(streamError.message).toContain(PROMPT);
+
+      const events = await eventsOf(ph);
+      expect(events).toHaveLength(4);
+      for (const event of events) {
+        expect(event.properties.$ai_input).toBeNull();
+        if ('$ai_output_choices' in event.properties) expect(event.properties.$ai_output_choices).toBeNull();
+      }
+      const [ok, rejected, streamed, broken] = events;
+      expect(ok!.properties.$ai_is_error).toBe(false);
+      expect(ok!.properties.$ai_output_tokens).toBe(5); // usage is not private
+      expect(rejected!.properties.$ai_error).toBe('BadRequestError (status: 400, code: invalid_prompt, type: invalid_request_error)');
+      expect(streamed!.properties.$ai_stream_ending).toBe('completed');
+      expect(broken!.properties.$ai_stream_ending).toBe('error');
+      expect(broken!.properties.$ai_error).toBe('APIError (code: flagged, type: server_error)');
+      expectNothingPrivate(ph);
+    });
+  }
+
+  test('privacy mode reduces connection errors to class and cause code', async () => {
+    const port = await refusedPort();
+    const { ph, openai } = trackedSetup({ privacyMode: true }, { clientOptions: { baseURL: `http://127.0.0.1:${port}/v1` } });
+    await rejectionOf(openai.chat.completions.create(chatBody(PROMPT)));
+    const [event] = await eventsOf(ph);
+    expect(event!.properties.$ai_error).toBe('APIConnectionError (cause: ECONNREFUSED)');
+  });
+
+  test('privacy mode covers Responses and embeddings inputs and outputs', async () => {
+    mockOpenAI()
+      .post('/v1/responses')
+      .reply(200, responsesResponse({ output: [{ type: 'message', id: 'm', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: ANSWER, annotations: [] }] }] }));
+    mockOpenAI().post('/v1/embeddings').reply(200, embeddingResponse());
+    const { ph, openai } = trackedSetup({ privacyMode: true });
+    await openai.responses.create({ model: 'gpt-4.1', instructions: PROMPT, input: PROMPT });
+    await openai.embeddings.create({ model: 'text-embedding-3-small', input: PROMPT });
+    const events = await eventsOf(ph);
+    expect(events.map((e) => e.properties.$ai_input)).toEqual([null, null]);
+    expect(events[0]!.properties.$ai_output_choices).toBeNull();
+    expectNothingPrivate(ph);
+  });
+
+  const TRACE_WAYS: PrivacyWay[] = [
+    { name: 'the client option privacyMode', options: { privacyMode: true } },
+    { name: 'withTracking({ privacyMode }) around the trace', around: (fn) => withTracking({ privacyMode: true }, fn) },
+    { name: 'the trace option privacyMode' },
+    { name: "posthog-node's own privacyMode", posthogOptions: { privacyMode: true } },
+  ];
+  for (const way of TRACE_WAYS) {
+    test(`${way.name}: trace and span input and output states are null, and their $ai_error has no message`, async () => {
+      answerChat();
+      const ph = mockPostHog(way.posthogOptions);
+      const openai = createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog, ...way.options });
+      const around = way.around ?? ((fn) => fn());
+      const traceOptions = way.name === 'the trace option privacyMode' ? { privacyMode: true } : {};
+      const result = await around(() =>
+        trace(
+          'private trace',
+          async () => {
+            await openai.chat.completions.create(chatBody(PROMPT));
+            await rejectionOf(
+              span('private span', () => Promise.reject(new Error(`failed on ${PROMPT}`)), { input: PROMPT, captureOutput: true }),
+            );
+            return ANSWER;
+          },
+          { ...traceOptions, input: { prompt: PROMPT }, captureOutput: true },
+        ),
+      );
+      expect(result).toBe(ANSWER);
+      const events = await eventsOf(ph);
+      const root = scopeEvent(events, 'private trace');
+      expect(root.properties.$ai_input_state).toBeNull();
+      expect(root.properties.$ai_output_state).toBeNull();
+      const failed = scopeEvent(events, 'private span');
+      expect(failed.properties.$ai_input_state).toBeNull();
+      expect(failed.properties.$ai_error).toBe('Error');
+      expect(events.find((e) => e.event === '$ai_generation')!.properties.$ai_input).toBeNull();
+      expectNothingPrivate(ph);
+    });
+  }
+
+  test('a per-call posthogPrivacyMode: false sends input inside a private context (per call wins)', async () => {
+    echoChat();
+    const { ph, openai } = trackedSetup();
+    await withTracking({ privacyMode: true }, () => openai.chat.completions.create(chatBody('not private', { posthogPrivacyMode: false })));
+    const [event] = await eventsOf(ph);
+    expect(event!.properties.$ai_input).toEqual([{ role: 'user', content: 'not private' }]);
+  });
+});
+
+describe('the redact hook', () => {
+  test('receives each event about to be sent, and what it returns is what PostHog gets', async () => {
+    echoChat();
+    const seen: TrackedEvent[] = [];
+    const { ph, openai } = trackedSetup({
+      distinctId: 'u1',
+      redact: (event) => {
+        seen.push(structuredClone(event));
+        return {
+          ...event,
+          distinctId: 'hashed-user',
+          properties: { ...event.properties, $ai_input: '[removed by redact]', $ai_output_choices: null, redacted: true },
+        };
+      },
+    });
+    const completion = await openai.chat.completions.create(chatBody('my phone is 555-0100'));
+    expect(completion.choices[0]!.message.content).toBe('echo: my phone is 555-0100');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ event: '$ai_generation', distinctId: 'u1', properties: { $ai_model: 'gpt-4o-mini' } });
+    expect(seen[0]!.properties.$ai_input).toEqual([{ role: 'user', content: 'my phone is 555-0100' }]);
+    const [event] = await eventsOf(ph);
+    expect(event!.distinct_id).toBe('hashed-user');
+    expect(event!.properties.$ai_input).toBe('[removed by redact]');
+    expect(event!.properties.redacted).toBe(true);
+    expect(ph.payloads.join('')).not.toContain('555-0100');
+  });
+
+  test('returning null drops the event; the call is unaffected', async () => {
+    echoChat(2);
+    const { ph, openai } = trackedSetup({ redact: (event) => (event.properties.internal === true ? null : event) });
+    const dropped = await openai.chat.completions.create(chatBody('internal call', { posthogProperties: { internal: true } }));
+    expect(dropped.choices[0]!.message.content).toBe('echo: internal call');
+    await openai.chat.completions.create(chatBody('kept call'));
+    const events = await eventsOf(ph);
+    expect(events).toHaveLength(1);
+    generationFor(events, 'kept call');
+  });
+
+  test('a redact hook that throws drops that event only; the call returns normally and the problem is logged', async () => {
+    echoChat(2);
+    const logged: string[] = [];
+    let calls = 0;
+    const { ph, openai } = trackedSetup({
+      debug: (message) => logged.push(message),
+      redact: (event) => {
+        calls++;
+        if (calls <= 1) throw new Error('bug in the hook');
+        return event;
+      },
+    });
+    const first = await openai.chat.completions.create(chatBody('hook throws'));
+    expect(first.choices[0]!.message.content).toBe('echo: hook throws');
+    calls = -10; // the trace, its span and the next call all meet a throwing hook
+    const traced = await trace('hook throws on traces', () => span('and spans', async () => 'traced value'));
+    expect(traced).toBe('traced value');
+    calls = 1;
+    await openai.chat.completions.create(chatBody('hook fine'));
+    const events = await eventsOf(ph);
+    expect(events).toHaveLength(1);
+    generationFor(events, 'hook fine');
+    expect(logged).toContain('the redact hook threw; the event was dropped');
+  });
+
+  test('a redact hook returning something other than an event or null drops the event', async () => {
+    echoChat(2);
+    const { ph, openai } = trackedSetup({ redact: (() => undefined) as never });
+    await openai.chat.completions.create(chatBody('x'));
+    const { ph: ph2, openai: openai2 } = trackedSetup({ redact: ((event: TrackedEvent) => ({ ...event, distinctId: 42 })) as never });
+    await openai2.chat.completions.create(chatBody('y'));
+    expect(await eventsOf(ph)).toEqual([]);
+    expect(await eventsOf(ph2)).toEqual([]);
+  });
+
+  test('sees $ai_trace and $ai_span events too: it can change and drop them', async () => {
+    echoChat();
+    const names: string[] = [];
+    const { ph, openai } = trackedSetup({
+      redact: (event) => {
+        names.push(event.event);
+        if (event.event === '$ai_span') return null;
+        if (event.event === '$ai_trace') return { ...event, properties: { ...event.properties, $ai_input_state: '[redacted]' } };
+        return event;
+      },
+    });
+    await trace('redacted trace', () => span('dropped span', () => openai.chat.completions.create(chatBody('inside'))), {
+      input: { card: '4111 1111 1111 1111' },
+    });
+    expect(names.sort()).toEqual(['$ai_generation', '$ai_span', '$ai_trace']);
+    const events = await eventsOf(ph);
+    expect(events.map((e) => e.event).sort()).toEqual(['$ai_generation', '$ai_trace']);
+    expect(scopeEvent(events, 'redacted trace').properties.$ai_input_state).toBe('[redacted]');
+    expect(ph.payloads.join('')).not.toContain('4111');
+  });
+
+  test('a redact hook on a streamed call sees the final event once', async () => {
+    mockOpenAI().post('/v1/chat/completions').reply(200, sseBody(chatChunks()), SSE_HEADERS);
+    const seen: string[] = [];
+    const { ph, openai } = trackedSetup({
+      redact: (event) => {
+        seen.push(JSON.stringify(event.properties.$ai_output_choices));
+        return { ...event, properties: { ...event.properties, $ai_output_choices: null } };
+      },
+    });
+    await readAll(await openai.chat.completions.create({ ...chatBody('stream'), stream: true }));
+    expect(seen).toEqual([JSON.stringify([{ role: 'assistant', content: 'Hello world!' }])]);
+    const [event] = await eventsOf(ph);
+    expect(event!.properties.$ai_output_choices).toBeNull();
+  });
+
+  test("what the hook returns is still made safe: a circular value or a huge string it adds doesn't break the event", async () => {
+    echoChat();
+    const circular: Record<string, unknown> = { name: 'loop' };
+    circular.self = circular;
+    const { ph, openai } = trackedSetup({
+      maxEventBytes: 20_000,
+      redact: (event) => ({ ...event, properties: { ...event.properties, circular, $ai_input: 'x'.repeat(100_000) } }),
+    });
+    await openai.chat.completions.create(chatBody('x'));
+    const [event] = await eventsOf(ph);
+    expect(event!.properties.circular).toEqual({ name: 'loop', self: '[circular]' });
+    expect(Buffer.byteLength(ph.payloads[0]!)).toBeLessThan(22_000);
+  });
+});
+
+describe('credentials never reach PostHog', () => {
+  const ORGANIZATION = 'org-TESTORGANIZATION0123';
+  const PROJECT = 'proj_TESTPROJECT4567';
+  // A key that no "sk-…" pattern recognises: only knowing the client's own key finds it.
+  const PLAIN_KEY = 'plainkey0123456789ABCDEFplain';
+  const echoedSecrets = (key: string) => `key ${key}, Authorization: Bearer ${key}, organization ${ORGANIZATION}, project ${PROJECT}`;
+
+  function expectNoSecret(ph: PostHogMock, keys: string[]) {
+    expect(ph.payloads.length).toBeGreaterThan(0);
+    for (const payload of ph.payloads) {
+      for (const key of keys) {
+        expect(payload).not.toContain(key);
+        expect(payload).not.toContain(key.slice(4, 20));
+      }
+      expect(payload).not.toContain(ORGANIZATION);
+      expect(payload).not.toContain(PROJECT);
+      expect(payload).not.toMatch(/Bearer\s+(?!\[redacted\])\S/);
+    }
+  }
+
+  function apiError(status: number, key: string, code: string) {
+    return { error: { message: `Request denied (${echoedSecrets(key)})`, type: 'invalid_request_error', param: null, code } };
+  }
+
+  for (const key of [TEST_API_KEY, PLAIN_KEY]) {
+    const keyKind = key === TEST_API_KEY ? 'an sk- key' : 'a key of no known shape';
+    test(`with ${keyKind}, organization and project set: no key, Authorization, organization or project value in any payload, across successes, every error kind, streams and traces`, async () => {
+      const port = await refusedPort();
+      const hanging = await hangingServer();
+      const ph = mockPostHog();
+      const client = newOpenAI({ apiKey: key, organization: ORGANIZATION, project: PROJECT });
+      const openai = createTrackedOpenAI(client, { posthog: ph.posthog });
+      const headers = { reqheaders: { authorization: `Bearer ${key}`, 'openai-organization': ORGANIZATION, 'openai-project': PROJECT } };
+      const api = mockOpenAI; // all requests below must carry the credentials, or nock won't answer
+      const scope = (path: string) => api().post(path).matchHeader('authorization', headers.reqheaders.authorization).matchHeader('openai-organization', ORGANIZATION).matchHeader('openai-project', PROJECT);
+
+      scope('/v1/chat/completions').reply(200, chatCompletion());
+      for (const status of [400, 401, 403, 404, 409, 422, 429, 500, 503]) scope('/v1/chat/completions').reply(status, apiError(status, key, `code_${status}`));
+      scope('/v1/chat/completions').reply(401, `<html>401 for ${echoedSecrets(key)}</html>`, { 'content-type': 'text/html' });
+      scope('/v1/responses').reply(401, apiError(401, key, 'invalid_api_key'));
+      scope('/v1/embeddings').reply(401, apiError(401, key, 'invalid_api_key'));
+      scope('/v1/chat/completions').reply(200, sseBody(chatChunks()), SSE_HEADERS);
+      scope('/v1/chat/completions').reply(
+        200,
+        sseBody(chatChunks().slice(0, 2), { done: false }) + `data: ${JSON.stringify({ error: { message: `stream failed: ${echoedSecrets(key)}`, type: 'server_error', code: 'x' } })}\n\n`,
+        SSE_HEADERS,
+      );
+      scope('/v1/chat/completions').reply(401, apiError(401, key, 'invalid_api_key'));
+      scope('/v1/chat/completions').reply(401, apiError(401, key, 'invalid_api_key'));
+
+      const chat = () => openai.chat.completions.create(chatBody('hello'));
+      const chatStream = () => openai.chat.completions.create({ ...chatBody('hello'), stream: true });
+      await chat();
+      for (let i = 0; i < 10; i++) await rejectionOf(chat());
+      await rejectionOf(openai.responses.create({ model: 'gpt-4.1', input: 'hi' }));
+      await rejectionOf(openai.embeddings.create({ model: 'text-embedding-3-small', input: 'hi' }));
+      await readAll(await chatStream());
+      await rejectionOf(chatStream().then(readAll));
+      // The caller's error carries the echoed secrets; the events must not.
+      const traced = await rejectionOf(trace('traced failure', () => span('step', () => chat()), { input: 'x' }));
+      expect(traced.message).toContain(ORGANIZATION);
+      await rejectionOf(withTracking({ distinctId: 'u' }, () => trace('traced again', () => chat())));
+
+      // Connection errors, timeouts and aborts, with the credentials in the client.
+      const local = (baseURL: string, extra: Record<string, unknown> = {}) =>
+        createTrackedOpenAI(newOpenAI({ apiKey: key, organization: ORGANIZATION, project: PROJECT, baseURL, ...extra }), { posthog: ph.posthog });
+      await rejectionOf(local(`http://127.0.0.1:${port}/v1`).chat.completions.create(chatBody('refused')));
+      await rejectionOf(local(`${hanging.url}/v1`, { timeout: 50 }).chat.completions.create(chatBody('timeout')));
+      const controller = new AbortController();
+      const aborted = local(`${hanging.url}/v1`).chat.completions.create(chatBody('aborted'), { signal: controller.signal });
+      await sleep(20);
+      controller.abort();
+      await rejectionOf(aborted);
+      await hanging.close();
+
+      const events = await eventsOf(ph);
+      expect(events.filter((e) => e.event === '$ai_generation' || e.event === '$ai_embedding')).toHaveLength(20);
+      expect(events.filter((e) => e.properties.$ai_is_error === true).length).toBeGreaterThanOrEqual(17);
+      expect(scopeEvent(events, 'traced failure').properties.$ai_error).toMatch(/^AuthenticationError: 401 Request denied/);
+      expectNoSecret(ph, [key]);
+    });
+  }
+
+  test('a per-request Authorization header echoed in an error (as an sk- key or a Bearer token) is scrubbed too', async () => {
+    const { ph, openai } = trackedSetup();
+    const override = 'sk-override-9876543210ZYXWVU';
+    const token = 'opaqueToken0123456789abcdef';
+    mockOpenAI()
+      .post('/v1/chat/completions')
+      .matchHeader('authorization', `Bearer ${override}`)
+      .reply(401, { error: { message: `Incorrect API key provided: ${override}`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
+    mockOpenAI()
+      .post('/v1/chat/completions')
+      .matchHeader('authorization', `Bearer ${token}`)
+      .reply(401, { error: { message: `Rejected header Authorization: Bearer ${token}`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
+    await rejectionOf(openai.chat.completions.create(chatBody('hi'), { headers: { Authorization: `Bearer ${override}` } }));
+    await rejectionOf(openai.chat.completions.create(chatBody('hi'), { headers: { Authorization: `Bearer ${token}` } }));
+    const events = await eventsOf(ph);
+    expect(events).toHaveLength(2);
+    expectNoSecret(ph, [override, token, TEST_API_KEY]);
+  });
+});
+
+test('no unhandled rejections in this file', async () => {
+  await sleep(20);
+  expect(unhandled).toEqual([]);
+});
+
