@@ -6,10 +6,13 @@ const { version } = JSON.parse(readFileSync(new URL('./package.json', import.met
 };
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // cli: the `tracked-openai` command (package.json `bin`), built beside the library, not exported.
+  entry: { index: 'src/index.ts', cli: 'src/cli.ts' },
   format: ['esm', 'cjs'],
   // tsup injects the deprecated `baseUrl` option into its .d.ts build; TypeScript 6 wants this to accept it.
-  dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
+  dts: { entry: { index: 'src/index.ts' }, compilerOptions: { ignoreDeprecations: '6.0' } },
+  // Each entry self-contained: dist/index.js stays one file, the CLI shares no chunk with it.
+  splitting: false,
   target: 'es2022',
   platform: 'node',
   sourcemap: false,

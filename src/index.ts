@@ -27,3 +27,6 @@ export type {
   PriceResolverContext,
   UnknownCostReason,
 } from './pricing/types.js';
+// Testing and debugging: send one test event and learn plainly what is wrong (also `npx tracked-openai check`).
+export { checkPostHog, CHECK_EVENT_NAME } from './check.js';
+export type { CheckPostHogOptions, PostHogCheckResult, PostHogCheckStatus, PostHogConnection } from './check.js';

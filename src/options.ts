@@ -156,14 +156,22 @@ function consoleLogger(message: string, detail?: unknown): void {
  * or become an unhandled rejection.
  */
 function neverThrowing(logger: DebugLogger): DebugLogger {
-  return (...args: Parameters<DebugLogger>) => {
-    try {
-      logger(...args);
-    } catch {
-      // The logger itself failed: there is nowhere left to report it.
-    }
-  };
+  let safe = safeLoggers.get(logger);
+  if (!safe) {
+    safe = (...args: Parameters<DebugLogger>) => {
+      try {
+        logger(...args);
+      } catch {
+        // The logger itself failed: there is nowhere left to report it.
+      }
+    };
+    safeLoggers.set(logger, safe);
+  }
+  return safe;
 }
+
+/** One wrapper per logger, so that clients sharing a logger (or `debug: true`) log each PostHog problem once. */
+const safeLoggers = new WeakMap<DebugLogger, DebugLogger>();
 
 /**
  * Checks the options once, when a tracked client is created, so that a mistake is a clear

@@ -1,5 +1,6 @@
+import { explainDeliveryError } from './check.js';
 import { prepareProperties } from './events/sanitize.js';
-import type { ResolvedTrackingOptions, TrackedEvent } from './options.js';
+import type { DebugLogger, PostHogLike, ResolvedTrackingOptions, TrackedEvent } from './options.js';
 
 /** One event as posthog-node's `capture()` takes it. */
 export type CaptureMessage = TrackedEvent;
@@ -8,12 +9,56 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 
+/** A field of the injected client that may not exist (or may be a throwing getter): undefined then. */
+function readField(target: object, name: string): unknown {
+  try {
+    return (target as Record<string, unknown>)[name];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The debug loggers that hear a PostHog client's delivery errors, one `error` listener per client. */
+const deliveryLoggers = new WeakMap<object, Set<DebugLogger>>();
+/** Enough for every tracked client of one PostHog client; more would only repeat the same lines. */
+const MAX_DELIVERY_LOGGERS = 8;
+
+/**
+ * posthog-node sends in the background and reports a failed delivery (a rejected key, a wrong host,
+ * no network) only through its `error` event; `captureImmediate()` resolves all the same. With
+ * `debug`, that event is where those problems are logged.
+ */
+function logDeliveryErrors(posthog: PostHogLike, log: DebugLogger): void {
+  const on = readField(posthog, 'on');
+  if (typeof on !== 'function') return;
+  let loggers = deliveryLoggers.get(posthog);
+  if (!loggers) {
+    const listeners = new Set<DebugLogger>();
+    loggers = listeners;
+    deliveryLoggers.set(posthog, listeners);
+    const host = readField(posthog, 'host');
+    try {
+      on.call(posthog, 'error', (error: unknown) => {
+        const line = `PostHog did not get events: ${explainDeliveryError(error, typeof host === 'string' ? host : undefined)}`;
+        for (const logger of listeners) logger(line, error);
+      });
+    } catch {
+      // A client whose on() fails: its problems can't be heard, everything else still works.
+    }
+  }
+  if (loggers.size < MAX_DELIVERY_LOGGERS) loggers.add(log);
+}
+
 /**
  * Hands events to the injected PostHog client. Nothing here throws or rejects: PostHog being down,
  * slow or rejecting is reported through the debug log and never reaches the caller.
  */
 export class Sink {
-  constructor(private readonly options: ResolvedTrackingOptions) {}
+  constructor(private readonly options: ResolvedTrackingOptions) {
+    if (options.log) logDeliveryErrors(options.posthog, options.log);
+  }
+
+  private warnedDisabled = false;
 
   /**
    * Queues the event (posthog-node batches and delivers it in the background), or, when `immediate`,
@@ -24,7 +69,12 @@ export class Sink {
     const { posthog, log } = this.options;
     const message = this.finalize(built);
     if (!message) return undefined;
+    // The event as it is sent: after the redact hook, privacy mode and the size limit.
     log?.(`${message.event} ${String(message.properties.$ai_model ?? message.properties.$ai_span_name ?? '')}`, message);
+    if (log && !this.warnedDisabled && readField(posthog, 'disabled') === true) {
+      this.warnedDisabled = true;
+      log('the PostHog client is disabled (it was given no project API key, or `disabled: true`): it sends no events');
+    }
     try {
       if (immediate) {
         const delivery = this.deliverNow(message);
@@ -75,9 +125,12 @@ export class Sink {
     if (typeof posthog.captureImmediate === 'function' && !this.captureImmediateResolvesEarly()) {
       return posthog.captureImmediate(message);
     }
-    if (typeof posthog.flush === 'function') {
+    const flush = posthog.flush;
+    if (typeof flush === 'function') {
       posthog.capture(message);
-      return posthog.flush();
+      // posthog-node 4 queues a captured event a few promise turns after capture(), and its flush()
+      // does not wait for captures in flight: flush once the event is in the queue.
+      return new Promise((resolve) => setTimeout(resolve, 0)).then(() => flush.call(posthog));
     }
     return undefined;
   }
