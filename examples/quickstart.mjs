@@ -1,28 +1,25 @@
-// Quickstart: wrap an OpenAI client, make one call, flush, and see what PostHog received.
+// Quickstart: wrap an OpenAI client, make a call, flush, and see what PostHog received.
 //
-//   npm run demo
+//   npm run build && node examples/quickstart.mjs
 //
-// With OPENAI_API_KEY and POSTHOG_API_KEY (and optionally POSTHOG_HOST) in the environment it uses
-// the real services; otherwise it starts local stand-ins on 127.0.0.1.
+// With OPENAI_API_KEY and POSTHOG_API_KEY (and POSTHOG_HOST if you are not on PostHog's US cloud)
+// in the environment it uses the real services; otherwise local stand-ins on 127.0.0.1.
 import OpenAI from 'openai';
 import { PostHog } from 'posthog-node';
 import { createTrackedOpenAI } from 'tracked-openai';
-import { startCaptureEndpoint, startFakeOpenAI } from './local-services.mjs';
+import { startLocalServicesIfNoKeys } from './local-services.mjs';
 
-const useRealOpenAI = Boolean(process.env.OPENAI_API_KEY);
-const useRealPostHog = Boolean(process.env.POSTHOG_API_KEY);
-const fakeOpenAI = useRealOpenAI ? undefined : await startFakeOpenAI();
-const capture = useRealPostHog ? undefined : await startCaptureEndpoint();
+// Only for running this example without accounts: fills OPENAI_BASE_URL / POSTHOG_HOST with local servers.
+const local = await startLocalServicesIfNoKeys();
 
-const posthog = new PostHog(process.env.POSTHOG_API_KEY ?? 'phc_local_demo', {
-  host: process.env.POSTHOG_HOST ?? capture?.host ?? 'https://us.i.posthog.com',
+const posthog = new PostHog(process.env.POSTHOG_API_KEY, { host: process.env.POSTHOG_HOST });
+
+// The one line that adds tracking (new OpenAI() reads OPENAI_API_KEY and OPENAI_BASE_URL):
+const openai = createTrackedOpenAI(new OpenAI(), {
+  posthog,
+  distinctId: 'demo-user',
+  properties: { feature: 'quickstart' },
 });
-
-// The one line that adds tracking:
-const openai = createTrackedOpenAI(
-  new OpenAI({ apiKey: process.env.OPENAI_API_KEY ?? 'sk-local-demo', baseURL: fakeOpenAI?.baseURL }),
-  { posthog, distinctId: 'demo-user', properties: { feature: 'quickstart' } },
-);
 
 try {
   const completion = await openai.chat.completions.create({
@@ -33,31 +30,12 @@ try {
   console.log('OpenAI answered:', completion.choices[0].message.content);
 
   try {
+    // The local stand-in answers this model with 429 "You exceeded your current quota" (the real API: 404).
     await openai.chat.completions.create({ model: 'rate-limited-model', messages: [{ role: 'user', content: 'hi' }] });
   } catch (error) {
     console.log(`A failing call still throws as usual (${error.constructor.name} ${error.status}) and is tracked too.`);
   }
 } finally {
-  await posthog.shutdown(); // deliver queued events before the process ends
-  await fakeOpenAI?.close();
-  await capture?.close();
-}
-
-if (capture) {
-  console.log(`\nPostHog received ${capture.events.length} event(s):`);
-  console.table(
-    capture.events.map(({ event, distinct_id, properties: p }) => ({
-      event,
-      user: distinct_id,
-      model: p.$ai_model,
-      input_tokens: p.$ai_input_tokens,
-      output_tokens: p.$ai_output_tokens,
-      latency_s: Number(p.$ai_latency.toFixed(3)),
-      status: p.$ai_http_status,
-      error: p.$ai_is_error,
-      feature: p.feature,
-    })),
-  );
-} else {
-  console.log('\nEvents sent to PostHog: open LLM analytics → Generations to see them.');
+  await posthog.shutdown(); // deliver the queued events before the process ends
+  await local.finish(); // stops the local stand-ins and prints what the local PostHog received
 }

@@ -1,22 +1,208 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { expect, test } from 'vitest';
+// Each example in examples/ run as written (`node examples/<file>`), as its own process, against
+// the local stand-ins for OpenAI and PostHog; the assertions are on what reached the capture endpoint.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type CaptureEndpoint, type FakeOpenAI, startCaptureEndpoint, startFakeOpenAI } from '../examples/local-services.mjs';
+import { eventsFrom, exampleEnv, offlineEnv, runNode, startServerExample, waitFor } from './helpers/examples.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+let fake: FakeOpenAI;
+let capture: CaptureEndpoint;
 
-test('examples/quickstart.mjs runs as written against local stand-ins and prints what PostHog received', async () => {
-  const env = { ...process.env };
-  delete env.OPENAI_API_KEY;
-  delete env.POSTHOG_API_KEY;
-  delete env.POSTHOG_HOST;
-  const { stdout } = await promisify(execFile)(process.execPath, ['examples/quickstart.mjs'], {
-    cwd: root,
-    env,
-    timeout: 30_000,
+beforeAll(async () => {
+  fake = await startFakeOpenAI();
+  capture = await startCaptureEndpoint();
+});
+
+afterAll(async () => {
+  await fake?.close();
+  await capture?.close();
+});
+
+async function runExample(file: string, source: string) {
+  const result = await runNode(`examples/${file}`, exampleEnv(fake, capture, source));
+  expect(result.stderr).toBe('');
+  expect(result.code, result.stdout).toBe(0);
+  return { stdout: result.stdout, events: eventsFrom(capture, source) };
+}
+
+describe('examples run as written', () => {
+  test('quickstart.mjs with no keys starts its own local stand-ins and prints what PostHog received', async () => {
+    const { code, stdout } = await runNode('examples/quickstart.mjs', offlineEnv());
+    expect(code).toBe(0);
+    expect(stdout).toContain('OpenAI answered: Hello!');
+    expect(stdout).toContain('A failing call still throws as usual (RateLimitError 429) and is tracked too.');
+    expect(stdout).toContain('The local PostHog received 2 event(s)');
+    expect(stdout).toMatch(/demo-user\s+quickstart\s+\d+ \/ \d+\s+\$0\.0000\d+/);
   });
-  expect(stdout).toContain('OpenAI answered:');
-  expect(stdout).toContain('RateLimitError 429');
-  expect(stdout).toContain('PostHog received 2 event(s)');
-  expect(stdout).toContain("'demo-user'");
+
+  test('quickstart.mjs: one event per call, the 429 included', async () => {
+    const { events } = await runExample('quickstart.mjs', 'quickstart');
+    expect(events.map((event) => event.event)).toEqual(['$ai_generation', '$ai_generation']);
+    const [ok, limited] = events;
+    expect(ok!.distinct_id).toBe('demo-user');
+    expect(ok!.properties).toMatchObject({ $ai_model: 'gpt-4o-mini', $ai_is_error: false, $ai_http_status: 200, feature: 'quickstart' });
+    expect(ok!.properties.$ai_input_tokens).toBeGreaterThan(0);
+    expect(ok!.properties.$ai_total_cost_usd).toBeGreaterThan(0);
+    expect(limited!.properties).toMatchObject({ $ai_model: 'rate-limited-model', $ai_is_error: true, $ai_http_status: 429 });
+  });
+
+  test('embeddings.mjs: a semantic search, one $ai_embedding event per call', async () => {
+    const { stdout, events } = await runExample('embeddings.mjs', 'embeddings');
+    expect(stdout).toContain('Best match: How to ask for a refund of an order');
+    expect(events.map((event) => event.event)).toEqual(['$ai_embedding', '$ai_embedding']);
+    expect(events[0]!.properties.$ai_input).toHaveLength(3);
+    expect(events[1]!.properties).toMatchObject({ $ai_model: 'text-embedding-3-small', $ai_input: 'I want my money back for an order', feature: 'help-search' });
+    expect(events[1]!.properties.$ai_input_tokens).toBeGreaterThan(0);
+    expect(events[1]!.properties.$ai_total_cost_usd).toBeGreaterThan(0);
+  });
+
+  test('responses.mjs: responses.create(), plain and streamed', async () => {
+    const { stdout, events } = await runExample('responses.mjs', 'responses');
+    expect(stdout).toMatch(/responses\.create\(\): In short/);
+    expect(stdout).toMatch(/streamed: Once upon a time/);
+    expect(events).toHaveLength(2);
+    const [plain, streamed] = events;
+    expect(plain!.properties.$ai_input[0]).toEqual({ role: 'system', content: 'Answer in one sentence.' });
+    expect(plain!.properties.$ai_model).toBe('gpt-4.1-mini');
+    expect(streamed!.properties).toMatchObject({ $ai_stream: true, $ai_stream_ending: 'completed', $ai_is_error: false });
+    expect(streamed!.properties.$ai_output_tokens).toBeGreaterThan(0);
+    expect(JSON.stringify(streamed!.properties.$ai_output_choices)).toContain('Once upon a time');
+  });
+
+  test('tool-calls.mjs: the tool round trip is two events in one trace, with the user and feature', async () => {
+    const { stdout, events } = await runExample('tool-calls.mjs', 'tool-calls');
+    expect(stdout).toContain('The model called get_weather({"city":"Paris"})');
+    expect(stdout).toContain('Answer: Here is what I found: city Paris, temperature_c 18, conditions sunny.');
+    expect(events).toHaveLength(2);
+    const [call, answer] = events;
+    expect(call!.properties.$ai_stop_reason).toBe('tool_calls');
+    expect(call!.properties.$ai_tools).toHaveLength(1);
+    expect(call!.properties.$ai_output_choices[0].tool_calls[0].function.name).toBe('get_weather');
+    expect(answer!.properties.$ai_input.at(-1)).toMatchObject({ role: 'tool' });
+    expect(answer!.properties.$ai_trace_id).toBe(call!.properties.$ai_trace_id);
+    for (const event of events) {
+      expect(event.distinct_id).toBe('user_7');
+      expect(event.properties.feature).toBe('weather-assistant');
+    }
+  });
+
+  test('traces.mjs: per request, a trace with three spans and the calls inside them', async () => {
+    const { stdout, events } = await runExample('traces.mjs', 'traces');
+    expect(stdout).toContain('review: The draft is accurate');
+    const traces = events.filter((event) => event.event === '$ai_trace');
+    expect(traces.map((event) => event.distinct_id)).toEqual(['user_42', 'user_7']);
+    for (const traceEvent of traces) {
+      const traceId = traceEvent.properties.$ai_trace_id;
+      const inTrace = events.filter((event) => event.properties.$ai_trace_id === traceId);
+      expect(inTrace.map((event) => event.event).sort()).toEqual(
+        ['$ai_embedding', '$ai_generation', '$ai_generation', '$ai_span', '$ai_span', '$ai_span', '$ai_trace'].sort(),
+      );
+      const spans = new Map(inTrace.filter((event) => event.event === '$ai_span').map((event) => [event.properties.$ai_span_name, event.properties.$ai_span_id]));
+      expect([...spans.keys()]).toEqual(['retrieve', 'draft', 'review']);
+      const embedding = inTrace.find((event) => event.event === '$ai_embedding')!;
+      expect(embedding.properties.$ai_parent_id).toBe(spans.get('retrieve'));
+      const generations = inTrace.filter((event) => event.event === '$ai_generation');
+      expect(generations.map((event) => event.properties.$ai_parent_id)).toEqual([spans.get('draft'), spans.get('review')]);
+      expect(inTrace.every((event) => event.distinct_id === traceEvent.distinct_id && event.properties.feature === 'support-bot')).toBe(true);
+      expect(traceEvent.properties.$ai_input_state).toMatchObject({ question: expect.any(String) });
+    }
+  });
+
+  test('serverless.mjs: both handlers deliver their events before returning (the process exits without shutdown)', async () => {
+    const { stdout, events } = await runExample('serverless.mjs', 'serverless');
+    expect(stdout).toContain('handler: {"answer":');
+    expect(stdout).toContain('handlerWithFlush: {"answer":');
+    expect(events.map((event) => event.properties.feature)).toEqual(['serverless', 'serverless-flush']);
+    expect(events.every((event) => event.distinct_id === 'user_42')).toBe(true);
+  });
+
+  test('migrate-from-posthog-ai.mjs: the import swap keeps the posthog* per-call keys, which never reach OpenAI', async () => {
+    const before = fake.requests.length;
+    const { events } = await runExample('migrate-from-posthog-ai.mjs', 'migrate');
+    expect(events).toHaveLength(2);
+    const [first, second] = events;
+    expect(first!.distinct_id).toBe('user_123');
+    expect(first!.properties).toMatchObject({ $ai_trace_id: 'checkout-42', feature: 'checkout', plan: 'pro', $groups: { company: 'acme' } });
+    expect(first!.properties.$ai_input[0].content).toContain('check the status of my order');
+    expect(second!.properties).toMatchObject({ $ai_trace_id: 'checkout-42', $ai_input: null, $ai_output_choices: null });
+    const sent = fake.requests.slice(before).map((request) => Object.keys(request.body));
+    expect(sent).toHaveLength(2);
+    expect(sent.flat().filter((key) => key.startsWith('posthog'))).toEqual([]);
+  });
+
+  test('debugging.mjs: the connection check, debug lines of the redacted events, and the cost of an unknown model', async () => {
+    const { stdout, events } = await runExample('debugging.mjs', 'debugging');
+    expect(stdout).toContain('[tracked-openai] PostHog check: OK');
+    expect(stdout).toContain('[debug] $ai_generation gpt-4o-mini: input sent [{"role":"user","content":"My card [card] was charged twice');
+    expect(stdout).toContain('no cost for model "my-finetune-without-a-price"');
+    expect(stdout).not.toContain('4242');
+    expect(events.map((event) => event.event)).toEqual(['tracked_openai_check', '$ai_generation', '$ai_generation', '$ai_generation']);
+    expect(JSON.stringify(events[1]!.properties.$ai_input)).toContain('[card]');
+    expect(JSON.stringify(events)).not.toContain('4242');
+    expect(events[2]!.properties.$ai_total_cost_usd).toBeGreaterThan(0);
+    expect(events[3]!.properties.$ai_cost_unknown_reason).toBe('unknown_model');
+  });
+});
+
+describe('server examples', () => {
+  test('streaming.mjs streams the answer to the HTTP response; a client leaving mid-answer aborts the call, tracked with the partial answer', async () => {
+    const server = await startServerExample('examples/streaming.mjs', exampleEnv(fake, capture, 'streaming'));
+    let code: number | null;
+    try {
+      const response = await fetch(`${server.url}/api/story?user=user_7`);
+      expect(response.headers.get('content-type')).toContain('text/plain');
+      let pieces = 0;
+      let text = '';
+      for await (const chunk of response.body!) {
+        pieces += 1;
+        text += Buffer.from(chunk).toString('utf8');
+      }
+      expect(text).toContain('Once upon a time');
+      expect(pieces).toBeGreaterThan(1);
+
+      const leaving = new AbortController();
+      const partial = await fetch(`${server.url}/api/story`, { signal: leaving.signal });
+      const reader = partial.body!.getReader();
+      await reader.read();
+      leaving.abort();
+      await reader.cancel().catch(() => {});
+    } finally {
+      code = await server.stop();
+    }
+    expect(code).toBe(0);
+    const events = eventsFrom(capture, 'streaming');
+    expect(events).toHaveLength(2);
+    expect(events[0]!.distinct_id).toBe('user_7');
+    expect(events[0]!.properties).toMatchObject({ $ai_stream: true, $ai_stream_ending: 'completed', feature: 'story' });
+    expect(events[0]!.properties.$ai_output_tokens).toBeGreaterThan(0);
+    expect(events[0]!.properties.$ai_time_to_first_token).toBeGreaterThan(0);
+    expect(events[1]!.properties).toMatchObject({ $ai_stream: true, $ai_stream_ending: 'aborted', $ai_is_error: false });
+    const partialText = events[1]!.properties.$ai_output_choices[0].content as string;
+    expect('Once upon a time, a small program streamed its answer one word at a time, and PostHog counted every token.'.startsWith(partialText)).toBe(true);
+  });
+
+  test('express/server.mjs serves the page and /api/test-llm; a 429 from OpenAI is answered plainly and still tracked', async () => {
+    const server = await startServerExample('examples/express/server.mjs', exampleEnv(fake, capture, 'express'));
+    let code: number | null;
+    try {
+      const page = await (await fetch(`${server.url}/`)).text();
+      expect(page).toContain('<button id="test-llm"');
+      const ok = await fetch(`${server.url}/api/test-llm?user=user_42`);
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toMatchObject({ answer: expect.stringContaining('Hello!'), model: 'gpt-4o-mini-2024-07-18' });
+
+      fake.failWith(429);
+      const limited = await fetch(`${server.url}/api/test-llm`).finally(() => fake.failWith(null));
+      expect(limited.status).toBe(429);
+      expect(await limited.json()).toEqual({ error: 'OpenAI quota or rate limit reached (429). PostHog still tracked the attempt.' });
+      // flushAt: 1: each event is sent as soon as it is captured.
+      await waitFor(() => eventsFrom(capture, 'express').length === 2);
+    } finally {
+      code = await server.stop();
+    }
+    expect(code).toBe(0);
+    const [ok, limited] = eventsFrom(capture, 'express');
+    expect(ok!.distinct_id).toBe('user_42');
+    expect(ok!.properties).toMatchObject({ $ai_model: 'gpt-4o-mini', feature: 'llm-test-button', $ai_http_status: 200 });
+    expect(limited!.properties).toMatchObject({ $ai_is_error: true, $ai_http_status: 429, $process_person_profile: false });
+  });
 });

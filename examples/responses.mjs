@@ -1,0 +1,38 @@
+// The Responses API: responses.create(), and a streamed response. Each sends one $ai_generation
+// event; `instructions` is recorded as a system turn of $ai_input, the output items as
+// $ai_output_choices, and the streamed one when its stream ends (with $ai_time_to_first_token).
+//
+//   npm run build && node examples/responses.mjs
+import OpenAI from 'openai';
+import { PostHog } from 'posthog-node';
+import { createTrackedOpenAI } from 'tracked-openai';
+import { startLocalServicesIfNoKeys } from './local-services.mjs';
+
+const local = await startLocalServicesIfNoKeys(); // only for running without accounts
+
+const posthog = new PostHog(process.env.POSTHOG_API_KEY, { host: process.env.POSTHOG_HOST });
+const openai = createTrackedOpenAI(new OpenAI(), { posthog, distinctId: 'user_42', properties: { feature: 'assistant' } });
+
+try {
+  const response = await openai.responses.create({
+    model: 'gpt-4.1-mini',
+    instructions: 'Answer in one sentence.',
+    input: 'Summarize what PostHog LLM analytics records for each call.',
+  });
+  console.log(`responses.create(): ${response.output_text}`);
+
+  // Streamed: events arrive as the model writes; the call is tracked once, when the stream ends.
+  const stream = await openai.responses.create({
+    model: 'gpt-4.1-mini',
+    input: 'Tell me a very short story about streaming.',
+    stream: true,
+  });
+  process.stdout.write('streamed: ');
+  for await (const event of stream) {
+    if (event.type === 'response.output_text.delta') process.stdout.write(event.delta);
+  }
+  process.stdout.write('\n');
+} finally {
+  await posthog.shutdown();
+  await local.finish();
+}
