@@ -1,0 +1,97 @@
+// End to end, the guide's flow in a real browser: headless Chromium (Debian's `chromium`, driven by
+// playwright-core) opens the Express example's page, clicks "Test LLM"; the page calls
+// /api/test-llm, which makes a tracked call to the local OpenAI stand-in; the answer shows on the
+// page, and the $ai_generation event reaches the local capture endpoint.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { type CaptureEndpoint, type FakeOpenAI, startCaptureEndpoint, startFakeOpenAI } from '../examples/local-services.mjs';
+import { eventsFrom, exampleEnv, startServerExample, waitFor } from './helpers/examples.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+// As root, on a machine with no outside network: no sandbox, and no background connections.
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+let fake: FakeOpenAI;
+let capture: CaptureEndpoint;
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI();
+  capture = await startCaptureEndpoint();
+});
+
+afterAll(async () => {
+  await fake?.close();
+  await capture?.close();
+});
+
+test('Chromium: the page\'s button calls /api/test-llm, the answer shows, and the event reaches PostHog; a 429 shows plainly', { timeout: 60_000 }, async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium is missing (${CHROMIUM}): this end-to-end test needs Debian's chromium package. ` +
+        'Install it with `apt-get update && apt-get install -y chromium` (.ci/run does this).',
+    );
+  }
+  const server = await startServerExample('examples/express/server.mjs', exampleEnv(fake, capture, 'browser'));
+  const userDataDir = mkdtempSync(join(tmpdir(), 'tracked-openai-chromium-'));
+  let code: number | null = null;
+  try {
+    const browser = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+    try {
+      const page = browser.pages()[0] ?? (await browser.newPage());
+      await page.goto(server.url);
+      expect(await page.title()).toBe('Test LLM tracking');
+
+      await page.getByRole('button', { name: 'Test LLM' }).click();
+      const answer = page.locator('#answer');
+      await answer.filter({ hasText: 'Hello!' }).waitFor({ timeout: 10_000 });
+      expect(await answer.textContent()).toBe('Hello! PostHog LLM analytics is now recording this call: its model, tokens, cost and latency.');
+      expect(await page.locator('#details').textContent()).toMatch(/^gpt-4o-mini-2024-07-18, \d+ tokens\. Tracked in PostHog\.$/);
+
+      // flushAt: 1 in the example: the event is on its way as soon as the call ends.
+      await waitFor(() => eventsFrom(capture, 'browser').length === 1);
+      const [event] = eventsFrom(capture, 'browser');
+      expect(event!.event).toBe('$ai_generation');
+      expect(event!.properties).toMatchObject({
+        $ai_model: 'gpt-4o-mini',
+        $ai_provider: 'openai',
+        $ai_http_status: 200,
+        $ai_is_error: false,
+        feature: 'llm-test-button',
+        $ai_output_choices: [{ role: 'assistant', content: 'Hello! PostHog LLM analytics is now recording this call: its model, tokens, cost and latency.' }],
+      });
+      expect(event!.properties.$ai_input_tokens).toBeGreaterThan(0);
+      expect(event!.properties.$ai_total_cost_usd).toBeGreaterThan(0);
+
+      // The guide's "Common issues" #1: OpenAI's 429 is shown as such, and the attempt is tracked.
+      fake.failWith(429);
+      try {
+        await page.getByRole('button', { name: 'Test LLM' }).click();
+        await answer.filter({ hasText: '429' }).waitFor({ timeout: 10_000 });
+      } finally {
+        fake.failWith(null);
+      }
+      expect(await answer.textContent()).toBe('OpenAI quota or rate limit reached (429). PostHog still tracked the attempt.');
+      expect(await answer.getAttribute('class')).toBe('error');
+      await waitFor(() => eventsFrom(capture, 'browser').length === 2);
+      expect(eventsFrom(capture, 'browser')[1]!.properties).toMatchObject({ $ai_is_error: true, $ai_http_status: 429 });
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    code = await server.stop();
+    rmSync(userDataDir, { recursive: true, force: true });
+  }
+  expect(code).toBe(0);
+});
