@@ -169,8 +169,8 @@ function report(result: PostHogCheckResult, print: CheckPostHogOptions['print'])
  * `disabled: true`). It sends once, without retries, and never throws.
  *
  * Pass your posthog-node client (its `apiKey` and `host` are used) or `{ apiKey, host }`. `ok`
- * means the host accepted the event; PostHog Cloud accepts events for any well-formed key and
- * drops those of unknown projects later, so also look for the event in PostHog's Activity view.
+ * means the host accepted the event; PostHog may accept an event for a key of no project and drop
+ * it later, so to be sure, also look for the event in PostHog's Activity view.
  *
  * @example
  * const result = await checkPostHog(posthog, { print: true });
