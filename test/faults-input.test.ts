@@ -1,5 +1,5 @@
 import { OpenAI } from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
 import {
   chatCompletionFor,
@@ -20,6 +20,8 @@ import {
 
 const process_ = watchProcess();
 let openai: LocalOpenAI;
+// The SDK writes each stream line it cannot parse to console.error (untracked and tracked alike).
+const consoleErrors = vi.spyOn(console, 'error').mockImplementation(() => {});
 /** The body each `x-case` answers with: [status, body, content type]. */
 const ANSWERS = new Map<
   string,
@@ -44,6 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await openai.close();
   process_.stop();
+  consoleErrors.mockRestore();
 });
 
 function sdk(): OpenAI {

@@ -160,6 +160,8 @@ export interface OpenAIRequest {
 export interface LocalOpenAI {
   baseURL: string;
   requests: OpenAIRequest[];
+  /** Closes the keep-alive connections that are idle (the client's pool lets go of them). */
+  closeIdle(): void;
   close(): Promise<void>;
 }
 
@@ -198,7 +200,7 @@ export async function localOpenAI(
     }
   });
   const port = await listen(server);
-  return { baseURL: `http://127.0.0.1:${port}/v1`, requests, close: closer(server, timers) };
+  return { baseURL: `http://127.0.0.1:${port}/v1`, requests, closeIdle: () => server.closeIdleConnections(), close: closer(server, timers) };
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
