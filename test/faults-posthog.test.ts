@@ -74,19 +74,21 @@ async function readAll(stream: AsyncIterable<unknown>): Promise<unknown[]> {
 interface Fault {
   name: string;
   behaviour?: PostHogBehaviour;
-  /** What posthog-node's error (or our debug detail) says for this fault. */
+  /** What posthog-node's error says for this fault. */
   says: RegExp;
+  /** What our debug log says about it. */
+  logs: RegExp;
   /** The immediate delivery never finishes within the bound. */
   slow?: boolean;
 }
 
 const FAULTS: Fault[] = [
-  { name: 'refusing connections', says: /Network error while fetching PostHog/ },
-  { name: 'answering after 1 s', behaviour: { delayMs: 1000 }, says: /./, slow: true },
-  { name: 'answering 500', behaviour: { status: 500 }, says: /status=500/ },
-  { name: 'answering 503', behaviour: { status: 503 }, says: /status=503/ },
-  { name: 'answering 413 (payload too large)', behaviour: { status: 413 }, says: /status=413/ },
-  { name: 'never answering', behaviour: { hang: true }, says: /./, slow: true },
+  { name: 'refusing connections', says: /Network error while fetching PostHog/, logs: /^PostHog did not get events: nothing accepts connections at http:\/\/127\.0\.0\.1:\d+ \(connection refused\)$/ },
+  { name: 'answering after 1 s', behaviour: { delayMs: 1000 }, says: /./, logs: /./, slow: true },
+  { name: 'answering 500', behaviour: { status: 500 }, says: /status=500/, logs: /^PostHog did not get events: PostHog at http:\/\/127\.0\.0\.1:\d+ did not accept the events \(HTTP 500\)$/ },
+  { name: 'answering 503', behaviour: { status: 503 }, says: /status=503/, logs: /^PostHog did not get events: PostHog at http:\/\/127\.0\.0\.1:\d+ did not accept the events \(HTTP 503\)$/ },
+  { name: 'answering 413 (payload too large)', behaviour: { status: 413 }, says: /status=413/, logs: /^PostHog did not get events: PostHog at http:\/\/127\.0\.0\.1:\d+ did not accept the events \(HTTP 413\)$/ },
+  { name: 'never answering', behaviour: { hang: true }, says: /./, logs: /./, slow: true },
 ];
 
 /** A PostHog for `fault`: a local server that misbehaves, or a port that refuses. */
@@ -105,8 +107,9 @@ describe('PostHog at fault, events delivered in the background (flushAt 1: a del
       const posthogErrors: unknown[] = [];
       posthog.on('error', (error) => posthogErrors.push(error));
       const consoleBefore = consoleErrors.mock.calls.length;
+      const logger = recordingLogger();
       const untracked = sdk();
-      const tracked = createTrackedOpenAI(sdk(), { posthog });
+      const tracked = createTrackedOpenAI(sdk(), { posthog, debug: logger.log });
       try {
         const untrackedMs: number[] = [];
         const trackedMs: number[] = [];
@@ -135,8 +138,9 @@ describe('PostHog at fault, events delivered in the background (flushAt 1: a del
           const logged = () => consoleErrors.mock.calls.slice(consoleBefore);
           while ((posthogErrors.length === 0 || logged().length === 0) && Date.now() < deadline) await sleep(10);
           expect(String(posthogErrors[0])).toMatch(fault.says);
-          // posthog-node reports its own failed deliveries on the console.
+          // posthog-node reports its own failed deliveries on the console, and our debug log says what is wrong.
           expect(String(logged()[0]?.[0])).toMatch(/^Error while flushing PostHog/);
+          expect(logger.lines.some((line) => fault.logs.test(line.message)), fault.logs.source).toBe(true);
         }
         if (fault.behaviour?.delayMs) {
           // Slow is not lost: every event arrives once PostHog answers.
@@ -191,7 +195,9 @@ describe('PostHog at fault, captureImmediate: each call waits at most immediateT
           expect(elapsed).toBeLessThan(untrackedMs + BOUND_MS + 1000);
           if (fault.slow) expect(elapsed).toBeGreaterThanOrEqual(BOUND_MS - 20);
         }
-        // Our debug log names each event handed over, and each wait cut short by the bound.
+        // Our debug log names each event handed over, each wait cut short by the bound, and what
+        // posthog-node reported.
+        await sleep(10);
         const messages = logger.lines.map((line) => line.message);
         expect(messages.filter((message) => message === '$ai_generation gpt-4o-mini')).toHaveLength(3);
         const cutShort = messages.filter((message) => message === `captureImmediate() took longer than ${BOUND_MS} ms; not waiting for it any more`);
@@ -202,6 +208,7 @@ describe('PostHog at fault, captureImmediate: each call waits at most immediateT
           expect(cutShort).toHaveLength(0);
           expect(posthogErrors).toHaveLength(3);
           for (const failure of posthogErrors) expect(String(failure)).toMatch(fault.says);
+          expect(messages.filter((message) => fault.logs.test(message))).toHaveLength(3);
         }
       } finally {
         await server?.close();
