@@ -7,6 +7,7 @@ import { PostHog } from 'posthog-node';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { type CaptureEndpoint, type FakeOpenAI, startCaptureEndpoint, startFakeOpenAI } from '../examples/local-services.mjs';
 import { createTrackedOpenAI } from '../src/index.js';
+import { POSTHOG_NODE_MAJOR } from './helpers/versions.js';
 
 let fake: FakeOpenAI;
 let capture: CaptureEndpoint;
@@ -107,7 +108,8 @@ describe('debug', () => {
     }
   });
 
-  test('a PostHog client without a project key (posthog-node then drops every event silently) is logged once', async () => {
+  // posthog-node 4 throws when it is given no key: there is no such client to log about.
+  test.skipIf(POSTHOG_NODE_MAJOR < 5)('a PostHog client without a project key (posthog-node then drops every event silently) is logged once', async () => {
     const posthog = new PostHog('', { host: capture.host });
     const { log, messages } = recorder();
     const openai = createTrackedOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 0 }), { posthog, debug: log });
