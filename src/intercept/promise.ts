@@ -82,6 +82,22 @@ function observeParseFailure(tapped: APIPromiseLike, call: TrackedCall): void {
 }
 
 /**
+ * openai 7 gives each `APIPromise` its own `_thenUnwrap`, which parses through the request's parser
+ * directly rather than through the promise's `parseResponse`: a helper that unwraps the tapped
+ * promise (`chat.completions.parse()`) would fail unseen. What it unwraps to is observed the same way.
+ */
+function observeUnwrapping(tapped: APIPromiseLike, call: TrackedCall): void {
+  if (!Object.prototype.hasOwnProperty.call(tapped, '_thenUnwrap')) return; // openai 5 and 6: the prototype's, which goes through parseResponse
+  const sdkThenUnwrap = tapped._thenUnwrap;
+  tapped._thenUnwrap = function _thenUnwrap(this: unknown, transform) {
+    const unwrapped = sdkThenUnwrap.call(this, transform);
+    observeParseFailure(unwrapped, call);
+    observeUnwrapping(unwrapped, call);
+    return unwrapped;
+  } as APIPromiseLike['_thenUnwrap'];
+}
+
+/**
  * With `captureImmediate`, a failed request (HTTP error, connection error, timeout, abort) reaches
  * the caller once its event is delivered, at most `immediateTimeoutMs` later, as a success does:
  * a serverless function that catches the error and returns must not lose the event. The tapped
@@ -143,6 +159,7 @@ export function tapAPIPromise<T>(promise: T, call: TrackedCall): T {
     }
   });
   observeParseFailure(tapped, call);
+  observeUnwrapping(tapped, call);
   if (call.captureImmediate) waitForFailureDelivery(tapped, endWithFailure);
 
   const sdkAsResponse = tapped.asResponse;
