@@ -30,9 +30,11 @@ const CURRENT_NODE = [process.execPath];
 
 const consumers = [
   {
-    // What `npm install tracked-openai openai posthog-node` gives a new project today.
+    // What `npm install tracked-openai openai posthog-node` gives a new project on Node 22 today.
+    // The tags are explicit because npm runs here on Node 20, where a bare `openai` resolves to the
+    // newest release whose engines accept Node 20 (6.x), as it does for users on Node 20.
     name: 'latest openai and posthog-node, Node 22',
-    packages: ['openai', 'posthog-node', '@types/node@^22'],
+    packages: ['openai@latest', 'posthog-node@latest', '@types/node@^22'],
     node: NODE_22,
     typescript: ['6.0.3', '5.9.3'],
     lib: ['es2022', 'dom'],
