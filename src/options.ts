@@ -2,6 +2,7 @@ import { DEFAULT_MAX_EVENT_BYTES } from './events/sanitize.js';
 
 import type { PricingOptions } from './pricing/types.js';
 import { resolvePricing, type ResolvedPricing } from './pricing/validate.js';
+import { describeValue, isPlainRecord } from './validation.js';
 
 /**
  * The part of a PostHog client that tracked-openai uses. A `posthog-node` `PostHog` instance
@@ -119,20 +120,7 @@ export const TRACKING_OPTION_NAMES = [
 const DEFAULT_IMMEDIATE_TIMEOUT_MS = 1000;
 const MIN_EVENT_BYTES = 10_000;
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  // Strings are not echoed: a misplaced API key must not end up in an error message or a log.
-  if (typeof value === 'string') return 'a string';
-  return `${typeof value} ${String(value)}`;
-}
 
-function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 function fail(message: string): never {
   throw new TypeError(`tracked-openai: ${message}`);
@@ -141,7 +129,7 @@ function fail(message: string): never {
 function optionalBoolean(options: Record<string, unknown>, name: string): boolean {
   const value = options[name];
   if (value === undefined) return false;
-  if (typeof value !== 'boolean') fail(`option \`${name}\` must be a boolean, got ${describe(value)}`);
+  if (typeof value !== 'boolean') fail(`option \`${name}\` must be a boolean, got ${describeValue(value)}`);
   return value;
 }
 
@@ -182,7 +170,7 @@ const safeLoggers = new WeakMap<DebugLogger, DebugLogger>();
  */
 export function resolveTrackingOptions(input: unknown, strict: boolean): ResolvedTrackingOptions {
   if (!isPlainRecord(input)) {
-    fail(`options must be an object with at least \`posthog\`, got ${describe(input)}`);
+    fail(`options must be an object with at least \`posthog\`, got ${describeValue(input)}`);
   }
   const options = input;
 
@@ -199,47 +187,47 @@ export function resolveTrackingOptions(input: unknown, strict: boolean): Resolve
     fail('option `posthog` is required: pass your posthog-node client, e.g. `{ posthog: new PostHog(key) }`');
   }
   if (typeof posthog !== 'object' || typeof posthog.capture !== 'function') {
-    fail(`option \`posthog\` must be a posthog-node client (an object with a capture() method), got ${describe(posthog)}`);
+    fail(`option \`posthog\` must be a posthog-node client (an object with a capture() method), got ${describeValue(posthog)}`);
   }
 
   const distinctId = options.distinctId;
   if (distinctId !== undefined && (typeof distinctId !== 'string' || distinctId.length === 0)) {
-    fail(`option \`distinctId\` must be a non-empty string, got ${describe(distinctId)}`);
+    fail(`option \`distinctId\` must be a non-empty string, got ${describeValue(distinctId)}`);
   }
 
   const properties = options.properties;
   if (properties !== undefined && !isPlainRecord(properties)) {
-    fail(`option \`properties\` must be a plain object, got ${describe(properties)}`);
+    fail(`option \`properties\` must be a plain object, got ${describeValue(properties)}`);
   }
 
   const groups = options.groups;
   if (groups !== undefined) {
-    if (!isPlainRecord(groups)) fail(`option \`groups\` must be a plain object, got ${describe(groups)}`);
+    if (!isPlainRecord(groups)) fail(`option \`groups\` must be a plain object, got ${describeValue(groups)}`);
     for (const [type, key] of Object.entries(groups)) {
       if (typeof key !== 'string' && typeof key !== 'number') {
-        fail(`option \`groups.${type}\` must be a string or a number, got ${describe(key)}`);
+        fail(`option \`groups.${type}\` must be a string or a number, got ${describeValue(key)}`);
       }
     }
   }
 
   const immediateTimeoutMs = options.immediateTimeoutMs ?? DEFAULT_IMMEDIATE_TIMEOUT_MS;
   if (typeof immediateTimeoutMs !== 'number' || !Number.isFinite(immediateTimeoutMs) || immediateTimeoutMs < 0) {
-    fail(`option \`immediateTimeoutMs\` must be a finite number >= 0, got ${describe(immediateTimeoutMs)}`);
+    fail(`option \`immediateTimeoutMs\` must be a finite number >= 0, got ${describeValue(immediateTimeoutMs)}`);
   }
 
   const redact = options.redact;
   if (redact !== undefined && typeof redact !== 'function') {
-    fail(`option \`redact\` must be a function (event) => event | null, got ${describe(redact)}`);
+    fail(`option \`redact\` must be a function (event) => event | null, got ${describeValue(redact)}`);
   }
 
   const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
   if (typeof maxEventBytes !== 'number' || !Number.isFinite(maxEventBytes) || maxEventBytes < MIN_EVENT_BYTES) {
-    fail(`option \`maxEventBytes\` must be a number >= ${MIN_EVENT_BYTES}, got ${describe(maxEventBytes)}`);
+    fail(`option \`maxEventBytes\` must be a number >= ${MIN_EVENT_BYTES}, got ${describeValue(maxEventBytes)}`);
   }
 
   const debug = options.debug;
   if (debug !== undefined && typeof debug !== 'boolean' && typeof debug !== 'function') {
-    fail(`option \`debug\` must be a boolean or a function, got ${describe(debug)}`);
+    fail(`option \`debug\` must be a boolean or a function, got ${describeValue(debug)}`);
   }
 
   const pricing = resolvePricing(options.pricing, 'option `pricing`');

@@ -1,5 +1,6 @@
 import { normalizeModelId } from './match.js';
 import type { ModelPrice, PriceResolution, PricingOptions, RateCard } from './types.js';
+import { describeValue, isPlainRecord } from '../validation.js';
 
 /** Pricing options checked and normalized: model ids as `normalizeModelId` gives them, prices as integer rates. */
 export interface ResolvedPricing {
@@ -27,19 +28,7 @@ export class PriceError extends TypeError {
   }
 }
 
-function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return 'a string';
-  return `${typeof value} ${String(value)}`;
-}
 
 /**
  * A user price (USD per million tokens) → integer rates (pico-USD per token).
@@ -47,7 +36,7 @@ function describe(value: unknown): string {
  */
 export function ratesFromModelPrice(price: unknown, where: string): RateCard {
   if (!isPlainRecord(price)) {
-    throw new PriceError(`${where} must be an object like { input, output } (USD per million tokens), got ${describe(price)}`);
+    throw new PriceError(`${where} must be an object like { input, output } (USD per million tokens), got ${describeValue(price)}`);
   }
   const rates: Record<string, number> = {};
   for (const [field, value] of Object.entries(price)) {
@@ -57,7 +46,7 @@ export function ratesFromModelPrice(price: unknown, where: string): RateCard {
     }
     if (value === undefined) continue;
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new PriceError(`${where}.${field} must be a finite number >= 0 (USD per million tokens), got ${describe(value)}`);
+      throw new PriceError(`${where}.${field} must be a finite number >= 0 (USD per million tokens), got ${describeValue(value)}`);
     }
     const scaled = value * 1e6;
     const pico = Math.round(scaled);
@@ -79,7 +68,7 @@ export function ratesFromModelPrice(price: unknown, where: string): RateCard {
  */
 export function resolvePricing(input: unknown, name: string): ResolvedPricing {
   if (input === undefined) return { overrides: new Map(), aliases: new Map(), resolver: undefined, warnedModels: new Set() };
-  if (!isPlainRecord(input)) throw new PriceError(`${name} must be an object, got ${describe(input)}`);
+  if (!isPlainRecord(input)) throw new PriceError(`${name} must be an object, got ${describeValue(input)}`);
   for (const key of Object.keys(input)) {
     if (!['overrides', 'aliases', 'resolver'].includes(key)) {
       throw new PriceError(`${name} has an unknown field \`${key}\` (known: overrides, aliases, resolver)`);
@@ -88,7 +77,7 @@ export function resolvePricing(input: unknown, name: string): ResolvedPricing {
 
   const overrides = new Map<string, RateCard | null>();
   if (input.overrides !== undefined) {
-    if (!isPlainRecord(input.overrides)) throw new PriceError(`${name}.overrides must be an object, got ${describe(input.overrides)}`);
+    if (!isPlainRecord(input.overrides)) throw new PriceError(`${name}.overrides must be an object, got ${describeValue(input.overrides)}`);
     for (const [model, price] of Object.entries(input.overrides)) {
       const where = `${name}.overrides[${JSON.stringify(model)}]`;
       if (normalizeModelId(model) === '') throw new PriceError(`${where}: the model id is empty`);
@@ -98,12 +87,12 @@ export function resolvePricing(input: unknown, name: string): ResolvedPricing {
 
   const aliases = new Map<string, string>();
   if (input.aliases !== undefined) {
-    if (!isPlainRecord(input.aliases)) throw new PriceError(`${name}.aliases must be an object, got ${describe(input.aliases)}`);
+    if (!isPlainRecord(input.aliases)) throw new PriceError(`${name}.aliases must be an object, got ${describeValue(input.aliases)}`);
     for (const [model, target] of Object.entries(input.aliases)) {
       const where = `${name}.aliases[${JSON.stringify(model)}]`;
       if (normalizeModelId(model) === '') throw new PriceError(`${where}: the model id is empty`);
       if (typeof target !== 'string' || normalizeModelId(target) === '') {
-        throw new PriceError(`${where} must be a model id (a non-empty string), got ${describe(target)}`);
+        throw new PriceError(`${where} must be a model id (a non-empty string), got ${describeValue(target)}`);
       }
       aliases.set(normalizeModelId(model), target);
     }
@@ -111,7 +100,7 @@ export function resolvePricing(input: unknown, name: string): ResolvedPricing {
 
   const resolver = input.resolver;
   if (resolver !== undefined && typeof resolver !== 'function') {
-    throw new PriceError(`${name}.resolver must be a function, got ${describe(resolver)}`);
+    throw new PriceError(`${name}.resolver must be a function, got ${describeValue(resolver)}`);
   }
   return { overrides, aliases, resolver: resolver as PricingOptions['resolver'], warnedModels: new Set() };
 }
