@@ -2,23 +2,45 @@
 //
 // A local OpenAI-compatible server runs in a child process (127.0.0.1). For each workload an
 // untracked client and a tracked one run in short alternating blocks (a few calls each, many
-// rounds); the figure per client is the median over blocks, since long blocks drift by 5–15% on
-// these machines. The tracked client gets a real posthog-node PostHog whose delivery is an
-// in-memory no-op (its own cost is posthog-node's, not ours); a second line shows the ratio with
-// posthog-node really delivering to a local capture endpoint, for information.
+// rounds). Long blocks drift by 5–15% on these machines; two blocks side by side do not, so the
+// ratio is the median over rounds of (tracked block / untracked block), and the times shown are
+// the medians of the blocks.
 //
-// The benchmark reports; it never fails the build.
-import { spawn, execFileSync } from 'node:child_process';
+// - "tracked": the library's own cost. Its PostHog is a real posthog-node client whose capture()
+//   is replaced by an in-memory capture: each call must still hand over exactly one event (counted).
+// - "with real delivery": for information, posthog-node really queueing, batching (its default
+//   flushAt of 20), compressing and posting every event to a capture endpoint on 127.0.0.1 (the
+//   endpoint counts them). Its blocks are 20 calls long, so that each holds one flush.
+//
+// The benchmark reports; it never fails the build (it exits non-zero only when it could not
+// measure, e.g. when a call did not give exactly one event).
+//
+//   npm run bench                   # the full run (about a minute)
+//   npm run bench -- --quick        # fewer rounds: a smoke test, not figures to quote
+//   npm run bench -- --only small   # workloads whose name contains "small" (no import/size)
+//   npm run build && node --cpu-prof --cpu-prof-dir=prof scripts/bench/run.mjs --only small
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { PostHog } from 'posthog-node';
 import { createTrackedOpenAI } from '../../dist/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const quick = process.argv.includes('--quick');
-const ROUNDS = quick ? 8 : 40;
-const BLOCK = 5;
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+
+// Nothing is measured before every client has made WARM_CALLS calls of every workload: until the
+// JIT has settled (in this process and in the server's), the first client measured runs slower
+// than the second, whichever it is. Each comparison then starts with a few unmeasured rounds.
+const WARM_CALLS = quick ? 50 : 400;
+const OWN = { rounds: quick ? 15 : 150, block: 5, warm: 5 };
+const REAL = { rounds: quick ? 5 : 40, block: 20, warm: 2 };
+const LONG_STREAM_CHUNKS = 100_000;
+const LONG_STREAM_RUNS = quick ? 1 : 3;
+const IMPORT_RUNS = quick ? 3 : 11;
 const gc = globalThis.gc ?? (() => {});
 
 function median(values) {
@@ -26,6 +48,8 @@ function median(values) {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
+
+const mean = (values) => values.reduce((sum, v) => sum + v, 0) / values.length;
 
 async function startServer() {
   const child = spawn(process.execPath, [fileURLToPath(new URL('./server.mjs', import.meta.url))], {
@@ -36,28 +60,27 @@ async function startServer() {
 }
 
 const server = await startServer();
-const baseURL = `http://127.0.0.1:${server.port}/v1`;
-const sdkOptions = { apiKey: 'sk-bench-not-a-key', baseURL, maxRetries: 0 };
+const host = `http://127.0.0.1:${server.port}`;
+const sdkOptions = { apiKey: 'sk-bench-not-a-key', baseURL: `${host}/v1`, maxRetries: 0 };
 
-let eventsInMemory = 0;
-const inMemoryPostHog = new PostHog('phc_bench', {
-  host: `http://127.0.0.1:${server.port}`,
-  flushAt: 50,
-  flushInterval: 0,
-  disableCompression: true,
-  fetchRetryCount: 0,
-  before_send: (event) => {
-    eventsInMemory += 1;
-    return event;
-  },
-  // Delivery replaced by an in-memory capture: nothing leaves the process.
-  fetch: async () => new Response('{"status":1}', { status: 200, headers: { 'content-type': 'application/json' } }),
-});
-const deliveringPostHog = new PostHog('phc_bench', { host: `http://127.0.0.1:${server.port}`, fetchRetryCount: 0 });
+// The library's own cost: a real posthog-node client, with capture() replaced by an in-memory capture.
+const memory = { events: 0, last: undefined };
+const inMemoryPostHog = new PostHog('phc_bench', { host, fetchRetryCount: 0 });
+inMemoryPostHog.capture = (message) => {
+  memory.events += 1;
+  memory.last = message;
+};
+// Real delivery: posthog-node as a user runs it (default batching and compression), to 127.0.0.1.
+const deliveringPostHog = new PostHog('phc_bench', { host, fetchRetryCount: 0 });
+let deliveringCalls = 0;
 
 const clients = {
   untracked: new OpenAI(sdkOptions),
+  // A second untracked client: untracked against untracked shows what a ratio of 1 looks like here.
+  untracked2: new OpenAI(sdkOptions),
   tracked: createTrackedOpenAI(new OpenAI(sdkOptions), { posthog: inMemoryPostHog }),
+  // Streams without the usage that tracking asks for: what the extra bytes of include_usage cost.
+  trackedNoUsage: createTrackedOpenAI(new OpenAI(sdkOptions), { posthog: inMemoryPostHog, includeStreamUsage: false }),
   delivering: createTrackedOpenAI(new OpenAI(sdkOptions), { posthog: deliveringPostHog }),
 };
 
@@ -66,149 +89,276 @@ const bigPrompt = [
   { role: 'system', content: 'You are a careful assistant.' },
   { role: 'user', content: 'Summarise this document:\n' + 'The quick brown fox jumps over the lazy dog. '.repeat(1000) },
 ];
+const bigPromptKB = Buffer.byteLength(JSON.stringify(bigPrompt)) / 1024;
 
-const workloads = [
-  { name: 'small chat call', run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages }) },
-  { name: 'chat call, 45 KB prompt', run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages: bigPrompt }) },
-  {
-    name: 'streamed chat (50 chunks)',
-    stream: true,
-    run: async (c, marks) => {
-      const start = performance.now();
-      const stream = await c.chat.completions.create(
-        { model: 'gpt-4o-mini', messages, stream: true },
-        { headers: { 'x-bench-stream-chunks': '50' } },
-      );
-      let first = true;
-      for await (const _chunk of stream) {
-        if (first) {
-          marks.push(performance.now() - start);
-          first = false;
-        }
-      }
-    },
-  },
-  { name: 'embeddings call', run: (c) => c.embeddings.create({ model: 'text-embedding-3-small', input: 'benchmark input' }) },
-];
-
-async function timeBlock(client, workload, firstChunkMarks) {
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  for (let i = 0; i < BLOCK; i++) await workload.run(client, firstChunkMarks);
-  const elapsed = (performance.now() - start) / BLOCK;
-  const used = process.cpuUsage(cpu);
-  return { ms: elapsed, cpuMs: (used.user + used.system) / 1000 / BLOCK };
-}
-
-async function compare(workload, a, b) {
-  const results = { [a]: [], [b]: [] };
-  const cpu = { [a]: [], [b]: [] };
-  const firstChunk = { [a]: [], [b]: [] };
-  for (let warm = 0; warm < 3; warm++) {
-    await timeBlock(clients[a], workload, []);
-    await timeBlock(clients[b], workload, []);
-  }
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 ? [a, b] : [b, a];
-    for (const name of order) {
-      const block = await timeBlock(clients[name], workload, firstChunk[name]);
-      results[name].push(block.ms);
-      cpu[name].push(block.cpuMs);
-    }
-  }
-  return {
-    ms: { [a]: median(results[a]), [b]: median(results[b]) },
-    cpuMs: { [a]: median(cpu[a]), [b]: median(cpu[b]) },
-    firstChunkMs: workload.stream ? { [a]: median(firstChunk[a]), [b]: median(firstChunk[b]) } : undefined,
-  };
-}
-
-async function longStream(client, chunks) {
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  let peak = before;
-  let seen = 0;
-  const cpu = process.cpuUsage();
+async function streamedChat(client, chunks, firstChunkMarks) {
   const start = performance.now();
   const stream = await client.chat.completions.create(
     { model: 'gpt-4o-mini', messages, stream: true },
     { headers: { 'x-bench-stream-chunks': String(chunks) } },
   );
+  let first = true;
   for await (const _chunk of stream) {
-    seen += 1;
-    if (seen % 2000 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
+    if (first) {
+      firstChunkMarks?.push(performance.now() - start);
+      first = false;
+    }
   }
-  const ms = performance.now() - start;
-  const used = process.cpuUsage(cpu);
-  return { ms, cpuMs: (used.user + used.system) / 1000, peakMB: (peak - before) / 1024 / 1024, seen };
 }
 
+const workloads = [
+  {
+    name: 'small chat call',
+    event: '$ai_generation',
+    target: 1.05,
+    run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages }),
+  },
+  {
+    name: `chat call, ${Math.round(bigPromptKB)} KB prompt`,
+    event: '$ai_generation',
+    target: 1.2,
+    run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages: bigPrompt }),
+  },
+  {
+    name: 'stream, 50 chunks',
+    event: '$ai_generation',
+    target: 1.05,
+    stream: true,
+    run: (c, marks) => streamedChat(c, 50, marks),
+  },
+  {
+    name: 'embeddings call',
+    event: '$ai_embedding',
+    target: 1.05,
+    run: (c) => c.embeddings.create({ model: 'text-embedding-3-small', input: 'benchmark input' }),
+  },
+].filter((w) => only === undefined || w.name.includes(only));
+
+/** One block: `calls` calls in a row; the time and CPU per call, and the mean time to the first chunk. */
+async function timeBlock(name, workload, calls) {
+  const client = clients[name];
+  const marks = [];
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  for (let i = 0; i < calls; i++) await workload.run(client, marks);
+  const ms = (performance.now() - start) / calls;
+  const used = process.cpuUsage(cpu);
+  if (name === 'delivering') deliveringCalls += calls;
+  return { ms, cpuMs: (used.user + used.system) / 1000 / calls, firstChunkMs: marks.length ? mean(marks) : undefined };
+}
+
+/** Untracked vs `name` in alternating blocks; the order within a round alternates too. */
+async function compare(workload, name, { rounds, block, warm }) {
+  const eventsBefore = memory.events;
+  const blocks = { untracked: [], [name]: [] };
+  const ratios = [];
+  const firstChunkRatios = [];
+  gc();
+  for (let round = -warm; round < rounds; round++) {
+    const order = round % 2 ? ['untracked', name] : [name, 'untracked'];
+    const pair = {};
+    for (const client of order) pair[client] = await timeBlock(client, workload, block);
+    if (round < 0) continue;
+    blocks.untracked.push(pair.untracked);
+    blocks[name].push(pair[name]);
+    ratios.push(pair[name].ms / pair.untracked.ms);
+    if (workload.stream) firstChunkRatios.push(pair[name].firstChunkMs / pair.untracked.firstChunkMs);
+  }
+  if (name === 'tracked' || name === 'trackedNoUsage') {
+    const calls = (warm + rounds) * block;
+    const events = memory.events - eventsBefore;
+    if (events !== calls || memory.last?.event !== workload.event) {
+      throw new Error(`${workload.name}: ${calls} tracked calls gave ${events} events (last: ${memory.last?.event})`);
+    }
+  }
+  const pick = (client, key) => median(blocks[client].map((b) => b[key]));
+  return {
+    ms: { untracked: pick('untracked', 'ms'), tracked: pick(name, 'ms') },
+    cpuMs: { untracked: pick('untracked', 'cpuMs'), tracked: pick(name, 'cpuMs') },
+    ratio: median(ratios),
+    firstChunk: workload.stream
+      ? { untracked: pick('untracked', 'firstChunkMs'), tracked: pick(name, 'firstChunkMs'), ratio: median(firstChunkRatios) }
+      : undefined,
+  };
+}
+
+/** One long stream read to the end: time, CPU, and the heap it takes (sampled peak, and what is retained near the end). */
+async function longStream(name) {
+  const client = clients[name];
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  let peak = before;
+  let retained = 0;
+  let gcMs = 0;
+  let seen = 0;
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const stream = await client.chat.completions.create(
+    { model: 'gpt-4o-mini', messages, stream: true },
+    { headers: { 'x-bench-stream-chunks': String(LONG_STREAM_CHUNKS) } },
+  );
+  for await (const _chunk of stream) {
+    seen += 1;
+    if (seen % 1000 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
+    if (seen === LONG_STREAM_CHUNKS - 1000) {
+      // What the stream keeps alive at this point (tracked: the output so far), after a full GC.
+      const gcStart = performance.now();
+      gc();
+      retained = process.memoryUsage().heapUsed - before;
+      gcMs += performance.now() - gcStart;
+    }
+  }
+  const ms = performance.now() - start - gcMs;
+  const used = process.cpuUsage(cpu);
+  if (seen < LONG_STREAM_CHUNKS) throw new Error(`long stream: read ${seen} chunks`);
+  if (name === 'tracked' && memory.last?.properties?.$ai_output_tokens !== LONG_STREAM_CHUNKS) {
+    throw new Error('long stream: the tracked event has no usage');
+  }
+  return { ms, cpuMs: (used.user + used.system) / 1000 - gcMs, peakMB: (peak - before) / 2 ** 20, retainedMB: retained / 2 ** 20 };
+}
+
+/** Median over fresh processes of the time `import` / `require` of the package takes once openai and posthog-node are loaded. */
 function importCost() {
-  const script = `
+  const esm = `
     const t0 = performance.now();
     await import('openai'); await import('posthog-node');
     const t1 = performance.now();
     await import('tracked-openai');
-    console.log(performance.now() - t1);
-  `;
-  const runs = [];
-  for (let i = 0; i < (quick ? 3 : 9); i++) {
-    runs.push(Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' })));
-  }
-  return median(runs);
+    console.log(JSON.stringify([t1 - t0, performance.now() - t1]));`;
+  const cjs = `
+    const t0 = performance.now();
+    require('openai'); require('posthog-node');
+    const t1 = performance.now();
+    require('tracked-openai');
+    console.log(JSON.stringify([t1 - t0, performance.now() - t1]));`;
+  const measure = (extra, script) => {
+    const runs = [];
+    for (let i = 0; i < IMPORT_RUNS; i++) {
+      runs.push(JSON.parse(execFileSync(process.execPath, [...extra, '-e', script], { cwd: root, encoding: 'utf8' })));
+    }
+    return { deps: median(runs.map((r) => r[0])), ours: median(runs.map((r) => r[1])) };
+  };
+  return { esm: measure(['--input-type=module'], esm), cjs: measure([], cjs) };
 }
 
 function packageSize() {
-  const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const [pack] = JSON.parse(out);
   return { packedKB: pack.size / 1024, unpackedKB: pack.unpackedSize / 1024, files: pack.entryCount };
 }
 
-const f = (n, digits = 3) => n.toFixed(digits);
-const lines = [];
-const print = (line = '') => {
-  lines.push(line);
-  console.log(line);
-};
+async function deliveredEvents() {
+  const response = await fetch(`${host}/bench/captured`);
+  return response.json();
+}
 
-print(`tracked-openai benchmark (node ${process.version}, ${ROUNDS} rounds x ${BLOCK} calls per client, medians)`);
-print('');
-print('workload                        untracked    tracked    ratio   cpu/call untracked -> tracked');
+const f = (n, digits = 3) => n.toFixed(digits);
+const verdict = (value, target, unit = '') => `${value <= target ? 'ok' : 'MISSED'} (≤ ${unit ? `${target} ${unit}` : f(target, 2)})`;
+const row = (label, a, b, ratio, note = '') =>
+  `${label.padEnd(34)} ${a.padStart(11)} ${b.padStart(11)} ${`${f(ratio)}x`.padStart(7)}  ${note}`;
+const ms = (value, digits = 3) => `${f(value, digits)} ms`;
+
+const cpus = os.cpus();
+const loadStart = os.loadavg()[0];
+console.log(
+  `tracked-openai ${JSON.parse(execFileSync('npm', ['pkg', 'get', 'version'], { cwd: root, encoding: 'utf8' }))} benchmark, ` +
+    `${new Date().toISOString().slice(0, 10)}: node ${process.version}, openai ${(await import('openai/version')).VERSION}, posthog-node ${inMemoryPostHog.getLibraryVersion()}, ` +
+    `${os.platform()} ${os.arch()}, ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, load ${f(loadStart, 2)}`,
+);
+console.log(
+  `${OWN.rounds} rounds × ${OWN.block} calls per client (real delivery: ${REAL.rounds} × ${REAL.block}); ` +
+    'times are medians per call, ratio = median over rounds of tracked/untracked',
+);
+console.log('');
+console.log(`${'workload'.padEnd(34)} ${'untracked'.padStart(11)} ${'tracked'.padStart(11)} ${'ratio'.padStart(7)}  target; CPU per call untracked → tracked`);
+
+const started = performance.now();
 try {
   for (const workload of workloads) {
-    const own = await compare(workload, 'untracked', 'tracked');
-    const real = await compare(workload, 'untracked', 'delivering');
-    print(
-      `${workload.name.padEnd(30)} ${f(own.ms.untracked).padStart(7)} ms ${f(own.ms.tracked).padStart(7)} ms  ${f(own.ms.tracked / own.ms.untracked, 3)}x   ${f(own.cpuMs.untracked)} -> ${f(own.cpuMs.tracked)} ms`,
+    const names = ['untracked', 'tracked', 'untracked2', 'delivering', ...(workload.stream ? ['trackedNoUsage'] : [])];
+    for (let i = 0; i < WARM_CALLS; i++) {
+      for (const name of names) await workload.run(clients[name], []);
+    }
+  }
+  deliveringCalls += WARM_CALLS * workloads.length;
+  for (const workload of workloads) {
+    const own = await compare(workload, 'tracked', OWN);
+    const label = workload.stream ? `${workload.name}: to last chunk` : workload.name;
+    console.log(
+      row(label, ms(own.ms.untracked), ms(own.ms.tracked), own.ratio, `${verdict(own.ratio, workload.target)}, CPU ${f(own.cpuMs.untracked)} → ${f(own.cpuMs.tracked)} ms`),
     );
-    if (own.firstChunkMs) {
-      print(
-        `${'  first chunk'.padEnd(30)} ${f(own.firstChunkMs.untracked).padStart(7)} ms ${f(own.firstChunkMs.tracked).padStart(7)} ms  ${f(own.firstChunkMs.tracked / own.firstChunkMs.untracked, 3)}x`,
+    if (own.firstChunk) {
+      const late = (own.firstChunk.tracked - own.firstChunk.untracked) * 1000;
+      console.log(
+        row('  to first chunk', ms(own.firstChunk.untracked), ms(own.firstChunk.tracked), own.firstChunk.ratio, `${verdict(own.firstChunk.ratio, 1)}: ${late >= 0 ? '+' : ''}${f(late, 0)} µs`),
       );
     }
-    print(`${'  with real delivery'.padEnd(30)} ${f(real.ms.untracked).padStart(7)} ms ${f(real.ms.delivering).padStart(7)} ms  ${f(real.ms.delivering / real.ms.untracked, 3)}x   (posthog-node delivering to 127.0.0.1)`);
+    if (workload.stream) {
+      const noUsage = await compare(workload, 'trackedNoUsage', OWN);
+      console.log(row('  includeStreamUsage: false', ms(noUsage.ms.untracked), ms(noUsage.ms.tracked), noUsage.ratio, 'to last chunk, without the usage tracking asks for'));
+    }
+    if (workload === workloads[0] && !quick) {
+      const same = await compare(workload, 'untracked2', OWN);
+      console.log(row('  untracked vs untracked (noise)', ms(same.ms.untracked), ms(same.ms.tracked), same.ratio, 'what 1.000 looks like in this run'));
+    }
+    const real = await compare(workload, 'delivering', REAL);
+    console.log(row('  with real delivery', ms(real.ms.untracked), ms(real.ms.tracked), real.ratio, `CPU ${f(real.cpuMs.untracked)} → ${f(real.cpuMs.tracked)} ms`));
   }
 
-  const chunks = 100_000;
-  const longRuns = { untracked: [], tracked: [] };
-  for (let i = 0; i < (quick ? 1 : 3); i++) {
-    for (const name of i % 2 ? ['tracked', 'untracked'] : ['untracked', 'tracked']) longRuns[name].push(await longStream(clients[name], chunks));
+  if (only === undefined || 'long stream'.includes(only)) {
+    const runs = { untracked: [], tracked: [], trackedNoUsage: [] };
+    for (let i = 0; i < LONG_STREAM_RUNS; i++) {
+      const order = ['untracked', 'tracked', 'trackedNoUsage'];
+      for (const name of i % 2 ? order.reverse() : order) runs[name].push(await longStream(name));
+    }
+    const pick = (name, key) => median(runs[name].map((r) => r[key]));
+    const ratioOf = (name) => median(runs[name].map((r, i) => r.ms / runs.untracked[i].ms));
+    const ratio = ratioOf('tracked');
+    console.log(
+      row(
+        `long stream, ${LONG_STREAM_CHUNKS.toLocaleString('en')} chunks`,
+        ms(pick('untracked', 'ms'), 1),
+        ms(pick('tracked', 'ms'), 1),
+        ratio,
+        `${verdict(ratio, 1.05)}, CPU ${f(pick('untracked', 'cpuMs'), 1)} → ${f(pick('tracked', 'cpuMs'), 1)} ms`,
+      ),
+    );
+    console.log(
+      row('  includeStreamUsage: false', ms(pick('untracked', 'ms'), 1), ms(pick('trackedNoUsage', 'ms'), 1), ratioOf('trackedNoUsage'), 'without the usage tracking asks for'),
+    );
+    const mb = (name) => `${f(pick(name, 'peakMB'), 1)} / ${f(pick(name, 'retainedMB'), 1)} MB`;
+    console.log(`${'  heap growth: peak / retained'.padEnd(34)} ${mb('untracked').padStart(11)} ${mb('tracked').padStart(11)}           retained: after a GC near the end (tracked keeps the output)`);
   }
-  const pick = (name, key) => median(longRuns[name].map((r) => r[key]));
-  print(
-    `${'long stream (100,000 chunks)'.padEnd(30)} ${f(pick('untracked', 'ms'), 1).padStart(7)} ms ${f(pick('tracked', 'ms'), 1).padStart(7)} ms  ${f(pick('tracked', 'ms') / pick('untracked', 'ms'), 3)}x   ${f(pick('untracked', 'cpuMs'), 1)} -> ${f(pick('tracked', 'cpuMs'), 1)} ms`,
-  );
-  print(
-    `${'  peak heap growth'.padEnd(30)} ${f(pick('untracked', 'peakMB'), 1).padStart(7)} MB ${f(pick('tracked', 'peakMB'), 1).padStart(7)} MB  (tracked keeps the ${chunks.toLocaleString('en')} text fragments of the output)`,
-  );
 
-  await inMemoryPostHog.flush();
-  const expected = ROUNDS * BLOCK * workloads.length + 3 * BLOCK * workloads.length + longRuns.tracked.length;
-  print('');
-  print(`events captured in memory: ${eventsInMemory} (expected ${expected}: one per tracked call)`);
+  await deliveringPostHog.shutdown();
+  const delivered = await deliveredEvents();
+  console.log('');
+  console.log(
+    `events: ${memory.events} captured in memory (one per tracked call, checked per workload); ` +
+      `${delivered.captured} delivered to 127.0.0.1 for ${deliveringCalls} calls with real delivery`,
+  );
+  if (delivered.captured !== deliveringCalls || delivered.badBatches > 0) {
+    throw new Error(`real delivery: ${deliveringCalls} calls, ${delivered.captured} events delivered, ${delivered.badBatches} unreadable batches`);
+  }
 
-  const size = packageSize();
-  print(`import cost on top of openai + posthog-node: ${f(importCost(), 2)} ms (median of fresh processes)`);
-  print(`package: ${f(size.packedKB, 1)} KB packed, ${f(size.unpackedKB, 1)} KB unpacked, ${size.files} files`);
+  if (only === undefined) {
+    const cost = importCost();
+    const size = packageSize();
+    const importNote = (m) => `${f(m.ours, 2)} ms ${verdict(m.ours, 10, 'ms')} (openai + posthog-node themselves: ${f(m.deps, 1)} ms)`;
+    console.log(`import on top of openai + posthog-node (median of ${IMPORT_RUNS} fresh processes):`);
+    console.log(`  ESM import: ${importNote(cost.esm)}`);
+    console.log(`  CJS require: ${importNote(cost.cjs)}`);
+    console.log(`published package: ${f(size.packedKB, 1)} KB packed, ${f(size.unpackedKB, 1)} KB unpacked, ${size.files} files`);
+  }
+  const peakRssMB = process.resourceUsage().maxRSS / 1024;
+  console.log(
+    `this process: peak RSS ${f(peakRssMB, 0)} MB; ${f((performance.now() - started) / 1000, 1)} s; load ${f(loadStart, 2)} → ${f(os.loadavg()[0], 2)} ` +
+      '(a load above ~1 means other work shared the 2 cores: rerun when quiet)',
+  );
 } finally {
   await inMemoryPostHog.shutdown();
   await deliveringPostHog.shutdown();

@@ -1,7 +1,11 @@
 // A local OpenAI-compatible server and PostHog capture endpoint for the benchmarks. Runs in its own
 // process (the machine has two cores: one for it, one for the client under test), listens on
 // 127.0.0.1 only, prints its port, and exits when its parent closes stdin.
+//
+// `GET /bench/captured` answers how many events reached `/batch/` (gzip or plain JSON), so the
+// benchmark can check that every call with real delivery gave exactly one event.
 import { createServer } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 
 const smallCompletion = JSON.stringify({
   id: 'chatcmpl-bench',
@@ -20,31 +24,59 @@ const embedding = JSON.stringify({
   usage: { prompt_tokens: 8, total_tokens: 8 },
 });
 
+// Chunks as OpenAI writes them. With `stream_options.include_usage` (which tracking adds), every
+// chunk ends with `"usage":null` and a last chunk with empty `choices` carries the usage; without
+// it, neither is sent: the tracked client pays for the bytes it asks for.
 const streamBodies = new Map();
-function streamBody(chunks) {
-  let body = streamBodies.get(chunks);
+function streamBody(chunks, includeUsage) {
+  const key = `${chunks}:${includeUsage}`;
+  let body = streamBodies.get(key);
   if (body) return body;
-  const base = '{"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp","usage":null,"choices":[{"index":0,"delta":{"content":"tok "},"finish_reason":null}]}';
-  const parts = [];
-  parts.push('data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini-2024-07-18","usage":null,"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}\n\n');
-  for (let i = 0; i < chunks; i++) parts.push(`data: ${base}\n\n`);
-  parts.push('data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini-2024-07-18","usage":null,"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n');
-  parts.push(`data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini-2024-07-18","choices":[],"usage":{"prompt_tokens":20,"completion_tokens":${chunks},"total_tokens":${chunks + 20}}}\n\n`);
+  const head = '"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_bench"';
+  const tail = includeUsage ? ',"usage":null}' : '}';
+  const chunk = (delta, finish) => `data: {${head},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish}}]${tail}\n\n`;
+  const parts = [chunk('{"role":"assistant","content":"","refusal":null}', 'null')];
+  const content = chunk('{"content":"tok "}', 'null');
+  for (let i = 0; i < chunks; i++) parts.push(content);
+  parts.push(chunk('{}', '"stop"'));
+  if (includeUsage) {
+    parts.push(
+      `data: {${head},"choices":[],"usage":{"prompt_tokens":20,"completion_tokens":${chunks},"total_tokens":${chunks + 20},` +
+        '"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0}}}\n\n',
+    );
+  }
   parts.push('data: [DONE]\n\n');
   body = Buffer.from(parts.join(''));
-  streamBodies.set(chunks, body);
+  streamBodies.set(key, body);
   return body;
 }
 
 let captured = 0;
+let badBatches = 0;
+
+function countBatch(req, raw) {
+  try {
+    const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
+    const { batch } = JSON.parse(text);
+    if (Array.isArray(batch)) captured += batch.length;
+    else badBatches += 1;
+  } catch {
+    badBatches += 1;
+  }
+}
+
 const server = createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     if (req.url.startsWith('/batch')) {
-      captured += 1;
+      countBatch(req, Buffer.concat(chunks));
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end('{"status":1}');
+    }
+    if (req.url === '/bench/captured') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ captured, badBatches }));
     }
     if (req.url === '/v1/embeddings') {
       res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'req_bench' });
@@ -53,7 +85,8 @@ const server = createServer((req, res) => {
     if (req.url === '/v1/chat/completions') {
       const wanted = Number(req.headers['x-bench-stream-chunks'] ?? 0);
       if (wanted > 0) {
-        const body = streamBody(wanted);
+        const request = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        const body = streamBody(wanted, request.stream_options?.include_usage === true);
         res.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': 'req_bench' });
         // Write in pieces of 64 KiB, as a network would deliver a long stream.
         for (let i = 0; i < body.length; i += 65536) res.write(body.subarray(i, i + 65536));
