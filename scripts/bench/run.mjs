@@ -15,7 +15,7 @@
 // The benchmark reports; it never fails the build (it exits non-zero only when it could not
 // measure, e.g. when a call did not give exactly one event).
 //
-//   npm run bench                   # the full run (about a minute)
+//   npm run bench                   # the full run (about 40 s)
 //   npm run bench -- --quick        # fewer rounds: a smoke test, not figures to quote
 //   npm run bench -- --only small   # workloads whose name contains "small" (no import/size)
 //   npm run build && node --cpu-prof --cpu-prof-dir=prof scripts/bench/run.mjs --only small
@@ -89,7 +89,7 @@ const bigPrompt = [
   { role: 'system', content: 'You are a careful assistant.' },
   { role: 'user', content: 'Summarise this document:\n' + 'The quick brown fox jumps over the lazy dog. '.repeat(1000) },
 ];
-const bigPromptKB = Buffer.byteLength(JSON.stringify(bigPrompt)) / 1024;
+const bigPromptKB = Buffer.byteLength(JSON.stringify(bigPrompt)) / 1000;
 
 async function streamedChat(client, chunks, firstChunkMarks) {
   const start = performance.now();
