@@ -178,6 +178,9 @@ function run(command, args, cwd, { quiet = false } = {}) {
   return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', quiet ? 'pipe' : 'inherit'] });
 }
 
+/** The package name a second TypeScript version is installed under (`ts593` for 5.9.3). */
+const typescriptAlias = (version, i) => (i === 0 ? 'typescript' : `ts${version.replace(/\D/g, '')}`);
+
 function installedVersion(dir, name) {
   return JSON.parse(readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
 }
@@ -212,7 +215,7 @@ try {
     const dir = path.join(work, consumer.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase());
     mkdirSync(dir);
     writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'commonjs' }, null, 2));
-    const typescript = consumer.typescript.map((version, i) => (i === 0 ? `typescript@${version}` : `ts${version.replace(/\D/g, '')}@npm:typescript@${version}`));
+    const typescript = consumer.typescript.map((version, i) => (i === 0 ? `typescript@${version}` : `${typescriptAlias(version, i)}@npm:typescript@${version}`));
     // No --prefer-offline: a cached package document could name an older release as the latest.
     run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball, ...consumer.packages, '@types/express@^5', ...typescript], dir);
     const versions = ['openai', 'posthog-node'].map((name) => `${name} ${installedVersion(dir, name)}`).join(', ');
@@ -230,7 +233,7 @@ try {
     writeFileSync(path.join(dir, 'esm.mts'), ESM_TS);
     writeFileSync(path.join(dir, 'cjs.cts'), CJS_TS);
     consumer.typescript.forEach((version, i) => {
-      const tsc = path.join(dir, 'node_modules', i === 0 ? 'typescript' : `ts${version.replace(/\D/g, '')}`, 'bin', 'tsc');
+      const tsc = path.join(dir, 'node_modules', typescriptAlias(version, i), 'bin', 'tsc');
       for (const [name, resolution] of Object.entries(RESOLUTIONS)) {
         const config = {
           compilerOptions: {
