@@ -87,7 +87,9 @@ try {
 
   for (const combination of combinations) {
     const started = performance.now();
-    run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...combination.specs], work);
+    // With MATRIX_LATEST, ask the registry: a cached package document could miss the newest release.
+    const offline = latest ? [] : ['--prefer-offline'];
+    run('npm', ['install', '--no-save', '--no-audit', '--no-fund', ...offline, '--loglevel=error', ...combination.specs], work);
     const openai = installedVersion(work, 'openai');
     const posthog = installedVersion(work, 'posthog-node');
     const node = execFileSync(combination.node[0], [...combination.node.slice(1), '--version'], { cwd: work, encoding: 'utf8' }).trim();
