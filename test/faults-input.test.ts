@@ -312,6 +312,35 @@ describe('odd answers', () => {
     expect(delivered).toEqual(['$ai_generation']);
   });
 
+  // Through an SDK helper that unwraps the tracked call (on openai 7 with its own per-promise unwrapping).
+  for (const [name, answer] of [
+    ['a body that is not JSON', { body: 'nope' }],
+    ['a 500', { status: 500, body: JSON.stringify({ error: { message: 'boom', type: 'server_error' } }) }],
+  ] as const) {
+    it(`${name} through chat.completions.parse(), with captureImmediate: the same rejection after the event is delivered`, async () => {
+      const key = `parse immediate ${name}`;
+      ANSWERS.set(key, answer);
+      const delivered: string[] = [];
+      const ph = recordingPostHog();
+      const tracked = createTrackedOpenAI(sdk(), {
+        posthog: {
+          capture: ph.posthog.capture,
+          captureImmediate: async (message: { event: string }) => {
+            await new Promise((resolve) => setTimeout(resolve, 30));
+            delivered.push(message.event);
+          },
+        },
+        captureImmediate: true,
+      });
+      const parse = (client: OpenAI) =>
+        client.chat.completions.parse({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }, { headers: { 'x-case': key } });
+      const expected = observableError(await parse(sdk()).catch((error: unknown) => error));
+      const error = await parse(tracked).catch((caught: unknown) => caught);
+      expect(observableError(error)).toEqual(expected);
+      expect(delivered).toEqual(['$ai_generation']);
+    });
+  }
+
   it('a body that is not JSON taken with asResponse(): the body stays readable, one event', async () => {
     ANSWERS.set('bad json raw', { body: 'still not json' });
     const ph = recordingPostHog();

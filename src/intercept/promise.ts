@@ -82,17 +82,24 @@ function observeParseFailure(tapped: APIPromiseLike, call: TrackedCall): void {
 }
 
 /**
- * openai 7 gives each `APIPromise` its own `_thenUnwrap`, which parses through the request's parser
- * directly rather than through the promise's `parseResponse`: a helper that unwraps the tapped
- * promise (`chat.completions.parse()`) would fail unseen. What it unwraps to is observed the same way.
+ * openai 7 gives each `APIPromise` its own `_thenUnwrap`, which goes to the request and its parser
+ * directly rather than through the promise's `responsePromise` and `parseResponse`: a helper that
+ * unwraps the tapped promise (`chat.completions.parse()`) would fail unseen, and with
+ * `captureImmediate` reject before the failure's event is delivered. What it unwraps to is
+ * observed the same way as the tapped promise.
  */
-function observeUnwrapping(tapped: APIPromiseLike, call: TrackedCall): void {
-  if (!Object.prototype.hasOwnProperty.call(tapped, '_thenUnwrap')) return; // openai 5 and 6: the prototype's, which goes through parseResponse
+function observeUnwrapping(
+  tapped: APIPromiseLike,
+  call: TrackedCall,
+  endWithFailure: (error: unknown) => Promise<void> | undefined,
+): void {
+  if (!Object.prototype.hasOwnProperty.call(tapped, '_thenUnwrap')) return; // openai 5 and 6: the prototype's, which goes through both
   const sdkThenUnwrap = tapped._thenUnwrap;
   tapped._thenUnwrap = function _thenUnwrap(this: unknown, transform) {
     const unwrapped = sdkThenUnwrap.call(this, transform);
     observeParseFailure(unwrapped, call);
-    observeUnwrapping(unwrapped, call);
+    if (call.captureImmediate) waitForFailureDelivery(unwrapped, endWithFailure);
+    observeUnwrapping(unwrapped, call, endWithFailure);
     return unwrapped;
   } as APIPromiseLike['_thenUnwrap'];
 }
@@ -159,7 +166,7 @@ export function tapAPIPromise<T>(promise: T, call: TrackedCall): T {
     }
   });
   observeParseFailure(tapped, call);
-  observeUnwrapping(tapped, call);
+  observeUnwrapping(tapped, call, endWithFailure);
   if (call.captureImmediate) waitForFailureDelivery(tapped, endWithFailure);
 
   const sdkAsResponse = tapped.asResponse;
