@@ -59,11 +59,11 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
   const result = outcome.result;
   if (outcome.response) properties.$ai_http_status = outcome.response.status;
   else if (result) properties.$ai_http_status = 200;
+  const tokens = result ? readTokenCounts(result.usage) : undefined;
   if (result) {
     if (operation.event === '$ai_generation') {
       properties.$ai_output_choices = call.privacyMode ? null : operation.output(result);
     }
-    const tokens = readTokenCounts(result.usage);
     if (tokens) {
       properties.$ai_input_tokens = tokens.input;
       if (operation.event === '$ai_generation') properties.$ai_output_tokens = tokens.output;
@@ -99,7 +99,7 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
 
   // Cost of a successful call, from the price table (src/pricing); posthogCostOverride below wins.
   if (result && outcome.error === undefined && !callOptions.posthogCostOverride) {
-    Object.assign(properties, costProperties(result, body.model, options));
+    Object.assign(properties, costProperties(result, body.model, options, tokens));
   }
 
   const costOverride = callOptions.posthogCostOverride;

@@ -1,7 +1,7 @@
 import { ChatStreamAccumulator } from './chat-stream.js';
 import { pickParameters, recordsAt, snapshot, type Operation } from './operation.js';
 
-const CHAT_PARAMETERS = [
+const CHAT_PARAMETERS: ReadonlySet<string> = new Set([
   'temperature',
   'max_tokens',
   'max_completion_tokens',
@@ -25,7 +25,7 @@ const CHAT_PARAMETERS = [
   'service_tier',
   'stream',
   'stream_options',
-] as const;
+]);
 
 /** Chat Completions: `chat.completions.create` (and `parse`, `runTools`, `stream`, which call it). */
 export const chatOperation: Operation = {

@@ -1,7 +1,7 @@
 import { CompletionsStreamAccumulator } from './completions-stream.js';
 import { pickParameters, recordsAt, snapshot, type Operation } from './operation.js';
 
-const COMPLETION_PARAMETERS = [
+const COMPLETION_PARAMETERS: ReadonlySet<string> = new Set([
   'temperature',
   'max_tokens',
   'top_p',
@@ -16,7 +16,7 @@ const COMPLETION_PARAMETERS = [
   'suffix',
   'stream',
   'stream_options',
-] as const;
+]);
 
 /** Legacy text completions: `completions.create`. */
 export const completionsOperation: Operation = {

@@ -1,6 +1,6 @@
 import { pickParameters, snapshot, type Operation } from './operation.js';
 
-const EMBEDDING_PARAMETERS = ['dimensions', 'encoding_format'] as const;
+const EMBEDDING_PARAMETERS: ReadonlySet<string> = new Set(['dimensions', 'encoding_format']);
 
 /** Embeddings: `embeddings.create`. The vectors are not sent: they are large and say nothing to analytics. */
 export const embeddingsOperation: Operation = {

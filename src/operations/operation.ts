@@ -53,12 +53,15 @@ export function collectCallFields(into: Record<string, unknown>, chunk: Record<s
 /** Copies the listed keys that the body sets. */
 export function pickParameters(
   body: Record<string, unknown>,
-  names: readonly string[],
+  names: ReadonlySet<string>,
 ): Record<string, unknown> {
+  // A request body has a few keys and the list is long: walk the body's keys, not the list.
   const picked: Record<string, unknown> = {};
-  for (const name of names) {
-    const value = body[name];
-    if (value !== undefined) picked[name] = value;
+  for (const name of Object.keys(body)) {
+    if (names.has(name)) {
+      const value = body[name];
+      if (value !== undefined) picked[name] = value;
+    }
   }
   return picked;
 }

@@ -1,7 +1,7 @@
 import { ResponsesStreamAccumulator } from './responses-stream.js';
 import { pickParameters, snapshot, type Operation } from './operation.js';
 
-const RESPONSES_PARAMETERS = [
+const RESPONSES_PARAMETERS: ReadonlySet<string> = new Set([
   'temperature',
   'max_output_tokens',
   'max_tool_calls',
@@ -20,7 +20,7 @@ const RESPONSES_PARAMETERS = [
   'include',
   'service_tier',
   'stream',
-] as const;
+]);
 
 /** The Responses API: `responses.create` (and `parse`, `stream`, which call it). */
 export const responsesOperation: Operation = {

@@ -1,4 +1,4 @@
-import { readTokenCounts } from '../usage.js';
+import { readTokenCounts, type TokenCounts } from '../usage.js';
 import { costWithCard, lacksLongContext, periodAt, picoToUsd, pricedTierOf } from './cost.js';
 import { matchTable, normalizeModelId } from './match.js';
 import type { CostMatch, CostResult, PricePeriod, PricingOptions, RateCard, UnknownCostReason } from './types.js';
@@ -66,6 +66,22 @@ function choosePrice(models: string[], pricing: ResolvedPricing, serviceTier: st
   return { ok: false, reason: 'unknown_model' };
 }
 
+const MAX_CACHED_CHOICES = 1000;
+
+/** `choosePrice`, remembered per model ids when no resolver makes it depend on the call. */
+function cachedChoice(models: string[], pricing: ResolvedPricing, serviceTier: string | undefined): PriceChoice {
+  if (pricing.resolver) return choosePrice(models, pricing, serviceTier);
+  const key = models.length === 1 ? models[0]! : models.join('\n');
+  let choice = pricing.choices.get(key) as PriceChoice | undefined;
+  if (choice === undefined) {
+    choice = choosePrice(models, pricing, serviceTier);
+    // Model ids come from responses: bound the cache against an endless variety of them.
+    if (pricing.choices.size >= MAX_CACHED_CHOICES) pricing.choices.clear();
+    pricing.choices.set(key, choice);
+  }
+  return choice;
+}
+
 /** The cost of a call, or why it is unknown. */
 export type CostOutcome = { ok: true; cost: CostResult } | { ok: false; reason: UnknownCostReason };
 
@@ -77,6 +93,8 @@ export interface PriceRequest {
   usage: unknown;
   /** The tier the call was served on (`response.service_tier`). */
   serviceTier: string | undefined;
+  /** The usage's token counts when the caller has read them already (`readTokenCounts(usage)`). */
+  tokens?: TokenCounts;
   /** When the call happened, in ms since the epoch: selects the price period. */
   time: number;
   pricing: ResolvedPricing;
@@ -84,12 +102,12 @@ export interface PriceRequest {
 
 /** Prices one call; never throws for a bad usage, model or resolver (it says why instead). */
 export function priceUsage(request: PriceRequest): CostOutcome {
-  const tokens = readTokenCounts(request.usage);
+  const tokens = request.tokens ?? readTokenCounts(request.usage);
   if (!tokens) return { ok: false, reason: 'no_usage' };
   const models = [...new Set(request.models.filter((m): m is string => typeof m === 'string' && m.trim() !== ''))];
   if (models.length === 0) return { ok: false, reason: 'no_model' };
 
-  const choice = choosePrice(models, request.pricing, request.serviceTier);
+  const choice = cachedChoice(models, request.pricing, request.serviceTier);
   if (!choice.ok) return choice;
   const tier = pricedTierOf(request.serviceTier);
   if (tier === undefined) return { ok: false, reason: 'unknown_service_tier' };

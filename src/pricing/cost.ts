@@ -29,10 +29,22 @@ export function pricedTierOf(serviceTier: string | undefined): PricedTier | unde
 }
 
 /** The period in force at `time` (ms since the epoch): the last one that started on or before it. */
+const periodStarts = new WeakMap<PricePeriod, number>();
+
+/** When a period starts, in ms since the epoch (parsed once per period). */
+function startOf(period: PricePeriod): number {
+  let start = periodStarts.get(period);
+  if (start === undefined) {
+    start = period.from === undefined ? Number.NEGATIVE_INFINITY : Date.parse(`${period.from}T00:00:00Z`);
+    periodStarts.set(period, start);
+  }
+  return start;
+}
+
 export function periodAt(periods: readonly PricePeriod[], time: number): PricePeriod {
   let chosen = periods[0]!;
   for (const period of periods) {
-    if (period.from === undefined || Date.parse(`${period.from}T00:00:00Z`) <= time) chosen = period;
+    if (startOf(period) <= time) chosen = period;
   }
   return chosen;
 }
@@ -99,7 +111,13 @@ const PICO_PER_USD_DIGITS = 12;
  * Pico-USD → USD, converted once, through the exact decimal string, so the number is the double
  * closest to the exact amount (0.0065, not 0.006500000000000001).
  */
+const MAX_SAFE_PICO = BigInt(Number.MAX_SAFE_INTEGER);
+const PICO_PER_USD = 1e12;
+
 export function picoToUsd(pico: bigint): number {
+  // Within 2^53 both integers are exact doubles and IEEE division rounds correctly, so this is the
+  // same double as parsing the exact decimal below: the common case, without string building.
+  if (pico <= MAX_SAFE_PICO && pico >= -MAX_SAFE_PICO) return Number(pico) / PICO_PER_USD;
   const negative = pico < 0n;
   const digits = (negative ? -pico : pico).toString().padStart(PICO_PER_USD_DIGITS + 1, '0');
   const text = `${digits.slice(0, -PICO_PER_USD_DIGITS)}.${digits.slice(-PICO_PER_USD_DIGITS)}`;

@@ -1,4 +1,5 @@
 import type { DebugLogger } from '../options.js';
+import type { TokenCounts } from '../usage.js';
 import { priceUsage } from './calculate.js';
 import { normalizeModelId } from './match.js';
 import type { ResolvedPricing } from './validate.js';
@@ -20,12 +21,14 @@ export function costProperties(
   result: Record<string, unknown>,
   requestModel: unknown,
   options: { readonly pricing: ResolvedPricing; readonly log: DebugLogger | undefined },
+  tokens?: TokenCounts,
 ): Record<string, unknown> {
   const responseModel = nonEmptyString(result.model);
   const model = responseModel ?? nonEmptyString(requestModel);
   const outcome = priceUsage({
     models: [responseModel, nonEmptyString(requestModel)],
     usage: result.usage,
+    tokens,
     serviceTier: nonEmptyString(result.service_tier),
     time: Date.now(),
     pricing: options.pricing,
