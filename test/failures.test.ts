@@ -1,6 +1,6 @@
 import nock from 'nock';
 import { OpenAI } from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
 import { refusedPort, settle } from './helpers/net.js';
 import {
@@ -9,28 +9,11 @@ import {
   newOpenAI,
   TEST_API_KEY,
 } from './helpers/openai.js';
+import { fileGuards } from './helpers/tracked.js';
 import { mockPostHog, type ReceivedEvent } from './helpers/posthog.js';
 
-// Every unhandled rejection in this file's process, checked by the last test.
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => {
-  unhandled.push(reason);
-};
-process.on('unhandledRejection', onUnhandled);
-
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-
-afterEach(() => {
-  nock.cleanAll();
-});
-
-afterAll(() => {
-  process.off('unhandledRejection', onUnhandled);
-  nock.enableNetConnect();
-});
+// Network guards and the unhandled-rejection collector the last test checks.
+const { unhandled } = fileGuards();
 
 const CHAT_BODY = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Hi' }] };
 

@@ -1,32 +1,17 @@
 import nock from 'nock';
 import { OpenAI as SdkOpenAI } from 'openai';
 import { PostHog } from 'posthog-node';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTrackedOpenAI, OpenAI as TrackedOpenAI } from '../src/index.js';
 import { hangingServer, refusedPort, settle } from './helpers/net.js';
 import { chatCompletion, embeddingResponse, mockOpenAI, newOpenAI, TEST_API_KEY } from './helpers/openai.js';
+import { fileGuards } from './helpers/tracked.js';
 import { mockPostHog } from './helpers/posthog.js';
 
-// Every unhandled rejection in this file's process, checked by the last test.
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => {
-  unhandled.push(reason);
-};
-process.on('unhandledRejection', onUnhandled);
-
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-
+// Network guards and the unhandled-rejection collector the last test checks.
+const { unhandled } = fileGuards();
 afterEach(() => {
-  nock.cleanAll();
   vi.restoreAllMocks();
-});
-
-afterAll(() => {
-  process.off('unhandledRejection', onUnhandled);
-  nock.enableNetConnect();
 });
 
 const CHAT_BODY = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Hi' }] };
