@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
-import nock from 'nock';
 import { Stream } from 'openai/streaming';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
 import { newOpenAI, TEST_API_KEY } from './helpers/openai.js';
 import { mockPostHog, type ReceivedEvent } from './helpers/posthog.js';
@@ -9,12 +8,12 @@ import { OPENAI_MAJOR } from './helpers/versions.js';
 import { chatChunks, sseBody } from './helpers/sse.js';
 import {
   collectUnhandledRejections,
+  streamFileGuards,
   eventsOf,
   nockSse,
   readAll,
   sleep,
   sseServer,
-  type SseServer,
   watchSdkStreams,
   within,
 } from './helpers/streams.js';
@@ -30,8 +29,7 @@ const CHAT_PATH = '/v1/chat/completions';
 /** OpenAI's answer: usage (and `usage: null` on each chunk) only when the request asked for it. */
 const asOpenAI = (request: Record<string, any>) => sseBody(chatChunks({ withUsage: request.stream_options?.include_usage === true }));
 
-const posthogs: ReturnType<typeof mockPostHog>[] = [];
-const servers: SseServer[] = [];
+const { posthogs, servers } = streamFileGuards();
 function setup(clientOptions: Record<string, unknown> = {}) {
   const ph = mockPostHog();
   posthogs.push(ph);
@@ -41,21 +39,6 @@ function setup(clientOptions: Record<string, unknown> = {}) {
     tracked: createTrackedOpenAI(newOpenAI(clientOptions), { posthog: ph.posthog }),
   };
 }
-
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-
-afterEach(async () => {
-  await Promise.all(posthogs.splice(0).map((ph) => ph.shutdown()));
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-  nock.cleanAll();
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
-});
 
 function expectCompleted(events: ReceivedEvent[]) {
   expect(events).toHaveLength(1);

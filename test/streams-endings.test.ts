@@ -1,12 +1,12 @@
-import nock from 'nock';
 import { APIError, InternalServerError, OpenAI, RateLimitError } from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
 import { mockOpenAI, newOpenAI } from './helpers/openai.js';
 import { mockPostHog, type ReceivedEvent } from './helpers/posthog.js';
 import { chatChunks, sseBody } from './helpers/sse.js';
 import {
   collectUnhandledRejections,
+  streamFileGuards,
   type Connection,
   eventsOf,
   sleep,
@@ -30,8 +30,7 @@ const chunksFor = (connection: Connection) => chatChunks({ withUsage: connection
 /** Sends the role chunk and "Hello" right away, then holds the connection open. */
 const firstTwo = (connection: Connection) => connection.write(sseBody(chunksFor(connection).slice(0, 2), { done: false }));
 
-const posthogs: ReturnType<typeof mockPostHog>[] = [];
-const servers: SseServer[] = [];
+const { posthogs, servers } = streamFileGuards();
 
 async function setup(onConnection?: (connection: Connection) => void) {
   const server = await sseServer(onConnection);
@@ -46,21 +45,6 @@ async function setup(onConnection?: (connection: Connection) => void) {
     tracked: createTrackedOpenAI(newOpenAI(options), { posthog: ph.posthog }),
   };
 }
-
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-
-afterEach(async () => {
-  await Promise.all(posthogs.splice(0).map((ph) => ph.shutdown()));
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-  nock.cleanAll();
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
-});
 
 /** The one event of a call that ended `ending` after the caller read "Hello". */
 function expectPartial(events: ReceivedEvent[], ending: string, isError: boolean) {

@@ -1,11 +1,11 @@
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
 import { newOpenAI } from './helpers/openai.js';
 import { mockPostHog } from './helpers/posthog.js';
 import { chatChunks, sseBody } from './helpers/sse.js';
 import {
   collectUnhandledRejections,
+  streamFileGuards,
   type Connection,
   eventsOf,
   isUsageOnly,
@@ -17,7 +17,6 @@ import {
   responsesEvents,
   sleep,
   sseServer,
-  type SseServer,
   watchSdkStreams,
   within,
 } from './helpers/streams.js';
@@ -34,8 +33,7 @@ const wantsUsage = (request: Record<string, any>) => request.stream_options?.inc
 /** OpenAI's answer: the usage chunk (and `usage: null` on each chunk) only when asked for. */
 const chatAsOpenAI = (request: Record<string, any>) => sseBody(chatChunks({ withUsage: wantsUsage(request) }));
 
-const posthogs: ReturnType<typeof mockPostHog>[] = [];
-const servers: SseServer[] = [];
+const { posthogs, servers } = streamFileGuards();
 function setup(options: Record<string, unknown> = {}, clientOptions: Record<string, unknown> = {}) {
   const ph = mockPostHog();
   posthogs.push(ph);
@@ -45,21 +43,6 @@ function setup(options: Record<string, unknown> = {}, clientOptions: Record<stri
     tracked: createTrackedOpenAI(newOpenAI(clientOptions), { posthog: ph.posthog, ...options }),
   };
 }
-
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-
-afterEach(async () => {
-  await Promise.all(posthogs.splice(0).map((ph) => ph.shutdown()));
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-  nock.cleanAll();
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
-});
 
 describe('stream_options.include_usage', () => {
   test('added when the caller set no stream_options: OpenAI receives include_usage, the usage-only chunk is kept from the caller, the event has the tokens', async () => {

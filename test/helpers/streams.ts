@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import nock from 'nock';
 import { Stream } from 'openai/streaming';
-import { vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 import { OPENAI_BASE } from './openai.js';
 import type { mockPostHog, ReceivedEvent } from './posthog.js';
 import { SSE_HEADERS, splitEvery } from './sse.js';
@@ -437,4 +437,27 @@ export function longChatBody(count: number, { withUsage = true } = {}): { body: 
   }
   lines.push('data: [DONE]\n\n');
   return { body: lines.join(''), text: words.join('') };
+}
+
+/**
+ * The per-file guards of the stream test files: no real network (127.0.0.1 allowed), and after
+ * each test every PostHog mock pushed to `posthogs` shut down, every server in `servers` closed,
+ * nock cleaned.
+ */
+export function streamFileGuards(): { posthogs: ReturnType<typeof mockPostHog>[]; servers: SseServer[] } {
+  const posthogs: ReturnType<typeof mockPostHog>[] = [];
+  const servers: SseServer[] = [];
+  beforeAll(() => {
+    nock.disableNetConnect();
+    nock.enableNetConnect('127.0.0.1');
+  });
+  afterEach(async () => {
+    await Promise.all(posthogs.splice(0).map((ph) => ph.shutdown()));
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+    nock.cleanAll();
+  });
+  afterAll(() => {
+    nock.enableNetConnect();
+  });
+  return { posthogs, servers };
 }
