@@ -1,6 +1,6 @@
 import type { PostHogCallOptions } from './call-options.js';
 import { type ActiveContext, currentContext } from './context.js';
-import { buildCallEvent, secretsOf } from './events/build.js';
+import { buildCallEvent, buildRequestPart, secretsOf, type RequestPart } from './events/build.js';
 import type { Operation } from './operations/operation.js';
 import type { Tracking } from './tracking.js';
 
@@ -15,6 +15,19 @@ export interface CallOutcome {
   /** Set when the call failed: the SDK's error, or an error the provider reported inside a stream. */
   error?: unknown;
   stream?: { ending: StreamEnding; firstContentAt: number | undefined };
+}
+
+// Edge runtimes have no setImmediate: a timer does the same, a little later.
+const scheduleSoon: (run: (call: TrackedCall) => void, call: TrackedCall) => void =
+  typeof setImmediate === 'function' ? setImmediate : (run, call) => setTimeout(run, 0, call);
+
+function prepareInBackground(call: TrackedCall): void {
+  if (call.isEnded) return;
+  try {
+    call.prepare();
+  } catch {
+    // end() builds it again, and reports the problem then.
+  }
 }
 
 /**
@@ -47,6 +60,27 @@ export class TrackedCall {
     }
     this.privacyMode = this.resolvePrivacyMode();
     this.input = this.privacyMode ? null : operation.input(body);
+    // A copy: posthog-node serializes at flush time, after the caller may have added tools to its array.
+    const tools = body.tools;
+    if (Array.isArray(tools) && tools.length > 0) this.tools = tools.slice();
+  }
+
+  /** `$ai_tools`, copied when the call starts. */
+  readonly tools: unknown[] | undefined;
+  private requestPart: RequestPart | undefined;
+
+  /** The request's part of the event: built once, while the request is in flight or else at the end. */
+  prepare(): RequestPart {
+    return (this.requestPart ??= buildRequestPart(this));
+  }
+
+  /**
+   * Builds the request's part of the event once the request is on its way: the caller's event loop
+   * is idle until the answer comes, and what is done then is not left to do after it, when the
+   * caller is waiting. `setImmediate` runs after the SDK's promise turns that send the request.
+   */
+  prepareWhileWaiting(): void {
+    scheduleSoon(prepareInBackground, this);
   }
 
   /** The `withTracking()` / `trace()` / `span()` context the call was made in. */
@@ -60,6 +94,10 @@ export class TrackedCall {
     const fromContext = this.context?.privacyMode;
     if (typeof fromContext === 'boolean') return fromContext;
     return this.tracking.options.privacyMode || this.tracking.options.posthog.privacyMode === true;
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
   }
 
   get captureImmediate(): boolean {
@@ -76,8 +114,8 @@ export class TrackedCall {
     this.ended = true;
     const latencySeconds = (performance.now() - this.startedAt) / 1000;
     try {
-      const message = buildCallEvent(this, outcome, latencySeconds);
-      return this.tracking.sink.send(message, this.captureImmediate);
+      const { message, chars } = buildCallEvent(this, outcome, latencySeconds);
+      return this.tracking.sink.send(message, this.captureImmediate, chars);
     } catch (error) {
       this.tracking.options.log?.('building the event failed; the call is not tracked', error);
       return undefined;

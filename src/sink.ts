@@ -1,5 +1,5 @@
 import { explainDeliveryError } from './check.js';
-import { prepareProperties } from './events/sanitize.js';
+import { fitProperties, prepareProperties } from './events/sanitize.js';
 import type { DebugLogger, PostHogLike, ResolvedTrackingOptions, TrackedEvent } from './options.js';
 
 /** One event as posthog-node's `capture()` takes it. */
@@ -64,10 +64,13 @@ export class Sink {
    * Queues the event (posthog-node batches and delivers it in the background), or, when `immediate`,
    * sends it now and returns a promise that settles when it is delivered or after
    * `immediateTimeoutMs`, whichever comes first. That promise never rejects.
+   *
+   * `safeChars`: the event's properties were made safe already (`sanitizeProperties`), this being
+   * the walk's size estimate; only the size limit is left to check.
    */
-  send(built: CaptureMessage, immediate: boolean): Promise<void> | undefined {
+  send(built: CaptureMessage, immediate: boolean, safeChars?: number): Promise<void> | undefined {
     const { posthog, log } = this.options;
-    const message = this.finalize(built);
+    const message = this.finalize(built, safeChars);
     if (!message) return undefined;
     // The event as it is sent: after the redact hook, privacy mode and the size limit.
     log?.(`${message.event} ${String(message.properties.$ai_model ?? message.properties.$ai_span_name ?? '')}`, message);
@@ -92,9 +95,13 @@ export class Sink {
    * The user's `redact` hook, then what every event needs: serializable, no inline media, under
    * the size limit. Undefined when the event is dropped.
    */
-  private finalize(built: CaptureMessage): CaptureMessage | undefined {
+  private finalize(built: CaptureMessage, safeChars: number | undefined): CaptureMessage | undefined {
     const { redact, maxEventBytes, log } = this.options;
     let message = built;
+    if (safeChars !== undefined && !redact) {
+      const properties = fitProperties(message.properties, safeChars, maxEventBytes);
+      return properties === message.properties ? message : { ...message, properties };
+    }
     if (redact) {
       let redacted: unknown;
       try {

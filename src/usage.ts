@@ -17,9 +17,43 @@ export interface TokenCounts {
 
 type UnknownRecord = Record<string, unknown>;
 
+const NO_DETAILS: UnknownRecord = Object.freeze({}) as UnknownRecord;
+
 function details(usage: UnknownRecord, key: string): UnknownRecord {
   const value = usage[key];
-  return value !== null && typeof value === 'object' ? (value as UnknownRecord) : {};
+  return value !== null && typeof value === 'object' ? (value as UnknownRecord) : NO_DETAILS;
+}
+
+/** The field names of one shape of usage object. */
+interface UsageShape {
+  input: string;
+  output: string;
+  inputDetails: string;
+  outputDetails: string;
+}
+
+const CHAT_SHAPE: UsageShape = {
+  input: 'prompt_tokens',
+  output: 'completion_tokens',
+  inputDetails: 'prompt_tokens_details',
+  outputDetails: 'completion_tokens_details',
+};
+const RESPONSES_SHAPE: UsageShape = {
+  input: 'input_tokens',
+  output: 'output_tokens',
+  inputDetails: 'input_tokens_details',
+  outputDetails: 'output_tokens_details',
+};
+
+/**
+ * A token count as reported: undefined when absent (undefined, null). Negative, non-finite or
+ * non-numeric counts are not counts: left out, and their name added to `invalid`, rather than NaN sent.
+ */
+function count(value: unknown, invalid: string[], where: string, field?: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return Math.floor(value);
+  invalid.push(field === undefined ? where : `${where}.${field}`);
+  return undefined;
 }
 
 /**
@@ -30,39 +64,26 @@ function details(usage: UnknownRecord, key: string): UnknownRecord {
 export function readTokenCounts(usage: unknown): TokenCounts | undefined {
   if (usage === null || typeof usage !== 'object') return undefined;
   const u = usage as UnknownRecord;
-  const responsesShape = u.input_tokens !== undefined || u.output_tokens !== undefined;
-  const inputKey = responsesShape ? 'input_tokens' : 'prompt_tokens';
-  const outputKey = responsesShape ? 'output_tokens' : 'completion_tokens';
-  const inputDetailsKey = `${inputKey}_details`;
-  const outputDetailsKey = `${outputKey}_details`;
-  const inputDetails = details(u, inputDetailsKey);
-  const outputDetails = details(u, outputDetailsKey);
+  const shape = u.input_tokens !== undefined || u.output_tokens !== undefined ? RESPONSES_SHAPE : CHAT_SHAPE;
+  const inputDetails = details(u, shape.inputDetails);
+  const outputDetails = details(u, shape.outputDetails);
   const invalid: string[] = [];
 
-  // Negative, non-finite or non-numeric counts are not counts: leave them out (and say so) rather
-  // than send NaN. Absent fields (undefined, null) are simply not reported.
-  const count = (value: unknown, name: string): number | undefined => {
-    if (value === undefined || value === null) return undefined;
-    if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return Math.floor(value);
-    invalid.push(name);
-    return undefined;
-  };
-
-  const input = count(u[inputKey], inputKey);
-  const output = count(u[outputKey], outputKey);
+  const input = count(u[shape.input], invalid, shape.input);
+  const output = count(u[shape.output], invalid, shape.output);
   if (input === undefined && output === undefined) return undefined;
-  const cacheWriteValue = inputDetails.cache_write_tokens ?? u.cache_write_tokens;
+  const cacheWriteNested = inputDetails.cache_write_tokens;
   return {
     input: input ?? 0,
     output: output ?? 0,
-    cacheRead: count(inputDetails.cached_tokens, `${inputDetailsKey}.cached_tokens`),
-    cacheWrite: count(
-      cacheWriteValue,
-      inputDetails.cache_write_tokens !== undefined ? `${inputDetailsKey}.cache_write_tokens` : 'cache_write_tokens',
-    ),
-    reasoning: count(outputDetails.reasoning_tokens, `${outputDetailsKey}.reasoning_tokens`),
-    inputAudio: count(inputDetails.audio_tokens, `${inputDetailsKey}.audio_tokens`),
-    outputAudio: count(outputDetails.audio_tokens, `${outputDetailsKey}.audio_tokens`),
+    cacheRead: count(inputDetails.cached_tokens, invalid, shape.inputDetails, 'cached_tokens'),
+    cacheWrite:
+      cacheWriteNested !== undefined && cacheWriteNested !== null
+        ? count(cacheWriteNested, invalid, shape.inputDetails, 'cache_write_tokens')
+        : count(u.cache_write_tokens, invalid, 'cache_write_tokens'),
+    reasoning: count(outputDetails.reasoning_tokens, invalid, shape.outputDetails, 'reasoning_tokens'),
+    inputAudio: count(inputDetails.audio_tokens, invalid, shape.inputDetails, 'audio_tokens'),
+    outputAudio: count(outputDetails.audio_tokens, invalid, shape.outputDetails, 'audio_tokens'),
     invalid,
   };
 }

@@ -3,9 +3,10 @@ import { endpointOf } from '../provider.js';
 import type { CaptureMessage } from '../sink.js';
 import { readTokenCounts } from '../usage.js';
 import { LIB_NAME, LIB_VERSION } from '../version.js';
-import { costProperties } from '../pricing/properties.js';
+import { addCostProperties } from '../pricing/properties.js';
 import { describeError } from './error.js';
 import { newTraceId } from './ids.js';
+import { SafeValues, sanitizeProperties } from './sanitize.js';
 
 function nonEmptyString(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
@@ -21,8 +22,45 @@ export function secretsOf(client: object): string[] {
   return [apiKey, organization, project].filter((value): value is string => typeof value === 'string');
 }
 
-/** Builds the one `$ai_generation` / `$ai_embedding` event of a call. */
-export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencySeconds: number): CaptureMessage {
+type Groups = Record<string, string | number>;
+
+/**
+ * What a call's event says about its request: everything but the response. It is built while the
+ * request is in flight (see `TrackedCall.prepareWhileWaiting`), so that only the response's part
+ * is left to do once the answer is there and the caller is waiting for it.
+ */
+export interface RequestPart {
+  /** The request's properties, user properties last; already made safe to send unless `sanitized` is false. */
+  readonly properties: Record<string, unknown>;
+  /** `$ai_model_parameters` as it is in `properties` (ours: the served tier is added to it at the end). */
+  readonly parameters: Record<string, unknown> | undefined;
+  /** The user's properties (client, context, call), merged; applied again over the response's. */
+  readonly user: Record<string, unknown> | undefined;
+  /** Whether `properties` went through the sanitize walk (not when a `redact` hook sees the raw event first). */
+  readonly sanitized: boolean;
+  /** The walk's size estimate of `properties`, for the event size check. */
+  readonly chars: number;
+  readonly distinctId: string;
+  readonly groups: Groups | undefined;
+  /** The request's model (or `posthogModelOverride`); undefined: the response's is used. */
+  readonly model: string | undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object';
+}
+
+/** The client's, the context's and the call's own properties, later ones winning; undefined when none. */
+function userProperties(call: TrackedCall): Record<string, unknown> | undefined {
+  const fromClient = call.tracking.options.properties;
+  const fromContext = call.context?.properties;
+  const fromCall = call.callOptions?.posthogProperties;
+  if (!fromContext && !isRecord(fromCall)) return fromClient;
+  return { ...fromClient, ...fromContext, ...(isRecord(fromCall) ? fromCall : undefined) };
+}
+
+/** Builds the request's part of a call's event (see {@link RequestPart}). */
+export function buildRequestPart(call: TrackedCall): RequestPart {
   const { operation, body, tracking } = call;
   const options = tracking.options;
   const callOptions = call.callOptions ?? {};
@@ -30,20 +68,15 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
   const context = call.context;
   const callTraceId = nonEmptyString(callOptions.posthogTraceId);
   const traceId = callTraceId ?? nonEmptyString(context?.traceId) ?? newTraceId();
+  const model = nonEmptyString(callOptions.posthogModelOverride) ?? nonEmptyString(body.model);
 
-  const parameters = operation.parameters(body);
-  const servedTier = nonEmptyString(outcome.result?.service_tier);
-  if (servedTier) parameters.service_tier = servedTier;
-
-  const properties: Record<string, unknown> = {
+  let properties: Record<string, unknown> = {
     $ai_lib: LIB_NAME,
     $ai_lib_version: LIB_VERSION,
     $ai_provider: nonEmptyString(callOptions.posthogProviderOverride) ?? endpoint.provider,
-    $ai_model:
-      nonEmptyString(callOptions.posthogModelOverride) ?? nonEmptyString(body.model) ?? nonEmptyString(outcome.result?.model),
-    $ai_model_parameters: parameters,
+    $ai_model: model,
+    $ai_model_parameters: operation.parameters(body),
     $ai_input: call.input,
-    $ai_latency: latencySeconds,
     $ai_trace_id: traceId,
     $ai_base_url: endpoint.baseURL,
   };
@@ -53,16 +86,93 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
     properties.$ai_parent_id = context.parentId;
   }
   if (context?.sessionId) properties.$ai_session_id = context.sessionId;
-  // A copy: posthog-node serializes at flush time, after the caller may have added tools to its array.
-  if (Array.isArray(body.tools) && body.tools.length > 0) properties.$ai_tools = body.tools.slice();
+  if (call.tools) properties.$ai_tools = call.tools;
 
+  let distinctId =
+    nonEmptyString(callOptions.posthogDistinctId) ??
+    nonEmptyString(context?.distinctId) ??
+    options.distinctId ??
+    nonEmptyString(body.user) ??
+    nonEmptyString(body.safety_identifier);
+  if (distinctId === undefined) {
+    // PostHog's convention for anonymous LLM events: the trace id, and no person profile.
+    distinctId = traceId;
+    properties.$process_person_profile = false;
+  }
+
+  // User properties last, as in PostHog's own wrapper: they may deliberately override ours.
+  let user = userProperties(call);
+  if (user) Object.assign(properties, user);
+  const userKeys = user ? Object.keys(user) : undefined;
+
+  // With a redact hook, the sink makes the whole event safe after the hook has seen it.
+  const sanitized = options.redact === undefined;
+  let chars = 0;
+  if (sanitized) {
+    const safe = sanitizeProperties(properties);
+    properties = safe.properties;
+    chars = safe.chars;
+    if (userKeys) {
+      // The user's values, as the walk made them safe (they were merged last: nothing of ours hides them).
+      const safeUser: Record<string, unknown> = {};
+      for (const key of userKeys) safeUser[key] = properties[key];
+      user = safeUser;
+    }
+  }
+  const parameters = properties.$ai_model_parameters;
+
+  const callGroups = isRecord(callOptions.posthogGroups) ? callOptions.posthogGroups : undefined;
+  const groups = callGroups || context?.groups ? { ...options.groups, ...context?.groups, ...callGroups } : options.groups;
+  return {
+    properties,
+    parameters: isRecord(parameters) && !(user && '$ai_model_parameters' in user) ? parameters : undefined,
+    user,
+    sanitized,
+    chars,
+    distinctId,
+    groups: groups && Object.keys(groups).length > 0 ? groups : undefined,
+    model,
+  };
+}
+
+/** A text from the response, made safe when the event is made safe here (see `SafeValues`). */
+function safeText(safe: SafeValues | undefined, value: unknown): unknown {
+  return safe && typeof value === 'string' ? safe.of(value) : value;
+}
+
+/** More than the JSON size of the response's numbers and flags with their names (about 20 of them). */
+const RESPONSE_FIELDS_CHARS = 1024;
+
+/** The one `$ai_generation` / `$ai_embedding` event of a call, and its size estimate when it was made safe here. */
+export interface BuiltEvent {
+  message: CaptureMessage;
+  /** The sanitize walk's size estimate; undefined when the sink must make the event safe itself. */
+  chars: number | undefined;
+}
+
+/** Builds the one `$ai_generation` / `$ai_embedding` event of a call: its request's part, then what the response says. */
+export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencySeconds: number): BuiltEvent {
+  const part = call.prepare();
+  const { operation, body, tracking } = call;
+  const options = tracking.options;
+  const callOptions = call.callOptions;
   const result = outcome.result;
+
+  // The request's part is this call's own object, used once: the response's properties join it.
+  // With the sanitize walk done for the request's part, only the response's values that can hold
+  // anything (text, output) are walked; its numbers are finite by construction.
+  const properties = part.properties;
+  const safe = part.sanitized ? new SafeValues() : undefined;
+  properties.$ai_latency = latencySeconds;
+  if (part.model === undefined) properties.$ai_model = safeText(safe, nonEmptyString(result?.model));
+  const servedTier = nonEmptyString(result?.service_tier);
   if (outcome.response) properties.$ai_http_status = outcome.response.status;
   else if (result) properties.$ai_http_status = 200;
   const tokens = result ? readTokenCounts(result.usage) : undefined;
   if (result) {
     if (operation.event === '$ai_generation') {
-      properties.$ai_output_choices = call.privacyMode ? null : operation.output(result);
+      const output = call.privacyMode ? null : operation.output(result);
+      properties.$ai_output_choices = safe ? safe.of(output) : output;
     }
     if (tokens) {
       properties.$ai_input_tokens = tokens.input;
@@ -74,10 +184,13 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
       properties.$ai_cache_reporting_exclusive = false;
     }
     const stopReason = operation.stopReason(result);
-    if (stopReason) properties.$ai_stop_reason = stopReason;
-    if (servedTier) properties.$ai_service_tier = servedTier;
+    if (stopReason) properties.$ai_stop_reason = safeText(safe, stopReason);
+    if (servedTier) {
+      properties.$ai_service_tier = safeText(safe, servedTier);
+      if (part.parameters) part.parameters.service_tier = properties.$ai_service_tier;
+    }
     const responseId = nonEmptyString(result.id);
-    if (responseId) properties.$ai_response_id = responseId;
+    if (responseId) properties.$ai_response_id = safeText(safe, responseId);
   }
 
   const stream = outcome.stream;
@@ -93,16 +206,11 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
   } else {
     const error = describeError(outcome.error, secretsOf(call.client), call.privacyMode);
     properties.$ai_is_error = true;
-    properties.$ai_error = error.message;
+    properties.$ai_error = safeText(safe, error.message);
     if (error.status !== undefined) properties.$ai_http_status = error.status;
   }
 
-  // Cost of a successful call, from the price table (src/pricing); posthogCostOverride below wins.
-  if (result && outcome.error === undefined && !callOptions.posthogCostOverride) {
-    Object.assign(properties, costProperties(result, body.model, options, tokens));
-  }
-
-  const costOverride = callOptions.posthogCostOverride;
+  const costOverride = callOptions?.posthogCostOverride;
   if (costOverride && typeof costOverride === 'object') {
     const inputCost = finiteNumber(costOverride.inputCost);
     const outputCost = finiteNumber(costOverride.outputCost);
@@ -115,31 +223,15 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
     } else {
       options.log?.('posthogCostOverride needs numeric inputCost and outputCost; ignored');
     }
+  } else if (result && outcome.error === undefined) {
+    // Cost of a successful call, from the price table (src/pricing).
+    addCostProperties(properties, result, body.model, options, tokens);
   }
 
-  // User properties last, as in PostHog's own wrapper: they may deliberately override ours.
-  if (options.properties) Object.assign(properties, options.properties);
-  if (context?.properties) Object.assign(properties, context.properties);
-  if (callOptions.posthogProperties && typeof callOptions.posthogProperties === 'object') {
-    Object.assign(properties, callOptions.posthogProperties);
-  }
+  // The user's properties win over the response's too.
+  if (part.user) Object.assign(properties, part.user);
 
-  let distinctId =
-    nonEmptyString(callOptions.posthogDistinctId) ??
-    nonEmptyString(context?.distinctId) ??
-    options.distinctId ??
-    nonEmptyString(body.user) ??
-    nonEmptyString(body.safety_identifier);
-  if (distinctId === undefined) {
-    // PostHog's convention for anonymous LLM events: the trace id, and no person profile.
-    distinctId = traceId;
-    properties.$process_person_profile = false;
-  }
-
-  const message: CaptureMessage = { distinctId, event: operation.event, properties };
-  const callGroups = callOptions.posthogGroups && typeof callOptions.posthogGroups === 'object' ? callOptions.posthogGroups : undefined;
-  const groups =
-    callGroups || context?.groups ? { ...options.groups, ...context?.groups, ...callGroups } : options.groups;
-  if (groups && Object.keys(groups).length > 0) message.groups = groups;
-  return message;
+  const message: CaptureMessage = { distinctId: part.distinctId, event: operation.event, properties };
+  if (part.groups) message.groups = part.groups;
+  return { message, chars: safe ? part.chars + safe.chars + RESPONSE_FIELDS_CHARS : undefined };
 }

@@ -134,7 +134,32 @@ function walkValue(value: unknown, key: string, walk: Walk, depth: number): unkn
   }
 }
 
-function sanitizeProperties(properties: Record<string, unknown>, stringCap: number): { properties: Record<string, unknown>; chars: number } {
+/**
+ * Makes values safe one at a time, as {@link sanitizeProperties} does for a whole set, adding up
+ * their size estimate: for an event whose other properties were made safe already.
+ */
+export class SafeValues {
+  private readonly walk: Walk = { stringCap: Number.POSITIVE_INFINITY, chars: 0, path: [] };
+
+  /** The size estimate of the values made safe so far. */
+  get chars(): number {
+    return this.walk.chars;
+  }
+
+  /** `value` made safe, or undefined when it has no JSON form (a function, a symbol). */
+  of(value: unknown): unknown {
+    return walkValue(value, '', this.walk, 1);
+  }
+}
+
+/**
+ * Makes a set of properties serializable and free of inline media (no size limit). `chars` is an
+ * estimate of their JSON size in UTF-16 units, for {@link fitProperties}.
+ */
+export function sanitizeProperties(
+  properties: Record<string, unknown>,
+  stringCap = Number.POSITIVE_INFINITY,
+): { properties: Record<string, unknown>; chars: number } {
   const walk: Walk = { stringCap, chars: 0, path: [] };
   const safe = walkValue(properties, '', walk, 0) as Record<string, unknown>;
   return { properties: safe, chars: walk.chars };
@@ -177,7 +202,15 @@ function cutLongStrings(
  * properties are replaced by a marker; as a last resort, only the `$` properties are kept.
  */
 export function prepareProperties(properties: Record<string, unknown>, maxBytes: number): Record<string, unknown> {
-  const { properties: safe, chars } = sanitizeProperties(properties, Number.POSITIVE_INFINITY);
+  const { properties: safe, chars } = sanitizeProperties(properties);
+  return fitProperties(safe, chars, maxBytes);
+}
+
+/**
+ * Properties already made safe by {@link sanitizeProperties} (`chars`: the sum of its estimates),
+ * cut down to `maxBytes` when they could be larger, as {@link prepareProperties} does.
+ */
+export function fitProperties(safe: Record<string, unknown>, chars: number, maxBytes: number): Record<string, unknown> {
   // A UTF-16 character is at most 3 UTF-8 bytes: only events that could be too large are measured.
   if (chars * 3 <= maxBytes) return safe;
   if (byteSize(safe) <= maxBytes) return safe;

@@ -58,7 +58,9 @@ function trackedMethod(
     const result = method.apply(resource, args);
     if (!call) return result;
     try {
-      return tapAPIPromise(result, call);
+      const tapped = tapAPIPromise(result, call);
+      call.prepareWhileWaiting();
+      return tapped;
     } catch (error) {
       tracking.options.log?.('could not observe this call', error);
       return result;

@@ -1,5 +1,5 @@
 import { readTokenCounts, type TokenCounts } from '../usage.js';
-import { costWithCard, lacksLongContext, periodAt, picoToUsd, pricedTierOf } from './cost.js';
+import { addPico, costWithCard, lacksLongContext, periodAt, picoToUsd, pricedTierOf } from './cost.js';
 import { matchTable, normalizeModelId } from './match.js';
 import type { CostMatch, CostResult, PricePeriod, PricingOptions, RateCard, UnknownCostReason } from './types.js';
 import { readResolution, resolvePricing, type ResolvedPricing } from './validate.js';
@@ -71,13 +71,20 @@ const MAX_CACHED_CHOICES = 1000;
 /** `choosePrice`, remembered per model ids when no resolver makes it depend on the call. */
 function cachedChoice(models: string[], pricing: ResolvedPricing, serviceTier: string | undefined): PriceChoice {
   if (pricing.resolver) return choosePrice(models, pricing, serviceTier);
-  const key = models.length === 1 ? models[0]! : models.join('\n');
-  let choice = pricing.choices.get(key) as PriceChoice | undefined;
-  if (choice === undefined) {
-    choice = choosePrice(models, pricing, serviceTier);
+  // By the first model id, then the second ('' when there is none): no key is built per call.
+  let byFirst = pricing.choices.get(models[0]!) as Map<string, PriceChoice> | undefined;
+  if (byFirst === undefined) {
     // Model ids come from responses: bound the cache against an endless variety of them.
     if (pricing.choices.size >= MAX_CACHED_CHOICES) pricing.choices.clear();
-    pricing.choices.set(key, choice);
+    byFirst = new Map();
+    pricing.choices.set(models[0]!, byFirst);
+  }
+  const second = models[1] ?? '';
+  let choice = byFirst.get(second);
+  if (choice === undefined) {
+    if (byFirst.size >= MAX_CACHED_CHOICES) byFirst.clear();
+    choice = choosePrice(models, pricing, serviceTier);
+    byFirst.set(second, choice);
   }
   return choice;
 }
@@ -104,7 +111,10 @@ export interface PriceRequest {
 export function priceUsage(request: PriceRequest): CostOutcome {
   const tokens = request.tokens ?? readTokenCounts(request.usage);
   if (!tokens) return { ok: false, reason: 'no_usage' };
-  const models = [...new Set(request.models.filter((m): m is string => typeof m === 'string' && m.trim() !== ''))];
+  const models: string[] = [];
+  for (const model of request.models) {
+    if (typeof model === 'string' && model.trim() !== '' && !models.includes(model)) models.push(model);
+  }
   if (models.length === 0) return { ok: false, reason: 'no_model' };
 
   const choice = cachedChoice(models, request.pricing, request.serviceTier);
@@ -122,7 +132,7 @@ export function priceUsage(request: PriceRequest): CostOutcome {
   const cost: CostResult = {
     inputUsd: picoToUsd(input),
     outputUsd: picoToUsd(output),
-    totalUsd: picoToUsd(input + output),
+    totalUsd: picoToUsd(addPico(input, output)),
     priceId: choice.price.priceId,
     match: choice.price.match,
   };

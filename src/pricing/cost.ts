@@ -49,13 +49,21 @@ export function periodAt(periods: readonly PricePeriod[], time: number): PricePe
   return chosen;
 }
 
-/** Integer cost in pico-USD. */
+/** Integer cost in pico-USD: plain numbers while they are exact (within 2^53), else BigInt. */
 export interface PicoCost {
-  input: bigint;
-  output: bigint;
+  input: number | bigint;
+  output: number | bigint;
 }
 
 export type PicoCostOutcome = { ok: true; cost: PicoCost } | { ok: false; reason: UnknownCostReason };
+
+/**
+ * Above this, a product of a token count and a rate, or a sum of a few of them, could pass 2^53 and
+ * stop being an exact integer as a double. Below it (every real call: a million tokens at $1,000
+ * per million tokens is 10^15 pico-USD) the double arithmetic is exact integer arithmetic, the
+ * same as BigInt's, without allocating.
+ */
+const EXACT_LIMIT = 2 ** 50;
 
 /**
  * Prices token counts with one rate card. OpenAI's totals already contain the cached, cache-write
@@ -73,26 +81,35 @@ export function costWithCard(card: RateCard, tokens: TokenCounts): PicoCostOutco
   if ((inputAudio > 0 && rates.inputAudio === undefined) || (outputAudio > 0 && rates.outputAudio === undefined)) {
     return { ok: false, reason: 'no_audio_price' };
   }
-
   // Parts without a rate of their own stay in the text input (a cache write on a model without a
   // cache-write price costs the input rate).
-  let inputText = BigInt(tokens.input);
-  let input = 0n;
-  const part = (count: number, rate: number | undefined): void => {
-    if (count === 0 || rate === undefined) return;
-    inputText -= BigInt(count);
-    input += BigInt(count) * BigInt(rate);
-  };
-  part(cacheRead, rates.cacheRead);
-  part(cacheWrite, rates.cacheWrite);
-  part(inputAudio, rates.inputAudio);
-  const outputText = BigInt(tokens.output) - BigInt(outputAudio);
+  const cacheReadBilled = rates.cacheRead === undefined ? 0 : cacheRead;
+  const cacheWriteBilled = rates.cacheWrite === undefined ? 0 : cacheWrite;
+  const inputAudioBilled = rates.inputAudio === undefined ? 0 : inputAudio;
+  const inputText = tokens.input - cacheReadBilled - cacheWriteBilled - inputAudioBilled;
+  const outputText = tokens.output - outputAudio;
   // Details larger than their total: the usage contradicts itself, so no price can be trusted.
-  if (inputText < 0n || outputText < 0n) return { ok: false, reason: 'inconsistent_usage' };
-  input += inputText * BigInt(rates.input);
+  if (inputText < 0 || outputText < 0) return { ok: false, reason: 'inconsistent_usage' };
 
-  let output = outputText * BigInt(rates.output);
-  if (outputAudio > 0) output += BigInt(outputAudio) * BigInt(rates.outputAudio!);
+  const maxTokens = Math.max(tokens.input, tokens.output);
+  const maxRate = Math.max(rates.input, rates.output, rates.cacheRead ?? 0, rates.cacheWrite ?? 0, rates.inputAudio ?? 0, rates.outputAudio ?? 0);
+  if (maxTokens * maxRate * 4 < EXACT_LIMIT) {
+    const input =
+      inputText * rates.input +
+      cacheReadBilled * (rates.cacheRead ?? 0) +
+      cacheWriteBilled * (rates.cacheWrite ?? 0) +
+      inputAudioBilled * (rates.inputAudio ?? 0);
+    const output = outputText * rates.output + outputAudio * (rates.outputAudio ?? 0);
+    return { ok: true, cost: { input, output } };
+  }
+
+  const big = (count: number, rate: number | undefined): bigint => (count === 0 || rate === undefined ? 0n : BigInt(count) * BigInt(rate));
+  const input =
+    big(inputText, rates.input) +
+    big(cacheReadBilled, rates.cacheRead) +
+    big(cacheWriteBilled, rates.cacheWrite) +
+    big(inputAudioBilled, rates.inputAudio);
+  const output = big(outputText, rates.output) + big(outputAudio, rates.outputAudio);
   return { ok: true, cost: { input, output } };
 }
 
@@ -106,20 +123,31 @@ export function lacksLongContext(standard: RateCard, card: RateCard, tokens: Tok
 }
 
 const PICO_PER_USD_DIGITS = 12;
-
-/**
- * Pico-USD → USD, converted once, through the exact decimal string, so the number is the double
- * closest to the exact amount (0.0065, not 0.006500000000000001).
- */
 const MAX_SAFE_PICO = BigInt(Number.MAX_SAFE_INTEGER);
 const PICO_PER_USD = 1e12;
 
-export function picoToUsd(pico: bigint): number {
-  // Within 2^53 both integers are exact doubles and IEEE division rounds correctly, so this is the
-  // same double as parsing the exact decimal below: the common case, without string building.
+/**
+ * Pico-USD → USD, converted once. Within 2^53 both integers are exact doubles and IEEE division
+ * rounds correctly, so the result is the double closest to the exact amount (0.0065, not
+ * 0.006500000000000001); beyond, the exact decimal string is parsed, which rounds the same way.
+ */
+export function picoToUsd(pico: number | bigint): number {
+  if (typeof pico === 'number') {
+    if (Number.isSafeInteger(pico)) return pico / PICO_PER_USD;
+    pico = BigInt(pico);
+  }
   if (pico <= MAX_SAFE_PICO && pico >= -MAX_SAFE_PICO) return Number(pico) / PICO_PER_USD;
   const negative = pico < 0n;
   const digits = (negative ? -pico : pico).toString().padStart(PICO_PER_USD_DIGITS + 1, '0');
   const text = `${digits.slice(0, -PICO_PER_USD_DIGITS)}.${digits.slice(-PICO_PER_USD_DIGITS)}`;
   return Number(negative ? `-${text}` : text);
+}
+
+/** The exact sum of two pico-USD amounts, in the same representation rules as {@link costWithCard}. */
+export function addPico(a: number | bigint, b: number | bigint): number | bigint {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const sum = a + b;
+    if (Number.isSafeInteger(sum)) return sum;
+  }
+  return BigInt(a) + BigInt(b);
 }

@@ -9,7 +9,7 @@ function nonEmptyString(value: unknown): string | undefined {
 }
 
 /**
- * The cost properties of a successful call's event. Known cost: the three `$ai_*_cost_usd` numbers
+ * Adds the cost properties of a successful call's event to `into`. Known cost: the three `$ai_*_cost_usd` numbers
  * with `$ai_cost_passthrough: true` (PostHog otherwise replaces a cost when either side is 0, as
  * for every embedding), plus which price was used. Unknown cost: no cost at all, and
  * `$ai_cost_unknown_reason` saying why; the debug log hears about each model id once.
@@ -17,12 +17,13 @@ function nonEmptyString(value: unknown): string | undefined {
  * The price is the one of the model and tier the response says served the call, at the time the
  * call ended.
  */
-export function costProperties(
+export function addCostProperties(
+  into: Record<string, unknown>,
   result: Record<string, unknown>,
   requestModel: unknown,
   options: { readonly pricing: ResolvedPricing; readonly log: DebugLogger | undefined },
   tokens?: TokenCounts,
-): Record<string, unknown> {
+): void {
   const responseModel = nonEmptyString(result.model);
   const model = responseModel ?? nonEmptyString(requestModel);
   const outcome = priceUsage({
@@ -37,14 +38,13 @@ export function costProperties(
   if (outcome.ok) {
     const { cost } = outcome;
     if (cost.invalidUsage) options.log?.(`usage of model "${model}" has invalid counts (${cost.invalidUsage.join(', ')}), counted as 0`);
-    return {
-      $ai_input_cost_usd: cost.inputUsd,
-      $ai_output_cost_usd: cost.outputUsd,
-      $ai_total_cost_usd: cost.totalUsd,
-      $ai_cost_passthrough: true,
-      $ai_cost_price_id: cost.priceId,
-      $ai_cost_match: cost.match,
-    };
+    into.$ai_input_cost_usd = cost.inputUsd;
+    into.$ai_output_cost_usd = cost.outputUsd;
+    into.$ai_total_cost_usd = cost.totalUsd;
+    into.$ai_cost_passthrough = true;
+    into.$ai_cost_price_id = cost.priceId;
+    into.$ai_cost_match = cost.match;
+    return;
   }
 
   const warnKey = model === undefined ? '' : normalizeModelId(model);
@@ -55,5 +55,5 @@ export function costProperties(
         'Give a price with the `pricing` option if it is missing.',
     );
   }
-  return { $ai_cost_unknown_reason: outcome.reason };
+  into.$ai_cost_unknown_reason = outcome.reason;
 }
