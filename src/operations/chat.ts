@@ -42,8 +42,10 @@ export const chatOperation: Operation = {
       return out;
     }),
   stopReason: (result) => {
-    const first = recordsAt(result, 'choices')[0];
-    return typeof first?.finish_reason === 'string' ? first.finish_reason : undefined;
+    const choices = result.choices;
+    const first: unknown = Array.isArray(choices) ? choices[0] : undefined;
+    const reason = first !== null && typeof first === 'object' ? (first as Record<string, unknown>).finish_reason : undefined;
+    return typeof reason === 'string' ? reason : undefined;
   },
   accumulateStream: () => new ChatStreamAccumulator(),
   streamUsageOnRequest: true,

@@ -69,7 +69,13 @@ export function pickParameters(
 /** Reads `record[key]` as an array of records, or an empty array. */
 export function recordsAt(record: Record<string, unknown>, key: string): Record<string, unknown>[] {
   const value = record[key];
-  return Array.isArray(value) ? (value.filter((item) => item !== null && typeof item === 'object') as Record<string, unknown>[]) : [];
+  const records: Record<string, unknown>[] = [];
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      if (item !== null && typeof item === 'object') records.push(item as Record<string, unknown>);
+    }
+  }
+  return records;
 }
 
 /** A shallow copy of an array, so later changes by the caller (a chat loop pushing the reply) don't leak into the event. */

@@ -107,6 +107,61 @@ export interface PriceRequest {
   pricing: ResolvedPricing;
 }
 
+/** The rate card a call is priced with, and the times between which that choice holds. */
+interface CardChoice {
+  card: RateCard;
+  /** The period's standard card: whether long requests have a price at all. */
+  standard: RateCard;
+  priceId: string;
+  match: CostMatch;
+  /** The period's start and the next one's (ms since the epoch): the card holds for times in [from, until). */
+  from: number;
+  until: number;
+}
+
+type CardOutcome = { ok: true; choice: CardChoice } | { ok: false; reason: UnknownCostReason };
+
+function chooseCard(models: string[], pricing: ResolvedPricing, serviceTier: string | undefined, time: number): CardOutcome {
+  const choice = cachedChoice(models, pricing, serviceTier);
+  if (!choice.ok) return choice;
+  const tier = pricedTierOf(serviceTier);
+  if (tier === undefined) return { ok: false, reason: 'unknown_service_tier' };
+  const { period, from, until } = periodAt(choice.price.periods, time);
+  const card = period[tier];
+  if (card === undefined) return { ok: false, reason: 'no_service_tier_price' };
+  return { ok: true, choice: { card, standard: period.standard, priceId: choice.price.priceId, match: choice.price.match, from, until } };
+}
+
+/**
+ * The card of the last call priced without a resolver, by its model ids and tier: calls in a row
+ * are mostly of one model, and then pricing one is a few comparisons and the arithmetic.
+ */
+interface LastCard {
+  first: string;
+  second: string | undefined;
+  serviceTier: string | undefined;
+  choice: CardChoice;
+}
+const lastCards = new WeakMap<ResolvedPricing, LastCard>();
+
+function cardFor(models: string[], pricing: ResolvedPricing, serviceTier: string | undefined, time: number): CardOutcome {
+  if (pricing.resolver) return chooseCard(models, pricing, serviceTier, time);
+  const last = lastCards.get(pricing);
+  if (
+    last !== undefined &&
+    last.first === models[0] &&
+    last.second === models[1] &&
+    last.serviceTier === serviceTier &&
+    time >= last.choice.from &&
+    time < last.choice.until
+  ) {
+    return { ok: true, choice: last.choice };
+  }
+  const outcome = chooseCard(models, pricing, serviceTier, time);
+  if (outcome.ok) lastCards.set(pricing, { first: models[0]!, second: models[1], serviceTier, choice: outcome.choice });
+  return outcome;
+}
+
 /** Prices one call; never throws for a bad usage, model or resolver (it says why instead). */
 export function priceUsage(request: PriceRequest): CostOutcome {
   const tokens = request.tokens ?? readTokenCounts(request.usage);
@@ -117,14 +172,10 @@ export function priceUsage(request: PriceRequest): CostOutcome {
   }
   if (models.length === 0) return { ok: false, reason: 'no_model' };
 
-  const choice = cachedChoice(models, request.pricing, request.serviceTier);
-  if (!choice.ok) return choice;
-  const tier = pricedTierOf(request.serviceTier);
-  if (tier === undefined) return { ok: false, reason: 'unknown_service_tier' };
-  const period = periodAt(choice.price.periods, request.time);
-  const card = period[tier];
-  if (card === undefined) return { ok: false, reason: 'no_service_tier_price' };
-  if (lacksLongContext(period.standard, card, tokens)) return { ok: false, reason: 'no_long_context_price' };
+  const found = cardFor(models, request.pricing, request.serviceTier, request.time);
+  if (!found.ok) return found;
+  const { card, standard, priceId, match } = found.choice;
+  if (lacksLongContext(standard, card, tokens)) return { ok: false, reason: 'no_long_context_price' };
 
   const priced = costWithCard(card, tokens);
   if (!priced.ok) return priced;
@@ -133,8 +184,8 @@ export function priceUsage(request: PriceRequest): CostOutcome {
     inputUsd: picoToUsd(input),
     outputUsd: picoToUsd(output),
     totalUsd: picoToUsd(addPico(input, output)),
-    priceId: choice.price.priceId,
-    match: choice.price.match,
+    priceId,
+    match,
   };
   if (tokens.invalid.length > 0) cost.invalidUsage = tokens.invalid;
   return { ok: true, cost };

@@ -41,12 +41,25 @@ function startOf(period: PricePeriod): number {
   return start;
 }
 
-export function periodAt(periods: readonly PricePeriod[], time: number): PricePeriod {
-  let chosen = periods[0]!;
-  for (const period of periods) {
-    if (startOf(period) <= time) chosen = period;
+/** The period in force at `time`, and the times between which it is (`until`: the next period's start). */
+export interface PeriodAt {
+  period: PricePeriod;
+  from: number;
+  until: number;
+}
+
+export function periodAt(periods: readonly PricePeriod[], time: number): PeriodAt {
+  let chosen = 0;
+  for (let i = 1; i < periods.length; i++) {
+    if (startOf(periods[i]!) <= time) chosen = i;
   }
-  return chosen;
+  const next = periods[chosen + 1];
+  return {
+    period: periods[chosen]!,
+    // The first period also covers times before its start (a call dated before the table begins).
+    from: chosen === 0 ? Number.NEGATIVE_INFINITY : startOf(periods[chosen]!),
+    until: next === undefined ? Number.POSITIVE_INFINITY : startOf(next),
+  };
 }
 
 /** Integer cost in pico-USD: plain numbers while they are exact (within 2^53), else BigInt. */
