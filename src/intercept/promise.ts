@@ -123,12 +123,70 @@ function waitForFailureDelivery(tapped: APIPromiseLike, endWithFailure: (error: 
   tapped.responsePromise = waited;
 }
 
+/** What the SDK parsed for the caller: a stream is handed over wrapped, anything else ends the call. */
+function observeParsed(data: unknown, props: { response?: Response } | undefined, call: TrackedCall): unknown {
+  try {
+    if (isStream(data) && call.operation.accumulateStream) {
+      call.streamWrapped = true;
+      return trackStream(data, call, props?.response, call.hideUsageChunk);
+    }
+    const delivery = call.end({ result: asRecord(data), response: props?.response });
+    return delivery ? delivery.then(() => data) : data;
+  } catch (error) {
+    // Never the caller's problem: they get the SDK's data as it is.
+    call.tracking.options.log?.('could not observe the parsed response', error);
+    return data;
+  }
+}
+
 /**
- * Observes an `APIPromise` without changing what the caller sees. The caller gets an `APIPromise`
- * made by the SDK itself (`_thenUnwrap` over the same in-flight request), so `withResponse()`,
- * `asResponse()`, `_request_id` and lazy parsing all behave as without tracking.
- *
+ * openai 5 and 6: the caller gets the SDK's own `APIPromise`, whose body parser is wrapped (an
+ * instance field, read by `parse()`, `withResponse()` and the prototype's `_thenUnwrap`, so helpers
+ * like `chat.completions.parse()` go through it too). No second promise, no extra parsing layer:
  * - success: seen when the SDK parses the body for the caller (no second parse, no clone);
+ * - a body that fails to parse: the caller gets the very same rejection (with `captureImmediate`,
+ *   once the event is delivered, bounded).
+ */
+function tapInPlace(promise: APIPromiseLike, call: TrackedCall): APIPromiseLike {
+  const sdkParse = promise.parseResponse!;
+  promise.parseResponse = function parseResponse(this: unknown, client, props) {
+    return Promise.resolve(sdkParse.call(this, client, props)).then(
+      (data) => observeParsed(data, props, call),
+      (error: unknown) => {
+        const delivery = call.end({ error, response: props?.response });
+        if (delivery && call.captureImmediate) {
+          return delivery.then(() => {
+            throw error;
+          });
+        }
+        throw error;
+      },
+    );
+  };
+  return promise;
+}
+
+/**
+ * openai 7: each `APIPromise` has its own `_thenUnwrap`, which goes to the SDK's parser directly, not
+ * through the promise's `parseResponse`. The caller gets an `APIPromise` made by the SDK itself
+ * (`_thenUnwrap` over the same in-flight request), whose unwrapping is observed too.
+ */
+function tapByUnwrapping(
+  promise: APIPromiseLike,
+  call: TrackedCall,
+  endWithFailure: (error: unknown) => Promise<void> | undefined,
+): APIPromiseLike {
+  const tapped = promise._thenUnwrap((data, props) => observeParsed(data, props, call));
+  observeParseFailure(tapped, call);
+  observeUnwrapping(tapped, call, endWithFailure);
+  return tapped;
+}
+
+/**
+ * Observes an `APIPromise` without changing what the caller sees: `withResponse()`, `asResponse()`,
+ * `_request_id` and lazy parsing all behave as without tracking.
+ *
+ * - success: seen when the SDK parses the body for the caller;
  * - failure: the request promise rejects with the SDK's own error object, which is only read;
  * - `asResponse()`: tracked from a clone of the response.
  */
@@ -149,24 +207,13 @@ export function tapAPIPromise<T>(promise: T, call: TrackedCall): T {
   let failureDelivery: Promise<void> | undefined;
   const endWithFailure = (error: unknown): Promise<void> | undefined =>
     (failureDelivery ??= call.end({ error, stream: failedStream }));
-  promise.asResponse().then(ignore, endWithFailure);
+  const request = promise.responsePromise;
+  if (request instanceof Promise) request.then(ignore, endWithFailure);
+  else promise.asResponse().then(ignore, endWithFailure);
 
-  const tapped = promise._thenUnwrap((data, props) => {
-    try {
-      if (isStream(data) && call.operation.accumulateStream) {
-        call.streamWrapped = true;
-        return trackStream(data, call, props?.response, call.hideUsageChunk);
-      }
-      const delivery = call.end({ result: asRecord(data), response: props?.response });
-      return delivery ? delivery.then(() => data) : data;
-    } catch (error) {
-      // Never the caller's problem: they get the SDK's data as it is.
-      call.tracking.options.log?.('could not observe the parsed response', error);
-      return data;
-    }
-  });
-  observeParseFailure(tapped, call);
-  observeUnwrapping(tapped, call, endWithFailure);
+  const inPlace =
+    typeof promise.parseResponse === 'function' && !Object.prototype.hasOwnProperty.call(promise, '_thenUnwrap');
+  const tapped = inPlace ? tapInPlace(promise, call) : tapByUnwrapping(promise, call, endWithFailure);
   if (call.captureImmediate) waitForFailureDelivery(tapped, endWithFailure);
 
   const sdkAsResponse = tapped.asResponse;

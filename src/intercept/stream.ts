@@ -75,48 +75,57 @@ export function trackStream<S>(stream: S & StreamLike, call: TrackedCall, respon
   const iteratorFactory = (): AsyncIterator<unknown> => {
     // Throws, as the SDK does, when the stream was already consumed.
     const source = stream[Symbol.asyncIterator]();
-    return {
-      async next(): Promise<IteratorResult<unknown>> {
-        for (;;) {
-          let step: IteratorResult<unknown>;
-          reading++;
-          try {
-            step = await source.next();
-          } catch (error) {
-            end('error', error);
-            throw error;
-          } finally {
-            reading--;
-          }
-          if (step.done) {
-            let providerError: unknown;
-            try {
-              providerError = accumulator.providerError();
-            } catch {
-              providerError = undefined;
-            }
-            const ending = providerError !== undefined ? 'error' : stream.controller.signal.aborted ? 'aborted' : 'completed';
-            const delivery = end(ending, providerError);
-            if (delivery) await delivery;
-            return step;
-          }
-          const chunk = asRecord(step.value);
-          if (chunk) {
-            try {
-              if (accumulator.add(chunk) && firstContentAt === undefined) firstContentAt = performance.now();
-              if (hideUsageChunk) {
-                if (isUsageOnlyChunk(chunk)) continue;
-                // With include_usage, OpenAI adds `"usage": null` to every other chunk; without it
-                // (what the caller asked for) the field is absent.
-                if (chunk.usage === null) delete chunk.usage;
-              }
-            } catch (problem) {
-              log?.('could not read a streamed chunk', problem);
-            }
-          }
-          return step;
+
+    const failed = (error: unknown): never => {
+      reading--;
+      end('error', error);
+      throw error;
+    };
+
+    // Plain promise callbacks, not an async function around an await: one promise per chunk, not three.
+    const received = (step: IteratorResult<unknown>): IteratorResult<unknown> | Promise<IteratorResult<unknown>> => {
+      reading--;
+      if (step.done) {
+        let providerError: unknown;
+        try {
+          providerError = accumulator.providerError();
+        } catch {
+          providerError = undefined;
         }
-      },
+        const ending = providerError !== undefined ? 'error' : stream.controller.signal.aborted ? 'aborted' : 'completed';
+        const delivery = end(ending, providerError);
+        return delivery ? delivery.then(() => step) : step;
+      }
+      const chunk = asRecord(step.value);
+      if (chunk) {
+        try {
+          if (accumulator.add(chunk) && firstContentAt === undefined) firstContentAt = performance.now();
+          if (hideUsageChunk) {
+            if (isUsageOnlyChunk(chunk)) return next();
+            // With include_usage, OpenAI adds `"usage": null` to every other chunk; without it
+            // (what the caller asked for) the field is absent.
+            if (chunk.usage === null) delete chunk.usage;
+          }
+        } catch (problem) {
+          log?.('could not read a streamed chunk', problem);
+        }
+      }
+      return step;
+    };
+
+    const next = (): Promise<IteratorResult<unknown>> => {
+      reading++;
+      let pending: Promise<IteratorResult<unknown>>;
+      try {
+        pending = Promise.resolve(source.next());
+      } catch (error) {
+        return Promise.reject(error).catch(failed);
+      }
+      return pending.then(received, failed);
+    };
+
+    return {
+      next,
       async return(value?: unknown): Promise<IteratorResult<unknown>> {
         end('stopped');
         // The SDK's iterator aborts the HTTP request when it is returned early.
