@@ -23,6 +23,7 @@ import {
   TEST_API_KEY,
 } from './helpers/openai.js';
 import { mockPostHog, type ReceivedEvent } from './helpers/posthog.js';
+import { OPENAI_MAJOR } from './helpers/versions.js';
 
 // Drop-in fidelity (design/drop-in.md points 1-3, 5 non-streaming, 7-12): everything goes through
 // the real `openai` and `posthog-node` packages; only HTTP is mocked (nock).
@@ -93,6 +94,41 @@ describe('create() returns the SDK APIPromise', () => {
     expect(events[0]!.event).toBe('$ai_generation');
     expect(events[0]!.properties.$ai_input_tokens).toBe(12);
     expect(events[0]!.properties.$ai_output_tokens).toBe(5);
+  });
+
+  test.skipIf(OPENAI_MAJOR >= 7)('openai 5 and 6: create() returns the very APIPromise the SDK made, not a copy', async () => {
+    const ph = newPostHog();
+    mockOpenAI().post('/v1/chat/completions').reply(200, chatCompletion(), JSON_HEADERS);
+    const raw = newOpenAI();
+    const sdkCreate = raw.chat.completions.create;
+    let made: unknown;
+    raw.chat.completions.create = function (this: unknown, ...args: unknown[]) {
+      made = (sdkCreate as (...a: unknown[]) => unknown).apply(this, args);
+      return made;
+    } as typeof sdkCreate;
+    const client = createTrackedOpenAI(raw, { posthog: ph.posthog });
+
+    const promise = client.chat.completions.create(CHAT_BODY);
+    expect(promise).toBe(made);
+    expect((await promise)._request_id).toBe('req_drop_in_1');
+    expect(await eventsOf(ph, 1)).toHaveLength(1);
+  });
+
+  test('a call that fails before the request is sent (an aborted signal) still sends a complete event', async () => {
+    // Its event is built at once, before the turn of the event loop in which the request's part of
+    // the event is otherwise built while the request is in flight.
+    const ph = newPostHog();
+    const client = createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog });
+    const error = await client.chat.completions
+      .create({ ...CHAT_BODY, posthogDistinctId: 'user-1', posthogTraceId: 'trace-1' }, { signal: AbortSignal.abort() })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    const events = await eventsOf(ph, 1);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      distinct_id: 'user-1',
+      properties: { $ai_model: 'gpt-4o-mini', $ai_trace_id: 'trace-1', $ai_input: CHAT_BODY.messages, $ai_is_error: true },
+    });
   });
 
   test('.then(), .catch() and .finally() work on the returned promise, one event per call', async () => {

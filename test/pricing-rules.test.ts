@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { calculateCost, createTrackedOpenAI, type PricingOptions } from '../src/index.js';
 import { priceUsage } from '../src/pricing/calculate.js';
+import { addPico, costWithCard, picoToUsd } from '../src/pricing/cost.js';
 import { fineTunedKey, normalizeModelId, withoutDateSuffix } from '../src/pricing/match.js';
 import { PRICE_TABLE } from '../src/pricing/prices.js';
 import { resolvePricing } from '../src/pricing/validate.js';
@@ -199,6 +200,43 @@ describe('exact amounts', () => {
     expect(cost).toMatchObject({ inputUsd: 0.00015, outputUsd: 6_000_000, totalUsd: 6_000_000.00015 });
   });
 
+  it('below 2^50 plain integer doubles give the same amounts as BigInt; above, BigInt is used', () => {
+    // A reference in BigInt only, over counts and rates of every size up to and past the bound.
+    const card = { input: 2_500_000, output: 10_000_000, cacheRead: 1_250_000, inputAudio: 40_000_000, outputAudio: 80_000_000 };
+    const reference = (input: number, output: number, cached: number, audioIn: number, audioOut: number) => {
+      const pico =
+        BigInt(input - cached - audioIn) * BigInt(card.input) +
+        BigInt(cached) * BigInt(card.cacheRead) +
+        BigInt(audioIn) * BigInt(card.inputAudio);
+      const outPico = BigInt(output - audioOut) * BigInt(card.output) + BigInt(audioOut) * BigInt(card.outputAudio);
+      return { input: pico, output: outPico };
+    };
+    let seed = 7;
+    const random = (max: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return Math.floor((seed / 2 ** 31) * max);
+    };
+    for (const scale of [10, 1_000, 1_000_000, 100_000_000, 10_000_000_000, 1_000_000_000_000]) {
+      for (let i = 0; i < 50; i++) {
+        const input = random(scale) + 3;
+        const output = random(scale) + 2;
+        const cached = random(input / 3);
+        const audioIn = random(input / 3);
+        const audioOut = random(output);
+        const tokens = { input, output, cacheRead: cached, cacheWrite: undefined, reasoning: undefined, inputAudio: audioIn, outputAudio: audioOut, invalid: [] };
+        const priced = costWithCard(card, tokens);
+        expect(priced.ok).toBe(true);
+        if (!priced.ok) continue;
+        const exact = reference(input, output, cached, audioIn, audioOut);
+        expect(BigInt(priced.cost.input)).toBe(exact.input);
+        expect(BigInt(priced.cost.output)).toBe(exact.output);
+        expect(picoToUsd(priced.cost.input)).toBe(picoToUsd(exact.input));
+        expect(picoToUsd(addPico(priced.cost.input, priced.cost.output))).toBe(picoToUsd(exact.input + exact.output));
+        if (scale >= 10_000_000_000) expect(typeof priced.cost.input).toBe('bigint');
+      }
+    }
+  });
+
   it('never returns 0 or NaN for an unknown cost: it returns null', () => {
     expect(calculateCost({ model: 'acme-private-llm-v2', usage: chatUsage(1000, 200) })).toBeNull();
   });
@@ -220,6 +258,25 @@ describe('dates and price periods', () => {
     expect(calculateCost({ model: 'gpt-5.6-luna', usage, date: '2026-07-30' })?.inputUsd).toBe(0.02);
     expect(calculateCost({ model: 'gpt-5.6-sol', usage, date: '2026-08-20' })?.inputUsd).toBe(0.5);
     expect(calculateCost({ model: 'gpt-5.6-sol', usage, date: '2026-08-21' })?.inputUsd).toBe(0.4);
+  });
+
+  it('calls of one model on either side of a price change get their own price (the last card kept holds only for its dates)', () => {
+    const pricing = resolvePricing(undefined, 'test');
+    const usage = { input_tokens: 100_000, output_tokens: 0 };
+    const at = (date: string) => {
+      const outcome = priceUsage({ models: ['gpt-5.6-luna'], usage, serviceTier: undefined, time: Date.parse(date), pricing });
+      return outcome.ok ? outcome.cost.inputUsd : outcome.reason;
+    };
+    expect(at('2026-07-29T23:59:59Z')).toBe(0.1);
+    expect(at('2026-07-30')).toBe(0.02);
+    expect(at('2026-07-29T12:00:00Z')).toBe(0.1);
+    expect(at('2026-08-30')).toBe(0.02);
+    // Another tier or model in between is its own choice, and the first comes back unchanged.
+    expect(priceUsage({ models: ['gpt-5.6-luna'], usage, serviceTier: 'scale', time: Date.parse('2026-08-30'), pricing })).toEqual({
+      ok: false,
+      reason: 'unknown_service_tier',
+    });
+    expect(at('2026-08-30')).toBe(0.02);
   });
 
   it('rejects an invalid date or a non-string model with a TypeError', () => {

@@ -15,7 +15,7 @@
 // The benchmark reports; it never fails the build (it exits non-zero only when it could not
 // measure, e.g. when a call did not give exactly one event).
 //
-//   npm run bench                   # the full run (about 40 s)
+//   npm run bench                   # the full run (about a minute)
 //   npm run bench -- --quick        # fewer rounds: a smoke test, not figures to quote
 //   npm run bench -- --only small   # workloads whose name contains "small" (no import/size)
 //   npm run build && node --cpu-prof --cpu-prof-dir=prof scripts/bench/run.mjs --only small
@@ -33,13 +33,15 @@ const quick = args.includes('--quick');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 
 // Nothing is measured before every client has made WARM_CALLS calls of every workload: until the
-// JIT has settled (in this process and in the server's), the first client measured runs slower
-// than the second, whichever it is. Each comparison then starts with a few unmeasured rounds.
-const WARM_CALLS = quick ? 50 : 400;
+// JIT and the heap have settled (in this process and in the server's), calls run up to 15% slower
+// and two identical clients differ by up to 4% (seen with 400 warm calls). Each comparison then
+// starts with a few unmeasured rounds.
+const WARM_CALLS = quick ? 50 : 1000;
 const OWN = { rounds: quick ? 15 : 150, block: 5, warm: 5 };
 const REAL = { rounds: quick ? 5 : 40, block: 20, warm: 2 };
 const LONG_STREAM_CHUNKS = 100_000;
-const LONG_STREAM_RUNS = quick ? 1 : 3;
+// One long stream varies by ±8% from run to run here: the median of 5 runs per client.
+const LONG_STREAM_RUNS = quick ? 1 : 5;
 const IMPORT_RUNS = quick ? 3 : 11;
 const gc = globalThis.gc ?? (() => {});
 
