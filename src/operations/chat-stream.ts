@@ -1,17 +1,18 @@
 import { collectCallFields, type StreamAccumulator } from './operation.js';
+import { TextParts } from './text-parts.js';
 
 interface ToolCallParts {
   id: string | undefined;
   type: string | undefined;
   name: string | undefined;
-  argumentParts: string[];
+  argumentParts: TextParts;
 }
 
 interface ChoiceParts {
   index: number;
   role: string | undefined;
-  contentParts: string[];
-  refusalParts: string[];
+  contentParts: TextParts;
+  refusalParts: TextParts;
   toolCalls: Map<number, ToolCallParts>;
   finishReason: unknown;
 }
@@ -36,7 +37,7 @@ export class ChatStreamAccumulator implements StreamAccumulator {
       const index = typeof choice.index === 'number' ? choice.index : 0;
       let parts = this.choices.get(index);
       if (!parts) {
-        parts = { index, role: undefined, contentParts: [], refusalParts: [], toolCalls: new Map(), finishReason: undefined };
+        parts = { index, role: undefined, contentParts: new TextParts(), refusalParts: new TextParts(), toolCalls: new Map(), finishReason: undefined };
         this.choices.set(index, parts);
       }
       const delta = record(choice.delta);
@@ -57,7 +58,7 @@ export class ChatStreamAccumulator implements StreamAccumulator {
             const callIndex = typeof toolCall.index === 'number' ? toolCall.index : 0;
             let call = parts.toolCalls.get(callIndex);
             if (!call) {
-              call = { id: undefined, type: undefined, name: undefined, argumentParts: [] };
+              call = { id: undefined, type: undefined, name: undefined, argumentParts: new TextParts() };
               parts.toolCalls.set(callIndex, call);
             }
             if (typeof toolCall.id === 'string') call.id = toolCall.id;
@@ -82,16 +83,16 @@ export class ChatStreamAccumulator implements StreamAccumulator {
       .map((parts) => {
         const message: Record<string, unknown> = {
           role: parts.role ?? 'assistant',
-          content: parts.contentParts.length > 0 ? parts.contentParts.join('') : null,
+          content: parts.contentParts.isEmpty ? null : parts.contentParts.text(),
         };
-        if (parts.refusalParts.length > 0) message.refusal = parts.refusalParts.join('');
+        if (!parts.refusalParts.isEmpty) message.refusal = parts.refusalParts.text();
         if (parts.toolCalls.size > 0) {
           message.tool_calls = [...parts.toolCalls.entries()]
             .sort(([a], [b]) => a - b)
             .map(([, call]) => ({
               id: call.id,
               type: call.type ?? 'function',
-              function: { name: call.name, arguments: call.argumentParts.join('') },
+              function: { name: call.name, arguments: call.argumentParts.text() },
             }));
         }
         return { index: parts.index, message, finish_reason: parts.finishReason ?? null };

@@ -1,9 +1,10 @@
 import { collectCallFields, type StreamAccumulator } from './operation.js';
+import { TextParts } from './text-parts.js';
 
 /** Legacy completion chunks → a `text_completion` with each choice's text joined. */
 export class CompletionsStreamAccumulator implements StreamAccumulator {
   private readonly fields: Record<string, unknown> = {};
-  private readonly texts = new Map<number, { parts: string[]; finishReason: unknown }>();
+  private readonly texts = new Map<number, { parts: TextParts; finishReason: unknown }>();
 
   add(chunk: Record<string, unknown>): boolean {
     collectCallFields(this.fields, chunk);
@@ -14,7 +15,7 @@ export class CompletionsStreamAccumulator implements StreamAccumulator {
       const index = typeof choice.index === 'number' ? choice.index : 0;
       let slot = this.texts.get(index);
       if (!slot) {
-        slot = { parts: [], finishReason: undefined };
+        slot = { parts: new TextParts(), finishReason: undefined };
         this.texts.set(index, slot);
       }
       if (typeof choice.text === 'string' && choice.text.length > 0) {
@@ -29,7 +30,7 @@ export class CompletionsStreamAccumulator implements StreamAccumulator {
   result(): Record<string, unknown> {
     const choices = [...this.texts.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([index, slot]) => ({ index, text: slot.parts.join(''), finish_reason: slot.finishReason ?? null }));
+      .map(([index, slot]) => ({ index, text: slot.parts.text(), finish_reason: slot.finishReason ?? null }));
     return { ...this.fields, object: 'text_completion', choices };
   }
 

@@ -1,4 +1,5 @@
 import type { StreamAccumulator } from './operation.js';
+import { TextParts } from './text-parts.js';
 
 type UnknownRecord = Record<string, unknown>;
 
@@ -15,7 +16,7 @@ export class ResponsesStreamAccumulator implements StreamAccumulator {
   private latest: UnknownRecord | undefined;
   private final: UnknownRecord | undefined;
   private readonly doneItems = new Map<number, unknown>();
-  private readonly textParts = new Map<number, string[]>();
+  private readonly textParts = new Map<number, TextParts>();
   private errorEvent: UnknownRecord | undefined;
 
   add(event: UnknownRecord): boolean {
@@ -30,7 +31,7 @@ export class ResponsesStreamAccumulator implements StreamAccumulator {
         const index = typeof event.output_index === 'number' ? event.output_index : 0;
         let parts = this.textParts.get(index);
         if (!parts) {
-          parts = [];
+          parts = new TextParts();
           this.textParts.set(index, parts);
         }
         parts.push(event.delta);
@@ -63,7 +64,7 @@ export class ResponsesStreamAccumulator implements StreamAccumulator {
       const done = this.doneItems.get(index);
       if (done !== undefined) output.push(done);
       else {
-        const text = this.textParts.get(index)!.join('');
+        const text = this.textParts.get(index)!.text();
         output.push({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] });
       }
     }
