@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
+import { TextParts } from '../src/operations/text-parts.js';
 import { newOpenAI } from './helpers/openai.js';
 import { mockPostHog } from './helpers/posthog.js';
 import { chatChunks, sseBody } from './helpers/sse.js';
@@ -238,4 +239,16 @@ test('a 20,000-chunk stream cut into 64 KB pieces: the caller gets every chunk; 
 test('no unhandled rejections in this file', async () => {
   await sleep(20);
   expect(unhandled).toEqual([]);
+});
+
+describe('streamed text is kept in blocks', () => {
+  test('any number of fragments, across block boundaries, gives back the whole text in order', () => {
+    for (const count of [0, 1, 255, 256, 257, 512, 1000]) {
+      const parts = new TextParts();
+      const fragments = Array.from({ length: count }, (_, i) => `${i},`);
+      for (const fragment of fragments) parts.push(fragment);
+      expect(parts.isEmpty).toBe(count === 0);
+      expect(parts.text()).toBe(fragments.join(''));
+    }
+  });
 });
