@@ -30,44 +30,80 @@ function prepareInBackground(call: TrackedCall): void {
   }
 }
 
+/** No input, output or error message in the event: per call, else the context, else the client. */
+function resolvePrivacyMode(
+  tracking: Tracking,
+  context: ActiveContext | undefined,
+  callOptions: PostHogCallOptions | undefined,
+): boolean {
+  const fromCall = callOptions?.posthogPrivacyMode;
+  if (typeof fromCall === 'boolean') return fromCall;
+  const fromContext = context?.privacyMode;
+  if (typeof fromContext === 'boolean') return fromContext;
+  return tracking.options.privacyMode || tracking.options.posthog.privacyMode === true;
+}
+
 /**
  * One LLM call, from `create()` to its single event. The first ending reported wins; any later
  * report (a retry of the same promise, a second way of reading the same response) is ignored.
  */
 export class TrackedCall {
-  readonly startedAt = performance.now();
+  // Fields are declared, then assigned once each in the constructor, in one order: every call
+  // record has one shape, made without defining each field first (a record is made per call).
+  declare readonly tracking: Tracking;
+  declare readonly client: object;
+  declare readonly operation: Operation;
+  declare readonly body: Record<string, unknown>;
+  declare readonly callOptions: PostHogCallOptions | undefined;
+  declare readonly startedAt: number;
+  /** The `withTracking()` / `trace()` / `span()` context the call was made in. */
+  declare readonly context: ActiveContext | undefined;
+  /** No input, output or error message in the event: per call, else the context, else the client. */
+  declare readonly privacyMode: boolean;
   /** `$ai_input`, read when the call starts so that later changes by the caller don't show. */
-  readonly input: unknown;
+  declare readonly input: unknown;
+  /** `$ai_tools`, copied when the call starts. */
+  declare readonly tools: unknown[] | undefined;
   /** Streamed calls: the usage-only chunk was asked for by tracking, so the caller must not see it. */
-  hideUsageChunk = false;
+  declare hideUsageChunk: boolean;
   /** Streamed calls: the SDK's stream was handed to the caller, wrapped for tracking. */
-  streamWrapped = false;
-  private ended = false;
+  declare streamWrapped: boolean;
+  private declare ended: boolean;
+  private declare requestPart: RequestPart | undefined;
 
   constructor(
-    readonly tracking: Tracking,
-    readonly client: object,
-    readonly operation: Operation,
-    readonly body: Record<string, unknown>,
-    readonly callOptions: PostHogCallOptions | undefined,
+    tracking: Tracking,
+    client: object,
+    operation: Operation,
+    body: Record<string, unknown>,
+    callOptions: PostHogCallOptions | undefined,
+    hideUsageChunk: boolean,
   ) {
-    this.context = currentContext();
+    this.startedAt = performance.now();
+    this.tracking = tracking;
+    this.client = client;
+    this.operation = operation;
+    this.body = body;
+    this.callOptions = callOptions;
+    const context = currentContext();
+    this.context = context;
     // Each trace or span around this call (the innermost and the ones around it) sends its own
     // event through this call's PostHog client, and keeps this client's credentials out of it.
-    for (let scope = this.context?.scope; scope; scope = scope.parent) {
+    for (let scope = context?.scope; scope; scope = scope.parent) {
       scope.tracking ??= tracking;
       for (const secret of secretsOf(client)) scope.secrets.add(secret);
     }
-    this.privacyMode = this.resolvePrivacyMode();
-    this.input = this.privacyMode ? null : operation.input(body);
+    const privacyMode = resolvePrivacyMode(tracking, context, callOptions);
+    this.privacyMode = privacyMode;
+    this.input = privacyMode ? null : operation.input(body);
     // A copy: posthog-node serializes at flush time, after the caller may have added tools to its array.
     const tools = body.tools;
-    if (Array.isArray(tools) && tools.length > 0) this.tools = tools.slice();
+    this.tools = Array.isArray(tools) && tools.length > 0 ? tools.slice() : undefined;
+    this.hideUsageChunk = hideUsageChunk;
+    this.streamWrapped = false;
+    this.ended = false;
+    this.requestPart = undefined;
   }
-
-  /** `$ai_tools`, copied when the call starts. */
-  readonly tools: unknown[] | undefined;
-  private requestPart: RequestPart | undefined;
 
   /** The request's part of the event: built once, while the request is in flight or else at the end. */
   prepare(): RequestPart {
@@ -81,19 +117,6 @@ export class TrackedCall {
    */
   prepareWhileWaiting(): void {
     scheduleSoon(prepareInBackground, this);
-  }
-
-  /** The `withTracking()` / `trace()` / `span()` context the call was made in. */
-  readonly context: ActiveContext | undefined;
-  /** No input, output or error message in the event: per call, else the context, else the client. */
-  readonly privacyMode: boolean;
-
-  private resolvePrivacyMode(): boolean {
-    const fromCall = this.callOptions?.posthogPrivacyMode;
-    if (typeof fromCall === 'boolean') return fromCall;
-    const fromContext = this.context?.privacyMode;
-    if (typeof fromContext === 'boolean') return fromContext;
-    return this.tracking.options.privacyMode || this.tracking.options.posthog.privacyMode === true;
   }
 
   get isEnded(): boolean {

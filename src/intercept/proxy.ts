@@ -50,8 +50,7 @@ function trackedMethod(
 
     let call: TrackedCall | undefined;
     try {
-      call = new TrackedCall(tracking, client, operation, body, split.callOptions);
-      call.hideUsageChunk = hideUsageChunk;
+      call = new TrackedCall(tracking, client, operation, body, split.callOptions, hideUsageChunk);
     } catch (error) {
       tracking.options.log?.('could not start tracking this call', error);
     }
