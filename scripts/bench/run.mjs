@@ -1,10 +1,11 @@
 // npm run bench: what tracking costs, measured against the bare SDK in the same process.
 //
 // A local OpenAI-compatible server runs in a child process (127.0.0.1). For each workload an
-// untracked client and a tracked one run in short alternating blocks (a few calls each, many
-// rounds). Long blocks drift by 5–15% on these machines; two blocks side by side do not, so the
-// ratio is the median over rounds of (tracked block / untracked block), and the times shown are
-// the medians of the blocks.
+// untracked client and a tracked one (and the variants compared with it) run in short blocks, one
+// block per client per round, in an order that rotates from round to round (a few calls per
+// block, many rounds). Long blocks drift by 5–15% on these machines; blocks side by side do not,
+// so the ratio is the median over rounds of (tracked block / untracked block), and the times shown
+// are the medians of the blocks.
 //
 // - "tracked": the library's own cost. Its PostHog is a real posthog-node client whose capture()
 //   is replaced by an in-memory capture: each call must still hand over exactly one event (counted).
@@ -149,39 +150,52 @@ async function timeBlock(name, workload, calls) {
   return { ms, cpuMs: (used.user + used.system) / 1000 / calls, firstChunkMs: marks.length ? mean(marks) : undefined };
 }
 
-/** Untracked vs `name` in alternating blocks; the order within a round alternates too. */
-async function compare(workload, name, { rounds, block, warm }) {
+/**
+ * Untracked vs each of `names`, in rounds of one block per client. The order within a round
+ * rotates, and reverses every other cycle, so that no client is always first or always after the
+ * same one. Everything compared in one call runs under the same conditions: the untracked-vs-
+ * untracked noise line is measured in the same rounds as the tracked client.
+ */
+async function compare(workload, names, { rounds, block, warm }) {
   const eventsBefore = memory.events;
-  const blocks = { untracked: [], [name]: [] };
-  const ratios = [];
-  const firstChunkRatios = [];
+  const all = ['untracked', ...names];
+  const blocks = Object.fromEntries(all.map((name) => [name, []]));
+  const ratios = Object.fromEntries(names.map((name) => [name, []]));
+  const firstChunkRatios = Object.fromEntries(names.map((name) => [name, []]));
   gc();
   for (let round = -warm; round < rounds; round++) {
-    const order = round % 2 ? ['untracked', name] : [name, 'untracked'];
-    const pair = {};
-    for (const client of order) pair[client] = await timeBlock(client, workload, block);
+    const turn = ((round % all.length) + all.length) % all.length;
+    const order = [...all.slice(turn), ...all.slice(0, turn)];
+    if (Math.floor((round + warm) / all.length) % 2) order.reverse();
+    const times = {};
+    for (const client of order) times[client] = await timeBlock(client, workload, block);
     if (round < 0) continue;
-    blocks.untracked.push(pair.untracked);
-    blocks[name].push(pair[name]);
-    ratios.push(pair[name].ms / pair.untracked.ms);
-    if (workload.stream) firstChunkRatios.push(pair[name].firstChunkMs / pair.untracked.firstChunkMs);
-  }
-  if (name === 'tracked' || name === 'trackedNoUsage') {
-    const calls = (warm + rounds) * block;
-    const events = memory.events - eventsBefore;
-    if (events !== calls || memory.last?.event !== workload.event) {
-      throw new Error(`${workload.name}: ${calls} tracked calls gave ${events} events (last: ${memory.last?.event})`);
+    for (const client of all) blocks[client].push(times[client]);
+    for (const name of names) {
+      ratios[name].push(times[name].ms / times.untracked.ms);
+      if (workload.stream) firstChunkRatios[name].push(times[name].firstChunkMs / times.untracked.firstChunkMs);
     }
   }
+  const trackedNames = names.filter((name) => name === 'tracked' || name === 'trackedNoUsage');
+  const calls = (warm + rounds) * block * trackedNames.length;
+  const events = memory.events - eventsBefore;
+  if (trackedNames.length > 0 && (events !== calls || memory.last?.event !== workload.event)) {
+    throw new Error(`${workload.name}: ${calls} tracked calls gave ${events} events (last: ${memory.last?.event})`);
+  }
   const pick = (client, key) => median(blocks[client].map((b) => b[key]));
-  return {
-    ms: { untracked: pick('untracked', 'ms'), tracked: pick(name, 'ms') },
-    cpuMs: { untracked: pick('untracked', 'cpuMs'), tracked: pick(name, 'cpuMs') },
-    ratio: median(ratios),
-    firstChunk: workload.stream
-      ? { untracked: pick('untracked', 'firstChunkMs'), tracked: pick(name, 'firstChunkMs'), ratio: median(firstChunkRatios) }
-      : undefined,
-  };
+  return Object.fromEntries(
+    names.map((name) => [
+      name,
+      {
+        ms: { untracked: pick('untracked', 'ms'), tracked: pick(name, 'ms') },
+        cpuMs: { untracked: pick('untracked', 'cpuMs'), tracked: pick(name, 'cpuMs') },
+        ratio: median(ratios[name]),
+        firstChunk: workload.stream
+          ? { untracked: pick('untracked', 'firstChunkMs'), tracked: pick(name, 'firstChunkMs'), ratio: median(firstChunkRatios[name]) }
+          : undefined,
+      },
+    ]),
+  );
 }
 
 /** One long stream read to the end: time, CPU, and the heap it takes (sampled peak, and what is retained near the end). */
@@ -288,7 +302,13 @@ try {
   }
   deliveringCalls += WARM_CALLS * workloads.length;
   for (const workload of workloads) {
-    const own = await compare(workload, 'tracked', OWN);
+    const noise = workload === workloads[0] && !quick;
+    const compared = await compare(
+      workload,
+      ['tracked', ...(workload.stream ? ['trackedNoUsage'] : []), ...(noise ? ['untracked2'] : [])],
+      OWN,
+    );
+    const own = compared.tracked;
     const label = workload.stream ? `${workload.name}: to last chunk` : workload.name;
     console.log(
       row(label, ms(own.ms.untracked), ms(own.ms.tracked), own.ratio, `${verdict(own.ratio, workload.target)}, CPU ${f(own.cpuMs.untracked)} → ${f(own.cpuMs.tracked)} ms`),
@@ -300,14 +320,14 @@ try {
       );
     }
     if (workload.stream) {
-      const noUsage = await compare(workload, 'trackedNoUsage', OWN);
+      const noUsage = compared.trackedNoUsage;
       console.log(row('  includeStreamUsage: false', ms(noUsage.ms.untracked), ms(noUsage.ms.tracked), noUsage.ratio, 'to last chunk, without the usage tracking asks for'));
     }
-    if (workload === workloads[0] && !quick) {
-      const same = await compare(workload, 'untracked2', OWN);
-      console.log(row('  untracked vs untracked (noise)', ms(same.ms.untracked), ms(same.ms.tracked), same.ratio, 'what 1.000 looks like in this run'));
+    if (noise) {
+      const same = compared.untracked2;
+      console.log(row('  untracked vs untracked (noise)', ms(same.ms.untracked), ms(same.ms.tracked), same.ratio, 'what 1.000 looks like, measured in the same rounds'));
     }
-    const real = await compare(workload, 'delivering', REAL);
+    const real = (await compare(workload, ['delivering'], REAL)).delivering;
     console.log(row('  with real delivery', ms(real.ms.untracked), ms(real.ms.tracked), real.ratio, `CPU ${f(real.cpuMs.untracked)} → ${f(real.cpuMs.tracked)} ms`));
   }
 
