@@ -16,7 +16,7 @@
 // The benchmark reports; it never fails the build (it exits non-zero only when it could not
 // measure, e.g. when a call did not give exactly one event).
 //
-//   npm run bench                   # the full run (about a minute)
+//   npm run bench                   # the full run (about 2 minutes)
 //   npm run bench -- --quick        # fewer rounds: a smoke test, not figures to quote
 //   npm run bench -- --only small   # workloads whose name contains "small" (no import/size)
 //   npm run build && node --cpu-prof --cpu-prof-dir=prof scripts/bench/run.mjs --only small
@@ -35,9 +35,11 @@ const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefi
 
 // Nothing is measured before every client has made WARM_CALLS calls of every workload: until the
 // JIT and the heap have settled (in this process and in the server's), calls run up to 15% slower
-// and two identical clients differ by up to 4% (seen with 400 warm calls). Each comparison then
-// starts with a few unmeasured rounds.
-const WARM_CALLS = quick ? 50 : 1000;
+// and two identical clients differ by up to 4% (seen with 400 warm calls). Code that runs once per
+// call, as most of tracking does, is optimized late: V8 compiled its functions after 800 to 3,000
+// calls (node --trace-opt), so the warm-up is longer than that. Each comparison then starts with a
+// few unmeasured rounds.
+const WARM_CALLS = quick ? 50 : 3000;
 const OWN = { rounds: quick ? 15 : 150, block: 5, warm: 5 };
 const REAL = { rounds: quick ? 5 : 40, block: 20, warm: 2 };
 const LONG_STREAM_CHUNKS = 100_000;
