@@ -6,9 +6,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type CaptureEndpoint, type FakeOpenAI, startCaptureEndpoint, startFakeOpenAI } from '../examples/local-services.mjs';
-import { eventsFrom, exampleEnv, startServerExample, waitFor } from './helpers/examples.js';
+import { expect, test } from 'vitest';
+import { eventsFrom, exampleEnv, localStandIns, startServerExample, waitFor } from './helpers/examples.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 // As root, on a machine with no outside network: no sandbox, and no background connections.
@@ -23,18 +22,7 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
 ];
 
-let fake: FakeOpenAI;
-let capture: CaptureEndpoint;
-
-beforeAll(async () => {
-  fake = await startFakeOpenAI();
-  capture = await startCaptureEndpoint();
-});
-
-afterAll(async () => {
-  await fake?.close();
-  await capture?.close();
-});
+const standIns = localStandIns();
 
 test('Chromium: the page\'s button calls /api/test-llm, the answer shows, and the event reaches PostHog; a 429 shows plainly', { timeout: 60_000 }, async () => {
   if (!existsSync(CHROMIUM)) {
@@ -43,7 +31,7 @@ test('Chromium: the page\'s button calls /api/test-llm, the answer shows, and th
         'Install it with `apt-get update && apt-get install -y chromium` (.ci/run does this).',
     );
   }
-  const server = await startServerExample('examples/express/server.mjs', exampleEnv(fake, capture, 'browser'));
+  const server = await startServerExample('examples/express/server.mjs', exampleEnv(standIns.fake, standIns.capture, 'browser'));
   const userDataDir = mkdtempSync(join(tmpdir(), 'tracked-openai-chromium-'));
   let code: number | null = null;
   try {
@@ -60,8 +48,8 @@ test('Chromium: the page\'s button calls /api/test-llm, the answer shows, and th
       expect(await page.locator('#details').textContent()).toMatch(/^gpt-4o-mini-2024-07-18, \d+ tokens\. Tracked in PostHog\.$/);
 
       // flushAt: 1 in the example: the event is on its way as soon as the call ends.
-      await waitFor(() => eventsFrom(capture, 'browser').length === 1);
-      const [event] = eventsFrom(capture, 'browser');
+      await waitFor(() => eventsFrom(standIns.capture, 'browser').length === 1);
+      const [event] = eventsFrom(standIns.capture, 'browser');
       expect(event!.event).toBe('$ai_generation');
       expect(event!.properties).toMatchObject({
         $ai_model: 'gpt-4o-mini',
@@ -75,17 +63,17 @@ test('Chromium: the page\'s button calls /api/test-llm, the answer shows, and th
       expect(event!.properties.$ai_total_cost_usd).toBeGreaterThan(0);
 
       // The guide's "Common issues" #1: OpenAI's 429 is shown as such, and the attempt is tracked.
-      fake.failWith(429);
+      standIns.fake.failWith(429);
       try {
         await page.getByRole('button', { name: 'Test LLM' }).click();
         await answer.filter({ hasText: '429' }).waitFor({ timeout: 10_000 });
       } finally {
-        fake.failWith(null);
+        standIns.fake.failWith(null);
       }
       expect(await answer.textContent()).toBe('OpenAI quota or rate limit reached (429). PostHog still tracked the attempt.');
       expect(await answer.getAttribute('class')).toBe('error');
-      await waitFor(() => eventsFrom(capture, 'browser').length === 2);
-      expect(eventsFrom(capture, 'browser')[1]!.properties).toMatchObject({ $ai_is_error: true, $ai_http_status: 429 });
+      await waitFor(() => eventsFrom(standIns.capture, 'browser').length === 2);
+      expect(eventsFrom(standIns.capture, 'browser')[1]!.properties).toMatchObject({ $ai_is_error: true, $ai_http_status: 429 });
     } finally {
       await browser.close();
     }

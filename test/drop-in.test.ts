@@ -7,7 +7,7 @@ import {
   RateLimitError,
 } from 'openai';
 import type { OpenAI } from 'openai';
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   AzureOpenAI as TrackedAzureOpenAI,
   createTrackedOpenAI,
@@ -23,6 +23,7 @@ import {
   TEST_API_KEY,
 } from './helpers/openai.js';
 import { mockPostHog, type ReceivedEvent } from './helpers/posthog.js';
+import { fileGuards } from './helpers/tracked.js';
 import { OPENAI_MAJOR } from './helpers/versions.js';
 
 // Drop-in fidelity (design/drop-in.md points 1-3, 5 non-streaming, 7-12): everything goes through
@@ -59,22 +60,12 @@ async function eventsOf(ph: PostHogMock, expected: number): Promise<ReceivedEven
 const CHAT_BODY = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Hi' }] };
 const JSON_HEADERS = { 'x-request-id': 'req_drop_in_1' };
 
-const posthogs: PostHogMock[] = [];
+const { posthogs } = fileGuards();
 function newPostHog(): PostHogMock {
   const ph = mockPostHog();
   posthogs.push(ph);
   return ph;
 }
-
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-
-afterEach(async () => {
-  await Promise.all(posthogs.splice(0).map((ph) => ph.shutdown()));
-  nock.cleanAll();
-});
 
 describe('create() returns the SDK APIPromise', () => {
   test('create() returns an instanceof the SDK APIPromise and await resolves to the completion with _request_id', async () => {

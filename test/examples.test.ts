@@ -1,27 +1,15 @@
 // Each example in examples/ run as written (`node examples/<file>`), as its own process, against
 // the local stand-ins for OpenAI and PostHog; the assertions are on what reached the capture endpoint.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type CaptureEndpoint, type FakeOpenAI, startCaptureEndpoint, startFakeOpenAI } from '../examples/local-services.mjs';
-import { eventsFrom, exampleEnv, offlineEnv, runNode, startServerExample, waitFor } from './helpers/examples.js';
+import { describe, expect, test } from 'vitest';
+import { eventsFrom, exampleEnv, localStandIns, offlineEnv, runNode, startServerExample, waitFor } from './helpers/examples.js';
 
-let fake: FakeOpenAI;
-let capture: CaptureEndpoint;
-
-beforeAll(async () => {
-  fake = await startFakeOpenAI();
-  capture = await startCaptureEndpoint();
-});
-
-afterAll(async () => {
-  await fake?.close();
-  await capture?.close();
-});
+const standIns = localStandIns();
 
 async function runExample(file: string, source: string) {
-  const result = await runNode(`examples/${file}`, exampleEnv(fake, capture, source));
+  const result = await runNode(`examples/${file}`, exampleEnv(standIns.fake, standIns.capture, source));
   expect(result.stderr).toBe('');
   expect(result.code, result.stdout).toBe(0);
-  return { stdout: result.stdout, events: eventsFrom(capture, source) };
+  return { stdout: result.stdout, events: eventsFrom(standIns.capture, source) };
 }
 
 describe('examples run as written', () => {
@@ -116,7 +104,7 @@ describe('examples run as written', () => {
   });
 
   test('migrate-from-posthog-ai.mjs: the import swap keeps the posthog* per-call keys, which never reach OpenAI', async () => {
-    const before = fake.requests.length;
+    const before = standIns.fake.requests.length;
     const { events } = await runExample('migrate-from-posthog-ai.mjs', 'migrate');
     expect(events).toHaveLength(2);
     const [first, second] = events;
@@ -124,7 +112,7 @@ describe('examples run as written', () => {
     expect(first!.properties).toMatchObject({ $ai_trace_id: 'checkout-42', feature: 'checkout', plan: 'pro', $groups: { company: 'acme' } });
     expect(first!.properties.$ai_input[0].content).toContain('check the status of my order');
     expect(second!.properties).toMatchObject({ $ai_trace_id: 'checkout-42', $ai_input: null, $ai_output_choices: null });
-    const sent = fake.requests.slice(before).map((request) => Object.keys(request.body));
+    const sent = standIns.fake.requests.slice(before).map((request) => Object.keys(request.body));
     expect(sent).toHaveLength(2);
     expect(sent.flat().filter((key) => key.startsWith('posthog'))).toEqual([]);
   });
@@ -145,7 +133,7 @@ describe('examples run as written', () => {
 
 describe('server examples', () => {
   test('streaming.mjs streams the answer to the HTTP response; a client leaving mid-answer aborts the call, tracked with the partial answer', async () => {
-    const server = await startServerExample('examples/streaming.mjs', exampleEnv(fake, capture, 'streaming'));
+    const server = await startServerExample('examples/streaming.mjs', exampleEnv(standIns.fake, standIns.capture, 'streaming'));
     let code: number | null;
     try {
       const response = await fetch(`${server.url}/api/story?user=user_7`);
@@ -169,7 +157,7 @@ describe('server examples', () => {
       code = await server.stop();
     }
     expect(code).toBe(0);
-    const events = eventsFrom(capture, 'streaming');
+    const events = eventsFrom(standIns.capture, 'streaming');
     expect(events).toHaveLength(2);
     expect(events[0]!.distinct_id).toBe('user_7');
     expect(events[0]!.properties).toMatchObject({ $ai_stream: true, $ai_stream_ending: 'completed', feature: 'story' });
@@ -181,7 +169,7 @@ describe('server examples', () => {
   });
 
   test('express/server.mjs serves the page and /api/test-llm; a 429 from OpenAI is answered plainly and still tracked', async () => {
-    const server = await startServerExample('examples/express/server.mjs', exampleEnv(fake, capture, 'express'));
+    const server = await startServerExample('examples/express/server.mjs', exampleEnv(standIns.fake, standIns.capture, 'express'));
     let code: number | null;
     try {
       const page = await (await fetch(`${server.url}/`)).text();
@@ -190,17 +178,17 @@ describe('server examples', () => {
       expect(ok.status).toBe(200);
       expect(await ok.json()).toMatchObject({ answer: expect.stringContaining('Hello!'), model: 'gpt-4o-mini-2024-07-18' });
 
-      fake.failWith(429);
-      const limited = await fetch(`${server.url}/api/test-llm`).finally(() => fake.failWith(null));
+      standIns.fake.failWith(429);
+      const limited = await fetch(`${server.url}/api/test-llm`).finally(() => standIns.fake.failWith(null));
       expect(limited.status).toBe(429);
       expect(await limited.json()).toEqual({ error: 'OpenAI quota or rate limit reached (429). PostHog still tracked the attempt.' });
       // flushAt: 1: each event is sent as soon as it is captured.
-      await waitFor(() => eventsFrom(capture, 'express').length === 2);
+      await waitFor(() => eventsFrom(standIns.capture, 'express').length === 2);
     } finally {
       code = await server.stop();
     }
     expect(code).toBe(0);
-    const [ok, limited] = eventsFrom(capture, 'express');
+    const [ok, limited] = eventsFrom(standIns.capture, 'express');
     expect(ok!.distinct_id).toBe('user_42');
     expect(ok!.properties).toMatchObject({ $ai_model: 'gpt-4o-mini', feature: 'llm-test-button', $ai_http_status: 200 });
     expect(limited!.properties).toMatchObject({ $ai_is_error: true, $ai_http_status: 429, $process_person_profile: false });

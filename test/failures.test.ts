@@ -9,7 +9,8 @@ import {
   newOpenAI,
   TEST_API_KEY,
 } from './helpers/openai.js';
-import { fileGuards } from './helpers/tracked.js';
+import { observableError } from './helpers/faults.js';
+import { fileGuards, rejectionOf } from './helpers/tracked.js';
 import { mockPostHog, type ReceivedEvent } from './helpers/posthog.js';
 
 // Network guards and the unhandled-rejection collector the last test checks.
@@ -77,23 +78,6 @@ function errorHeaders(status: number) {
   };
 }
 
-/** Everything a caller can read off an SDK error. */
-function observable(error: any) {
-  return {
-    class: error?.constructor,
-    name: error?.name,
-    message: error?.message,
-    status: error?.status,
-    headers: error?.headers ? Object.fromEntries(error.headers) : error?.headers,
-    requestID: error?.requestID,
-    error: error?.error,
-    code: error?.code,
-    param: error?.param,
-    type: error?.type,
-    cause: error?.cause ? { class: error.cause.constructor, message: error.cause.message } : undefined,
-  };
-}
-
 /**
  * A tracked client whose underlying SDK method is observed: `sdkErrors` holds the error objects the
  * SDK's own `create()` rejected with, so tests can check the caller got that very object.
@@ -110,15 +94,6 @@ function trackedWithSdkErrors(posthog: unknown, clientOptions: Record<string, un
   };
   const tracked = createTrackedOpenAI(raw, { posthog: posthog as any });
   return { tracked, sdkErrors };
-}
-
-async function caught(promise: PromiseLike<unknown>): Promise<any> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 async function eventsOf(ph: ReturnType<typeof mockPostHog>): Promise<ReceivedEvent[]> {
@@ -153,10 +128,10 @@ describe('HTTP error answers', () => {
         .twice()
         .reply(failure.status, failure.body, errorHeaders(failure.status));
       const ph = mockPostHog();
-      const expected = await caught(newOpenAI().chat.completions.create(CHAT_BODY));
+      const expected = await rejectionOf(newOpenAI().chat.completions.create(CHAT_BODY));
       const { tracked, sdkErrors } = trackedWithSdkErrors(ph.posthog);
 
-      const error = await caught(tracked.chat.completions.create(CHAT_BODY));
+      const error = await rejectionOf(tracked.chat.completions.create(CHAT_BODY));
 
       expect(sdkErrors).toHaveLength(1);
       expect(error).toBe(sdkErrors[0]);
@@ -164,7 +139,7 @@ describe('HTTP error answers', () => {
       expect(error).toBeInstanceOf(OpenAI.APIError);
       expect(error.status).toBe(failure.status);
       expect(error.requestID).toBe(`req_failure_${failure.status}`);
-      expect(observable(error)).toEqual(observable(expected));
+      expect(observableError(error)).toEqual(observableError(expected));
 
       const events = await eventsOf(ph);
       expect(events).toHaveLength(1);
@@ -194,7 +169,7 @@ describe('HTTP error answers', () => {
     const ph = mockPostHog();
     const { tracked, sdkErrors } = trackedWithSdkErrors(ph.posthog);
 
-    const error = await caught(tracked.chat.completions.create(CHAT_BODY));
+    const error = await rejectionOf(tracked.chat.completions.create(CHAT_BODY));
 
     expect(error).toBe(sdkErrors[0]);
     expect(error).toBeInstanceOf(OpenAI.InternalServerError);
@@ -219,7 +194,7 @@ describe('HTTP error answers', () => {
       { posthog: ph.posthog },
     );
 
-    const error = await caught(tracked.chat.completions.create(CHAT_BODY));
+    const error = await rejectionOf(tracked.chat.completions.create(CHAT_BODY));
 
     expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
     const [event] = await eventsOf(ph);
@@ -236,16 +211,16 @@ describe('failures without an HTTP answer', () => {
       .twice()
       .replyWithError(`socket hang up (Authorization: Bearer ${TEST_API_KEY})`);
     const ph = mockPostHog();
-    const expected = await caught(newOpenAI().chat.completions.create(CHAT_BODY));
+    const expected = await rejectionOf(newOpenAI().chat.completions.create(CHAT_BODY));
     const { tracked, sdkErrors } = trackedWithSdkErrors(ph.posthog);
 
-    const error = await caught(tracked.chat.completions.create(CHAT_BODY));
+    const error = await rejectionOf(tracked.chat.completions.create(CHAT_BODY));
 
     expect(error).toBe(sdkErrors[0]);
     expect(error).toBeInstanceOf(OpenAI.APIConnectionError);
     expect(error).not.toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
     expect(error.status).toBeUndefined();
-    expect(observable(error)).toEqual(observable(expected));
+    expect(observableError(error)).toEqual(observableError(expected));
 
     const events = await eventsOf(ph);
     expect(events).toHaveLength(1);
@@ -260,14 +235,14 @@ describe('failures without an HTTP answer', () => {
     const port = await refusedPort();
     const baseURL = `http://127.0.0.1:${port}/v1`;
     const ph = mockPostHog();
-    const expected = await caught(newOpenAI({ baseURL }).chat.completions.create(CHAT_BODY));
+    const expected = await rejectionOf(newOpenAI({ baseURL }).chat.completions.create(CHAT_BODY));
     const { tracked, sdkErrors } = trackedWithSdkErrors(ph.posthog, { baseURL });
 
-    const error = await caught(tracked.chat.completions.create(CHAT_BODY));
+    const error = await rejectionOf(tracked.chat.completions.create(CHAT_BODY));
 
     expect(error).toBe(sdkErrors[0]);
     expect(error).toBeInstanceOf(OpenAI.APIConnectionError);
-    expect(observable(error)).toEqual(observable(expected));
+    expect(observableError(error)).toEqual(observableError(expected));
     const events = await eventsOf(ph);
     expect(events).toHaveLength(1);
     expect(events[0].properties.$ai_is_error).toBe(true);
@@ -280,14 +255,14 @@ describe('failures without an HTTP answer', () => {
   it('a timeout (SDK timeout option, slow answer) sends one error event and rejects with the SDK APIConnectionTimeoutError', async () => {
     mockOpenAI().post('/v1/chat/completions').twice().delay(400).reply(200, chatCompletion());
     const ph = mockPostHog();
-    const expected = await caught(newOpenAI({ timeout: 40 }).chat.completions.create(CHAT_BODY));
+    const expected = await rejectionOf(newOpenAI({ timeout: 40 }).chat.completions.create(CHAT_BODY));
     const { tracked, sdkErrors } = trackedWithSdkErrors(ph.posthog, { timeout: 40 });
 
-    const error = await caught(tracked.chat.completions.create(CHAT_BODY));
+    const error = await rejectionOf(tracked.chat.completions.create(CHAT_BODY));
 
     expect(error).toBe(sdkErrors[0]);
     expect(error).toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
-    expect(observable(error)).toEqual(observable(expected));
+    expect(observableError(error)).toEqual(observableError(expected));
     const events = await eventsOf(ph);
     expect(events).toHaveLength(1);
     expect(events[0].properties.$ai_is_error).toBe(true);
@@ -301,17 +276,17 @@ describe('failures without an HTTP answer', () => {
     const untrackedAbort = new AbortController();
     const untrackedCall = newOpenAI().chat.completions.create(CHAT_BODY, { signal: untrackedAbort.signal });
     setTimeout(() => untrackedAbort.abort(), 20);
-    const expected = await caught(untrackedCall);
+    const expected = await rejectionOf(untrackedCall);
 
     const { tracked, sdkErrors } = trackedWithSdkErrors(ph.posthog);
     const abort = new AbortController();
     const call = tracked.chat.completions.create(CHAT_BODY, { signal: abort.signal });
     setTimeout(() => abort.abort(), 20);
-    const error = await caught(call);
+    const error = await rejectionOf(call);
 
     expect(error).toBe(sdkErrors[0]);
     expect(error).toBeInstanceOf(OpenAI.APIUserAbortError);
-    expect(observable(error)).toEqual(observable(expected));
+    expect(observableError(error)).toEqual(observableError(expected));
     const events = await eventsOf(ph);
     expect(events).toHaveLength(1);
     expect(events[0].properties.$ai_is_error).toBe(true);
@@ -325,7 +300,7 @@ describe('failures without an HTTP answer', () => {
     const abort = new AbortController();
     abort.abort();
 
-    const error = await caught(tracked.chat.completions.create(CHAT_BODY, { signal: abort.signal }));
+    const error = await rejectionOf(tracked.chat.completions.create(CHAT_BODY, { signal: abort.signal }));
 
     expect(error).toBe(sdkErrors[0]);
     expect(error).toBeInstanceOf(OpenAI.APIUserAbortError);
@@ -375,7 +350,7 @@ describe('retries', () => {
     const ph = mockPostHog();
     const tracked = createTrackedOpenAI(newOpenAI({ maxRetries: 2 }), { posthog: ph.posthog });
 
-    const error = await caught(tracked.chat.completions.create(CHAT_BODY));
+    const error = await rejectionOf(tracked.chat.completions.create(CHAT_BODY));
 
     expect(scope.isDone()).toBe(true);
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
@@ -403,10 +378,10 @@ describe('every tracked method', () => {
     const ph = mockPostHog();
     const tracked = createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog });
 
-    const chat = await caught(tracked.chat.completions.create(CHAT_BODY));
-    const completion = await caught(tracked.completions.create({ model: 'gpt-3.5-turbo-instruct', prompt: 'Say' }));
-    const response = await caught(tracked.responses.create({ model: 'gpt-4.1', input: 'Hi' }));
-    const embedding = await caught(tracked.embeddings.create({ model: 'text-embedding-3-small', input: 'Hi' }));
+    const chat = await rejectionOf(tracked.chat.completions.create(CHAT_BODY));
+    const completion = await rejectionOf(tracked.completions.create({ model: 'gpt-3.5-turbo-instruct', prompt: 'Say' }));
+    const response = await rejectionOf(tracked.responses.create({ model: 'gpt-4.1', input: 'Hi' }));
+    const embedding = await rejectionOf(tracked.embeddings.create({ model: 'text-embedding-3-small', input: 'Hi' }));
 
     expect(chat).toBeInstanceOf(OpenAI.BadRequestError);
     expect(completion).toBeInstanceOf(OpenAI.NotFoundError);
@@ -464,14 +439,14 @@ describe('how the caller handles the failure', () => {
   it('.asResponse() on a failing call rejects with the same error as without tracking, and the call is tracked once', async () => {
     mockOpenAI().post('/v1/chat/completions').twice().reply(404, HTTP_FAILURES[2].body, errorHeaders(404));
     const ph = mockPostHog();
-    const expected = await caught(newOpenAI().chat.completions.create(CHAT_BODY).asResponse());
+    const expected = await rejectionOf(newOpenAI().chat.completions.create(CHAT_BODY).asResponse());
     const { tracked, sdkErrors } = trackedWithSdkErrors(ph.posthog);
 
-    const error = await caught(tracked.chat.completions.create(CHAT_BODY).asResponse());
+    const error = await rejectionOf(tracked.chat.completions.create(CHAT_BODY).asResponse());
 
     expect(error).toBe(sdkErrors[0]);
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
-    expect(observable(error)).toEqual(observable(expected));
+    expect(observableError(error)).toEqual(observableError(expected));
     const events = await eventsOf(ph);
     expect(events).toHaveLength(1);
     expect(events[0].properties.$ai_http_status).toBe(404);
@@ -480,13 +455,13 @@ describe('how the caller handles the failure', () => {
   it('.withResponse() on a failing call rejects with the same error as without tracking, and the call is tracked once', async () => {
     mockOpenAI().post('/v1/chat/completions').twice().reply(400, HTTP_FAILURES[0].body, errorHeaders(400));
     const ph = mockPostHog();
-    const expected = await caught(newOpenAI().chat.completions.create(CHAT_BODY).withResponse());
+    const expected = await rejectionOf(newOpenAI().chat.completions.create(CHAT_BODY).withResponse());
     const { tracked, sdkErrors } = trackedWithSdkErrors(ph.posthog);
 
-    const error = await caught(tracked.chat.completions.create(CHAT_BODY).withResponse());
+    const error = await rejectionOf(tracked.chat.completions.create(CHAT_BODY).withResponse());
 
     expect(error).toBe(sdkErrors[0]);
-    expect(observable(error)).toEqual(observable(expected));
+    expect(observableError(error)).toEqual(observableError(expected));
     expect(await eventsOf(ph)).toHaveLength(1);
   });
 
@@ -496,8 +471,8 @@ describe('how the caller handles the failure', () => {
     const tracked = createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog });
 
     const call = tracked.chat.completions.create(CHAT_BODY);
-    const first = await caught(call);
-    const second = await caught(call);
+    const first = await rejectionOf(call);
+    const second = await rejectionOf(call);
 
     expect(first).toBeInstanceOf(OpenAI.AuthenticationError);
     expect(second).toBe(first);

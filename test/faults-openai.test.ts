@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
 import {
   activeResources,
-  caught,
   chatChunksFor,
   echoChat,
   expectWellFormedEvent,
@@ -23,6 +22,7 @@ import {
   watchSdkStreamErrors,
 } from './helpers/faults.js';
 import type { ReceivedEvent } from './helpers/posthog.js';
+import { rejectionOf } from './helpers/tracked.js';
 
 // OpenAI misbehaving, served by a local 127.0.0.1 server: every fault gives the caller what the
 // untracked client gives (the SDK's very own error object), sends exactly one event, and leaves no
@@ -156,12 +156,12 @@ describe('OpenAI answering an HTTP error', () => {
         const { untracked, tracked, requestErrors } = clients({ maxRetries: fault.maxRetries });
         const body = { ...CHAT, stream };
         const first = requestOptions(`status-${fault.status}`);
-        const expected = await caught(untracked.chat.completions.create(body, first.options));
+        const expected = await rejectionOf(untracked.chat.completions.create(body, first.options));
         const second = requestOptions(`status-${fault.status}`);
         const tag = `http ${name}`;
         expectedEvents.set(tag, 1);
 
-        const error = await caught(tracked.chat.completions.create({ ...body, posthogProperties: { fault: tag } }, second.options));
+        const error = await rejectionOf(tracked.chat.completions.create({ ...body, posthogProperties: { fault: tag } }, second.options));
 
         expect(attempts.get(first.call)).toBe(fault.attempts);
         expect(attempts.get(second.call)).toBe(fault.attempts);
@@ -211,12 +211,12 @@ describe('OpenAI cutting the connection', () => {
       const { untracked, tracked, requestErrors } = clients({ maxRetries });
       const body = { ...CHAT, stream };
       const first = requestOptions('cut-before-headers');
-      const expected = await caught(untracked.chat.completions.create(body, first.options));
+      const expected = await rejectionOf(untracked.chat.completions.create(body, first.options));
       const second = requestOptions('cut-before-headers');
       const tag = `cut ${name}`;
       expectedEvents.set(tag, 1);
 
-      const error = await caught(tracked.chat.completions.create({ ...body, posthogProperties: { fault: tag } }, second.options));
+      const error = await rejectionOf(tracked.chat.completions.create({ ...body, posthogProperties: { fault: tag } }, second.options));
 
       expect(attempts.get(second.call)).toBe(maxRetries + 1);
       expect(error).toBe(requestErrors[0]);
@@ -229,10 +229,10 @@ describe('OpenAI cutting the connection', () => {
   it('a socket cut in the middle of a JSON body: the same rejection as untracked, one error event with status 200', async () => {
     faultsTried++;
     const { untracked, tracked, requestErrors } = clients();
-    const expected = await caught(untracked.chat.completions.create(CHAT, requestOptions('cut-mid-body').options));
+    const expected = await rejectionOf(untracked.chat.completions.create(CHAT, requestOptions('cut-mid-body').options));
     expectedEvents.set('cut mid-body', 1);
 
-    const error = await caught(
+    const error = await rejectionOf(
       tracked.chat.completions.create({ ...CHAT, posthogProperties: { fault: 'cut mid-body' } }, requestOptions('cut-mid-body').options),
     );
 
@@ -250,7 +250,7 @@ describe('OpenAI cutting the connection', () => {
       const { untracked, tracked } = clients();
       const body = { ...CHAT, stream: true as const };
       const expectedChunks: unknown[] = [];
-      const expected = await caught(
+      const expected = await rejectionOf(
         (async () => {
           for await (const chunk of await untracked.chat.completions.create(body, requestOptions('cut-mid-stream').options)) expectedChunks.push(chunk);
         })(),
@@ -262,7 +262,7 @@ describe('OpenAI cutting the connection', () => {
         { ...body, posthogProperties: { fault: 'cut mid-stream' } },
         requestOptions('cut-mid-stream').options,
       );
-      const error = await caught(
+      const error = await rejectionOf(
         (async () => {
           for await (const chunk of stream) chunks.push(chunk);
         })(),
@@ -288,11 +288,11 @@ describe('OpenAI not answering', () => {
       faultsTried++;
       const { untracked, tracked, requestErrors } = clients({ timeout: 60 });
       const body = { ...CHAT, stream };
-      const expected = await caught(untracked.chat.completions.create(body, requestOptions('hang').options));
+      const expected = await rejectionOf(untracked.chat.completions.create(body, requestOptions('hang').options));
       const tag = `timeout${stream ? ' streamed' : ''}`;
       expectedEvents.set(tag, 1);
 
-      const error = await caught(tracked.chat.completions.create({ ...body, posthogProperties: { fault: tag } }, requestOptions('hang').options));
+      const error = await rejectionOf(tracked.chat.completions.create({ ...body, posthogProperties: { fault: tag } }, requestOptions('hang').options));
 
       expect(error).toBe(requestErrors[0]);
       expect(error).toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
@@ -312,7 +312,7 @@ describe('OpenAI not answering', () => {
       const untrackedAbort = new AbortController();
       const first = requestOptions('hang', { signal: untrackedAbort.signal });
       const [expected] = await Promise.all([
-        caught(untracked.chat.completions.create(body, first.options)),
+        rejectionOf(untracked.chat.completions.create(body, first.options)),
         abortWhenArrived(first.call, untrackedAbort),
       ]);
       const tag = `abort${stream ? ' streamed' : ''}`;
@@ -321,7 +321,7 @@ describe('OpenAI not answering', () => {
       const abort = new AbortController();
       const second = requestOptions('hang', { signal: abort.signal });
       const [error] = await Promise.all([
-        caught(tracked.chat.completions.create({ ...body, posthogProperties: { fault: tag } }, second.options)),
+        rejectionOf(tracked.chat.completions.create({ ...body, posthogProperties: { fault: tag } }, second.options)),
         abortWhenArrived(second.call, abort),
       ]);
 

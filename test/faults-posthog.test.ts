@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
 import {
   activeResources,
-  caught,
   echoChat,
   expectWellFormedEvent,
   localOpenAI,
@@ -23,6 +22,7 @@ import {
   watchProcess,
 } from './helpers/faults.js';
 import { refusedPort } from './helpers/net.js';
+import { rejectionOf } from './helpers/tracked.js';
 import { POSTHOG_NODE_MAJOR } from './helpers/versions.js';
 
 // PostHog misbehaving (local 127.0.0.1 servers, never nock): refusing, slow, failing, rejecting the
@@ -122,8 +122,8 @@ describe('PostHog at fault, events delivered in the background (flushAt 1: a del
           expect(observableResult(result)).toEqual(observableResult(expected));
         }
         expect(await readAll(await tracked.chat.completions.create(STREAM))).toEqual(await readAll(await untracked.chat.completions.create(STREAM)));
-        const expectedError = await caught(untracked.chat.completions.create(CHAT, BAD));
-        const error = await caught(tracked.chat.completions.create(CHAT, BAD));
+        const expectedError = await rejectionOf(untracked.chat.completions.create(CHAT, BAD));
+        const error = await rejectionOf(tracked.chat.completions.create(CHAT, BAD));
         expect(error).toBeInstanceOf(OpenAI.BadRequestError);
         expect(observableError(error)).toEqual(observableError(expectedError));
 
@@ -185,9 +185,9 @@ describe('PostHog at fault, captureImmediate: each call waits at most immediateT
         const streamMs = await timed(async () => (chunks = await readAll(await tracked.chat.completions.create(STREAM))));
         expect(chunks).toEqual(expectedChunks);
 
-        const expectedError = await caught(untracked.chat.completions.create(CHAT, BAD));
+        const expectedError = await rejectionOf(untracked.chat.completions.create(CHAT, BAD));
         let error: unknown;
-        const errorMs = await timed(async () => (error = await caught(tracked.chat.completions.create(CHAT, BAD))));
+        const errorMs = await timed(async () => (error = await rejectionOf(tracked.chat.completions.create(CHAT, BAD))));
         expect(error).toBeInstanceOf(OpenAI.BadRequestError);
         expect(observableError(error)).toEqual(observableError(expectedError));
 
@@ -246,7 +246,7 @@ describe('delivery', () => {
     expect(tagged('immediate-stream')).toHaveLength(1);
     expect(tagged('immediate-stream')[0].properties.$ai_stream_ending).toBe('completed');
 
-    await caught(tracked.chat.completions.create({ ...CHAT, posthogProperties: { tag: 'immediate-error' } }, BAD));
+    await rejectionOf(tracked.chat.completions.create({ ...CHAT, posthogProperties: { tag: 'immediate-error' } }, BAD));
     expect(tagged('immediate-error')).toHaveLength(1);
     expect(tagged('immediate-error')[0].properties.$ai_is_error).toBe(true);
   });
@@ -270,7 +270,7 @@ describe('delivery', () => {
 
     await tracked.chat.completions.create({ ...CHAT, posthogProperties: { tag: 'background' } });
     await readAll(await tracked.chat.completions.create({ ...STREAM, posthogProperties: { tag: 'background' } }));
-    await caught(tracked.chat.completions.create({ ...CHAT, posthogProperties: { tag: 'background' } }, BAD));
+    await rejectionOf(tracked.chat.completions.create({ ...CHAT, posthogProperties: { tag: 'background' } }, BAD));
 
     expect(server.requests).toBe(requestsBefore);
     await posthog.flush();

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTrackedOpenAI, OpenAI as TrackedOpenAI } from '../src/index.js';
 import { hangingServer, refusedPort, settle } from './helpers/net.js';
 import { chatCompletion, embeddingResponse, mockOpenAI, newOpenAI, TEST_API_KEY } from './helpers/openai.js';
-import { fileGuards } from './helpers/tracked.js';
+import { fileGuards, rejectionOf } from './helpers/tracked.js';
 import { mockPostHog } from './helpers/posthog.js';
 
 // Network guards and the unhandled-rejection collector the last test checks.
@@ -38,15 +38,6 @@ function expectSameResult(actual: any, expected: any) {
   expect(actual._request_id).toBe('req_harmless');
 }
 
-async function caught(promise: PromiseLike<unknown>): Promise<any> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
-
 /** posthog-node reports failed flushes with console.error: keep the test output readable. */
 function quietPostHogLogs() {
   vi.spyOn(console, 'error').mockImplementation(() => {});
@@ -76,7 +67,7 @@ describe('a PostHog client that throws or rejects', () => {
 
   it('capture() throwing synchronously on a failed call leaves the SDK error unchanged', async () => {
     mockOpenAI().post('/v1/chat/completions').twice().reply(429, { error: { message: 'slow down', type: 'requests', code: 'rate_limit_exceeded' } }, REQUEST_ID);
-    const expected = await caught(newOpenAI().chat.completions.create(CHAT_BODY));
+    const expected = await rejectionOf(newOpenAI().chat.completions.create(CHAT_BODY));
     const tracked = createTrackedOpenAI(newOpenAI(), {
       posthog: {
         capture() {
@@ -85,7 +76,7 @@ describe('a PostHog client that throws or rejects', () => {
       },
     });
 
-    const error = await caught(tracked.chat.completions.create(CHAT_BODY));
+    const error = await rejectionOf(tracked.chat.completions.create(CHAT_BODY));
 
     expect(error).toBeInstanceOf(SdkOpenAI.RateLimitError);
     expect(error.constructor).toBe(expected.constructor);
@@ -206,7 +197,7 @@ describe('bugs while building the event', () => {
       },
     });
 
-    const error = await caught(tracked.chat.completions.create(CHAT_BODY));
+    const error = await rejectionOf(tracked.chat.completions.create(CHAT_BODY));
 
     expect(error).toBeInstanceOf(SdkOpenAI.InternalServerError);
     expect(error.status).toBe(500);
@@ -278,7 +269,7 @@ describe('bugs while building the event', () => {
     const tracked = createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog, debug: throwingLogger });
 
     const result = await tracked.chat.completions.create(CHAT_BODY);
-    const error = await caught(tracked.chat.completions.create(CHAT_BODY));
+    const error = await rejectionOf(tracked.chat.completions.create(CHAT_BODY));
     await settle();
     await new Promise((resolve) => setTimeout(resolve, 20));
 
@@ -353,7 +344,7 @@ describe('PostHog unreachable, failing or slow', () => {
 
     const result = await tracked.chat.completions.create(CHAT_BODY);
     const embedding = await tracked.embeddings.create({ model: 'text-embedding-3-small', input: 'Hi' });
-    const error = await caught(tracked.chat.completions.create(CHAT_BODY));
+    const error = await rejectionOf(tracked.chat.completions.create(CHAT_BODY));
     await posthog.shutdown(2000);
 
     expectSameResult(result, expected);

@@ -1,7 +1,6 @@
-import nock from 'nock';
 import { APIError, type OpenAI } from 'openai';
 import { Stream } from 'openai/streaming';
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
 import { newOpenAI } from './helpers/openai.js';
 import { mockPostHog, type ReceivedEvent } from './helpers/posthog.js';
@@ -19,6 +18,7 @@ import {
   type RecordedRequest,
   RESPONSES_USAGE,
   responsesEvents,
+  streamFileGuards,
   watchSdkStreams,
 } from './helpers/streams.js';
 
@@ -31,22 +31,12 @@ const unhandled = collectUnhandledRejections();
 const CHAT = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Say hello' }] };
 const CHAT_PATH = '/v1/chat/completions';
 
-const posthogs: ReturnType<typeof mockPostHog>[] = [];
+const { posthogs } = streamFileGuards();
 function setup(options: Record<string, unknown> = {}) {
   const ph = mockPostHog();
   posthogs.push(ph);
   return { ph, plain: newOpenAI(), tracked: createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog, ...options }) };
 }
-
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-
-afterEach(async () => {
-  await Promise.all(posthogs.splice(0).map((ph) => ph.shutdown()));
-  nock.cleanAll();
-});
 
 /** The stream properties every streamed call's event carries. */
 function expectStreamTiming(event: ReceivedEvent, ending: string) {

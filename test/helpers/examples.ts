@@ -1,9 +1,30 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { CaptureEndpoint, CapturedEvent, FakeOpenAI } from '../../examples/local-services.mjs';
+import { afterAll, beforeAll } from 'vitest';
+import {
+  type CaptureEndpoint,
+  type CapturedEvent,
+  type FakeOpenAI,
+  startCaptureEndpoint,
+  startFakeOpenAI,
+} from '../../examples/local-services.mjs';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The local OpenAI and PostHog stand-ins of one test file: started before its tests, closed after them. */
+export function localStandIns(): { readonly fake: FakeOpenAI; readonly capture: CaptureEndpoint } {
+  const standIns = {} as { fake: FakeOpenAI; capture: CaptureEndpoint };
+  beforeAll(async () => {
+    standIns.fake = await startFakeOpenAI();
+    standIns.capture = await startCaptureEndpoint();
+  });
+  afterAll(async () => {
+    await standIns.fake?.close();
+    await standIns.capture?.close();
+  });
+  return standIns;
+}
 
 /** The environment less anything that would reach the real OpenAI or PostHog. */
 export function offlineEnv(): NodeJS.ProcessEnv {

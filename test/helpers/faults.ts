@@ -278,18 +278,10 @@ export function observableError(error: any) {
     requestID: error?.requestID,
     error: error?.error,
     code: error?.code,
+    param: error?.param,
     type: error?.type,
     cause: error?.cause ? { class: error.cause.constructor, message: error.cause.message } : undefined,
   };
-}
-
-export async function caught(promise: PromiseLike<unknown>): Promise<any> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 export function median(values: number[]): number {

@@ -3,10 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import nock from 'nock';
 import { Stream } from 'openai/streaming';
-import { afterAll, afterEach, beforeAll, vi } from 'vitest';
+import { afterEach, vi } from 'vitest';
 import { OPENAI_BASE } from './openai.js';
 import type { mockPostHog, ReceivedEvent } from './posthog.js';
 import { SSE_HEADERS, splitEvery } from './sse.js';
+import { fileGuards } from './tracked.js';
 
 // Shared by the test/streams-*.test.ts files: fake OpenAI SSE endpoints (nock and a local server
 // that sends only when told to), a view on the SDK's own streams, and event collection.
@@ -439,25 +440,12 @@ export function longChatBody(count: number, { withUsage = true } = {}): { body: 
   return { body: lines.join(''), text: words.join('') };
 }
 
-/**
- * The per-file guards of the stream test files: no real network (127.0.0.1 allowed), and after
- * each test every PostHog mock pushed to `posthogs` shut down, every server in `servers` closed,
- * nock cleaned.
- */
+/** `fileGuards()` of the stream test files, and after each test every server in `servers` closed. */
 export function streamFileGuards(): { posthogs: ReturnType<typeof mockPostHog>[]; servers: SseServer[] } {
-  const posthogs: ReturnType<typeof mockPostHog>[] = [];
+  const { posthogs } = fileGuards();
   const servers: SseServer[] = [];
-  beforeAll(() => {
-    nock.disableNetConnect();
-    nock.enableNetConnect('127.0.0.1');
-  });
   afterEach(async () => {
-    await Promise.all(posthogs.splice(0).map((ph) => ph.shutdown()));
     await Promise.all(servers.splice(0).map((server) => server.close()));
-    nock.cleanAll();
-  });
-  afterAll(() => {
-    nock.enableNetConnect();
   });
   return { posthogs, servers };
 }

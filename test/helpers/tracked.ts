@@ -11,11 +11,13 @@ import { mockPostHog, type ReceivedEvent } from './posthog.js';
 export type PostHogMock = ReturnType<typeof mockPostHog>;
 
 /**
- * Installs the per-file guards: no real network (127.0.0.1 allowed), nock cleaned after each test,
- * and a collector of unhandled rejections for the file's last test to check.
+ * Installs the per-file guards: no real network (127.0.0.1 allowed), nock cleaned and the PostHog
+ * mocks pushed to `posthogs` shut down after each test, and a collector of unhandled rejections for
+ * the file's last test to check.
  */
-export function fileGuards(): { unhandled: unknown[] } {
+export function fileGuards(): { unhandled: unknown[]; posthogs: PostHogMock[] } {
   const unhandled: unknown[] = [];
+  const posthogs: PostHogMock[] = [];
   const onUnhandled = (reason: unknown) => {
     unhandled.push(reason);
   };
@@ -24,14 +26,15 @@ export function fileGuards(): { unhandled: unknown[] } {
     nock.disableNetConnect();
     nock.enableNetConnect('127.0.0.1');
   });
-  afterEach(() => {
+  afterEach(async () => {
+    await Promise.all(posthogs.splice(0).map((ph) => ph.shutdown()));
     nock.cleanAll();
   });
   afterAll(() => {
     process.off('unhandledRejection', onUnhandled);
     nock.enableNetConnect();
   });
-  return { unhandled };
+  return { unhandled, posthogs };
 }
 
 /** A tracked client (`createTrackedOpenAI`, `maxRetries: 0`) sending to a fresh mocked PostHog. */
