@@ -98,10 +98,7 @@ export class Sink {
   private finalize(built: CaptureMessage, safeChars: number | undefined): CaptureMessage | undefined {
     const { redact, maxEventBytes, log } = this.options;
     let message = built;
-    if (safeChars !== undefined && !redact) {
-      const properties = fitProperties(message.properties, safeChars, maxEventBytes);
-      return properties === message.properties ? message : { ...message, properties };
-    }
+    let chars = safeChars;
     if (redact) {
       let redacted: unknown;
       try {
@@ -121,8 +118,12 @@ export class Sink {
         return undefined;
       }
       message = redacted as CaptureMessage;
+      chars = undefined; // the hook may have put anything in
     }
-    const properties = prepareProperties(message.properties ?? {}, maxEventBytes);
+    const properties =
+      chars === undefined
+        ? prepareProperties(message.properties ?? {}, maxEventBytes)
+        : fitProperties(message.properties, chars, maxEventBytes);
     return properties === message.properties ? message : { ...message, properties };
   }
 

@@ -69,16 +69,19 @@ function observeParseFailure(tapped: APIPromiseLike, call: TrackedCall): void {
   tapped.parseResponse = function parseResponse(this: unknown, client, props) {
     const parsed = sdkParse.call(this, client, props);
     if (!(parsed instanceof Promise)) return parsed;
-    if (!call.captureImmediate) {
-      parsed.then(ignore, (error: unknown) => call.end({ error, response: props?.response }));
-      return parsed;
-    }
-    return parsed.then(undefined, async (error: unknown) => {
-      const delivery = call.end({ error, response: props?.response });
-      if (delivery) await delivery;
+    return parsed.then(undefined, (error: unknown) => failedParse(error, props, call));
+  };
+}
+
+/** Ends the call with a parse failure, and rejects with the same error: with `captureImmediate`, once the event is delivered. */
+function failedParse(error: unknown, props: { response?: Response } | undefined, call: TrackedCall): Promise<never> {
+  const delivery = call.end({ error, response: props?.response });
+  if (delivery && call.captureImmediate) {
+    return delivery.then(() => {
       throw error;
     });
-  };
+  }
+  return Promise.reject(error);
 }
 
 /**
@@ -152,15 +155,7 @@ function tapInPlace(promise: APIPromiseLike, call: TrackedCall): APIPromiseLike 
   promise.parseResponse = function parseResponse(this: unknown, client, props) {
     return Promise.resolve(sdkParse.call(this, client, props)).then(
       (data) => observeParsed(data, props, call),
-      (error: unknown) => {
-        const delivery = call.end({ error, response: props?.response });
-        if (delivery && call.captureImmediate) {
-          return delivery.then(() => {
-            throw error;
-          });
-        }
-        throw error;
-      },
+      (error: unknown) => failedParse(error, props, call),
     );
   };
   return promise;

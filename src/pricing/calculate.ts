@@ -119,6 +119,14 @@ interface CardChoice {
   until: number;
 }
 
+/** The card of the last call priced without a resolver, by its model ids and tier (see `ResolvedPricing.lastCard`). */
+interface LastCard {
+  first: string;
+  second: string | undefined;
+  serviceTier: string | undefined;
+  choice: CardChoice;
+}
+
 type CardOutcome = { ok: true; choice: CardChoice } | { ok: false; reason: UnknownCostReason };
 
 function chooseCard(models: string[], pricing: ResolvedPricing, serviceTier: string | undefined, time: number): CardOutcome {
@@ -132,21 +140,10 @@ function chooseCard(models: string[], pricing: ResolvedPricing, serviceTier: str
   return { ok: true, choice: { card, standard: period.standard, priceId: choice.price.priceId, match: choice.price.match, from, until } };
 }
 
-/**
- * The card of the last call priced without a resolver, by its model ids and tier: calls in a row
- * are mostly of one model, and then pricing one is a few comparisons and the arithmetic.
- */
-interface LastCard {
-  first: string;
-  second: string | undefined;
-  serviceTier: string | undefined;
-  choice: CardChoice;
-}
-const lastCards = new WeakMap<ResolvedPricing, LastCard>();
 
 function cardFor(models: string[], pricing: ResolvedPricing, serviceTier: string | undefined, time: number): CardOutcome {
   if (pricing.resolver) return chooseCard(models, pricing, serviceTier, time);
-  const last = lastCards.get(pricing);
+  const last = pricing.lastCard as LastCard | undefined;
   if (
     last !== undefined &&
     last.first === models[0] &&
@@ -158,7 +155,7 @@ function cardFor(models: string[], pricing: ResolvedPricing, serviceTier: string
     return { ok: true, choice: last.choice };
   }
   const outcome = chooseCard(models, pricing, serviceTier, time);
-  if (outcome.ok) lastCards.set(pricing, { first: models[0]!, second: models[1], serviceTier, choice: outcome.choice });
+  if (outcome.ok) pricing.lastCard = { first: models[0]!, second: models[1], serviceTier, choice: outcome.choice } satisfies LastCard;
   return outcome;
 }
 

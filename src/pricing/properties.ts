@@ -25,9 +25,10 @@ export function addCostProperties(
   tokens?: TokenCounts,
 ): void {
   const responseModel = nonEmptyString(result.model);
-  const model = responseModel ?? nonEmptyString(requestModel);
+  const requested = nonEmptyString(requestModel);
+  const model = responseModel ?? requested;
   const outcome = priceUsage({
-    models: [responseModel, nonEmptyString(requestModel)],
+    models: [responseModel, requested],
     usage: result.usage,
     tokens,
     serviceTier: nonEmptyString(result.service_tier),
