@@ -1,3 +1,4 @@
+import type { PostHogCallOptions } from '../call-options.js';
 import type { CallOutcome, TrackedCall } from '../call.js';
 import { endpointOf } from '../provider.js';
 import type { CaptureMessage } from '../sink.js';
@@ -23,6 +24,9 @@ export function secretsOf(client: object): string[] {
 }
 
 type Groups = Record<string, string | number>;
+
+/** Most calls have no per-call options: one empty set for all of them. */
+const NO_CALL_OPTIONS: PostHogCallOptions = Object.freeze({});
 
 /**
  * What a call's event says about its request: everything but the response. It is built while the
@@ -63,7 +67,7 @@ function userProperties(call: TrackedCall): Record<string, unknown> | undefined 
 export function buildRequestPart(call: TrackedCall): RequestPart {
   const { operation, body, tracking } = call;
   const options = tracking.options;
-  const callOptions = call.callOptions ?? {};
+  const callOptions = call.callOptions ?? NO_CALL_OPTIONS;
   const endpoint = endpointOf(call.client);
   const context = call.context;
   const callTraceId = nonEmptyString(callOptions.posthogTraceId);

@@ -1,5 +1,5 @@
 import { ChatStreamAccumulator } from './chat-stream.js';
-import { pickParameters, recordsAt, snapshot, type Operation } from './operation.js';
+import { firstFinishReason, pickParameters, recordsAt, snapshot, type Operation } from './operation.js';
 
 const CHAT_PARAMETERS: ReadonlySet<string> = new Set([
   'temperature',
@@ -41,12 +41,7 @@ export const chatOperation: Operation = {
       if (message.audio) out.audio = message.audio;
       return out;
     }),
-  stopReason: (result) => {
-    const choices = result.choices;
-    const first: unknown = Array.isArray(choices) ? choices[0] : undefined;
-    const reason = first !== null && typeof first === 'object' ? (first as Record<string, unknown>).finish_reason : undefined;
-    return typeof reason === 'string' ? reason : undefined;
-  },
+  stopReason: firstFinishReason,
   accumulateStream: () => new ChatStreamAccumulator(),
   streamUsageOnRequest: true,
 };

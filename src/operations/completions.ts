@@ -1,5 +1,5 @@
 import { CompletionsStreamAccumulator } from './completions-stream.js';
-import { pickParameters, recordsAt, snapshot, type Operation } from './operation.js';
+import { firstFinishReason, pickParameters, recordsAt, snapshot, type Operation } from './operation.js';
 
 const COMPLETION_PARAMETERS: ReadonlySet<string> = new Set([
   'temperature',
@@ -25,10 +25,7 @@ export const completionsOperation: Operation = {
   parameters: (body) => pickParameters(body, COMPLETION_PARAMETERS),
   output: (result) =>
     recordsAt(result, 'choices').map((choice) => ({ role: 'assistant', content: choice.text ?? null })),
-  stopReason: (result) => {
-    const first = recordsAt(result, 'choices')[0];
-    return typeof first?.finish_reason === 'string' ? first.finish_reason : undefined;
-  },
+  stopReason: firstFinishReason,
   accumulateStream: () => new CompletionsStreamAccumulator(),
   streamUsageOnRequest: true,
 };

@@ -78,6 +78,14 @@ export function recordsAt(record: Record<string, unknown>, key: string): Record<
   return records;
 }
 
+/** The first choice's `finish_reason` (chat and legacy completions), read without copying the choices. */
+export function firstFinishReason(result: Record<string, unknown>): string | undefined {
+  const choices = result.choices;
+  const first: unknown = Array.isArray(choices) ? choices[0] : undefined;
+  const reason = first !== null && typeof first === 'object' ? (first as Record<string, unknown>).finish_reason : undefined;
+  return typeof reason === 'string' ? reason : undefined;
+}
+
 /** A shallow copy of an array, so later changes by the caller (a chat loop pushing the reply) don't leak into the event. */
 export function snapshot(value: unknown): unknown {
   return Array.isArray(value) ? value.slice() : value;
