@@ -86,6 +86,9 @@ const clients = {
   tracked: createTrackedOpenAI(new OpenAI(sdkOptions), { posthog: inMemoryPostHog }),
   // Streams without the usage that tracking asks for: what the extra bytes of include_usage cost.
   trackedNoUsage: createTrackedOpenAI(new OpenAI(sdkOptions), { posthog: inMemoryPostHog, includeStreamUsage: false }),
+  // Untracked, asking for the usage itself (what tracking adds to stream requests): the SDK's and
+  // the server's share of the stream figures, the extra bytes and the extra chunk.
+  untrackedUsage: new OpenAI(sdkOptions),
   delivering: createTrackedOpenAI(new OpenAI(sdkOptions), { posthog: deliveringPostHog }),
 };
 
@@ -96,10 +99,16 @@ const bigPrompt = [
 ];
 const bigPromptKB = Buffer.byteLength(JSON.stringify(bigPrompt)) / 1000;
 
+/** The body of a streamed chat request: the `untrackedUsage` client asks for the usage itself. */
+const streamBody = (client) =>
+  client === clients.untrackedUsage
+    ? { model: 'gpt-4o-mini', messages, stream: true, stream_options: { include_usage: true } }
+    : { model: 'gpt-4o-mini', messages, stream: true };
+
 async function streamedChat(client, chunks, firstChunkMarks) {
   const start = performance.now();
   const stream = await client.chat.completions.create(
-    { model: 'gpt-4o-mini', messages, stream: true },
+    streamBody(client),
     { headers: { 'x-bench-stream-chunks': String(chunks) } },
   );
   let first = true;
@@ -164,7 +173,6 @@ async function compare(workload, names, { rounds, block, warm }) {
   const blocks = Object.fromEntries(all.map((name) => [name, []]));
   const ratios = Object.fromEntries(names.map((name) => [name, []]));
   const firstChunkRatios = Object.fromEntries(names.map((name) => [name, []]));
-  gc();
   for (let round = -warm; round < rounds; round++) {
     const turn = ((round % all.length) + all.length) % all.length;
     const order = [...all.slice(turn), ...all.slice(0, turn)];
@@ -212,7 +220,7 @@ async function longStream(name) {
   const cpu = process.cpuUsage();
   const start = performance.now();
   const stream = await client.chat.completions.create(
-    { model: 'gpt-4o-mini', messages, stream: true },
+    streamBody(client),
     { headers: { 'x-bench-stream-chunks': String(LONG_STREAM_CHUNKS) } },
   );
   for await (const _chunk of stream) {
@@ -296,8 +304,13 @@ console.log(`${'workload'.padEnd(34)} ${'untracked'.padStart(11)} ${'tracked'.pa
 
 const started = performance.now();
 try {
+  // A forced full GC is done before the warm-up, never between it and the rounds: it deoptimizes
+  // code that was optimized (undici's, streams', the SDK's and tracking's; seen with --trace-deopt),
+  // and both clients then run up to 15% slower for the next 2,000 calls or so, tracking more so.
+  // A service never forces a GC; measured right after one, the figures are those of that transient.
+  gc();
   for (const workload of workloads) {
-    const names = ['untracked', 'tracked', 'untracked2', 'delivering', ...(workload.stream ? ['trackedNoUsage'] : [])];
+    const names = ['untracked', 'tracked', 'untracked2', 'delivering', ...(workload.stream ? ['trackedNoUsage', 'untrackedUsage'] : [])];
     for (let i = 0; i < WARM_CALLS; i++) {
       for (const name of names) await workload.run(clients[name], []);
     }
@@ -307,7 +320,7 @@ try {
     const noise = workload === workloads[0] && !quick;
     const compared = await compare(
       workload,
-      ['tracked', ...(workload.stream ? ['trackedNoUsage'] : []), ...(noise ? ['untracked2'] : [])],
+      ['tracked', ...(workload.stream ? ['trackedNoUsage', 'untrackedUsage'] : []), ...(noise ? ['untracked2'] : [])],
       OWN,
     );
     const own = compared.tracked;
@@ -324,6 +337,8 @@ try {
     if (workload.stream) {
       const noUsage = compared.trackedNoUsage;
       console.log(row('  includeStreamUsage: false', ms(noUsage.ms.untracked), ms(noUsage.ms.tracked), noUsage.ratio, 'to last chunk, without the usage tracking asks for'));
+      const usage = compared.untrackedUsage;
+      console.log(row('  untracked, asking for usage', ms(usage.ms.untracked), ms(usage.ms.tracked), usage.ratio, `to last chunk: the SDK's and the server's cost of the usage; tracked against it: ${f(own.ratio / usage.ratio)}x`));
     }
     if (noise) {
       const same = compared.untracked2;
@@ -334,9 +349,9 @@ try {
   }
 
   if (only === undefined || 'long stream'.includes(only)) {
-    const runs = { untracked: [], tracked: [], trackedNoUsage: [] };
+    const runs = { untracked: [], tracked: [], trackedNoUsage: [], untrackedUsage: [] };
     for (let i = 0; i < LONG_STREAM_RUNS; i++) {
-      const order = ['untracked', 'tracked', 'trackedNoUsage'];
+      const order = ['untracked', 'tracked', 'trackedNoUsage', 'untrackedUsage'];
       for (const name of i % 2 ? order.reverse() : order) runs[name].push(await longStream(name));
     }
     const pick = (name, key) => median(runs[name].map((r) => r[key]));
@@ -353,6 +368,9 @@ try {
     );
     console.log(
       row('  includeStreamUsage: false', ms(pick('untracked', 'ms'), 1), ms(pick('trackedNoUsage', 'ms'), 1), ratioOf('trackedNoUsage'), 'without the usage tracking asks for'),
+    );
+    console.log(
+      row('  untracked, asking for usage', ms(pick('untracked', 'ms'), 1), ms(pick('untrackedUsage', 'ms'), 1), ratioOf('untrackedUsage'), `the SDK's and the server's cost of the usage; tracked against it: ${f(ratio / ratioOf('untrackedUsage'))}x`),
     );
     const mb = (name) => `${f(pick(name, 'peakMB'), 1)} / ${f(pick(name, 'retainedMB'), 1)} MB`;
     console.log(`${'  heap growth: peak / retained'.padEnd(34)} ${mb('untracked').padStart(11)} ${mb('tracked').padStart(11)}           retained: after a GC near the end (tracked keeps the output)`);
