@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
+import { ChatStreamAccumulator } from '../src/operations/chat-stream.js';
+import { CompletionsStreamAccumulator } from '../src/operations/completions-stream.js';
 import { TextParts } from '../src/operations/text-parts.js';
 import { newOpenAI } from './helpers/openai.js';
 import { mockPostHog } from './helpers/posthog.js';
@@ -250,5 +252,61 @@ describe('streamed text is kept in blocks', () => {
       expect(parts.isEmpty).toBe(count === 0);
       expect(parts.text()).toBe(fragments.join(''));
     }
+  });
+});
+
+describe('streamed results are assembled in index order', () => {
+  test('chat: choices and tool calls that first arrive out of order come out sorted; call fields first seen, usage last', () => {
+    const accumulator = new ChatStreamAccumulator();
+    const base = { object: 'chat.completion.chunk', created: 1_700_000_000 };
+    accumulator.add({ ...base, id: 'a', model: 'gpt-4o', choices: [{ index: 2, delta: { content: 'C' } }] });
+    accumulator.add({
+      ...base,
+      id: 'b',
+      choices: [{ index: 0, delta: { tool_calls: [{ index: 1, id: 't1', function: { name: 'g', arguments: '{}' } }] } }],
+    });
+    accumulator.add({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 't0', function: { name: 'f', arguments: '[' } }] } }] });
+    accumulator.add({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: ']' } }] } }] });
+    accumulator.add({ ...base, choices: [{ index: 1, delta: { content: 'B' }, finish_reason: 'stop' }], usage: null });
+    accumulator.add({ ...base, choices: [], usage: { prompt_tokens: 1, completion_tokens: 2 } });
+    expect(accumulator.result()).toStrictEqual({
+      id: 'a',
+      model: 'gpt-4o',
+      created: 1_700_000_000,
+      usage: { prompt_tokens: 1, completion_tokens: 2 },
+      object: 'chat.completion',
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: 't0', type: 'function', function: { name: 'f', arguments: '[]' } },
+              { id: 't1', type: 'function', function: { name: 'g', arguments: '{}' } },
+            ],
+          },
+          finish_reason: null,
+        },
+        { index: 1, message: { role: 'assistant', content: 'B' }, finish_reason: 'stop' },
+        { index: 2, message: { role: 'assistant', content: 'C' }, finish_reason: null },
+      ],
+    });
+  });
+
+  test('legacy completions: choices that first arrive out of order come out sorted; nothing seen, no fields', () => {
+    const accumulator = new CompletionsStreamAccumulator();
+    expect(accumulator.result()).toStrictEqual({ object: 'text_completion', choices: [] });
+    accumulator.add({ choices: [{ index: 1, text: 'b' }] });
+    accumulator.add({ choices: [{ index: 0, text: 'a', finish_reason: 'length' }] });
+    accumulator.add({ service_tier: 'default', choices: [{ index: 1, text: 'c', finish_reason: 'stop' }] });
+    expect(accumulator.result()).toStrictEqual({
+      service_tier: 'default',
+      object: 'text_completion',
+      choices: [
+        { index: 0, text: 'a', finish_reason: 'length' },
+        { index: 1, text: 'bc', finish_reason: 'stop' },
+      ],
+    });
   });
 });

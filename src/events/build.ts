@@ -1,6 +1,7 @@
 import type { PostHogCallOptions } from '../call-options.js';
 import type { CallOutcome, TrackedCall } from '../call.js';
 import { endpointOf } from '../provider.js';
+import { mergeRecords } from '../records.js';
 import type { CaptureMessage } from '../sink.js';
 import { readTokenCounts } from '../usage.js';
 import { LIB_NAME, LIB_VERSION } from '../version.js';
@@ -60,7 +61,7 @@ function userProperties(call: TrackedCall): Record<string, unknown> | undefined 
   const fromContext = call.context?.properties;
   const fromCall = call.callOptions?.posthogProperties;
   if (!fromContext && !isRecord(fromCall)) return fromClient;
-  return { ...fromClient, ...fromContext, ...(isRecord(fromCall) ? fromCall : undefined) };
+  return mergeRecords(fromClient, fromContext, isRecord(fromCall) ? fromCall : undefined);
 }
 
 /** Builds the request's part of a call's event (see {@link RequestPart}). */
@@ -126,7 +127,7 @@ export function buildRequestPart(call: TrackedCall): RequestPart {
   const parameters = properties.$ai_model_parameters;
 
   const callGroups = isRecord(callOptions.posthogGroups) ? callOptions.posthogGroups : undefined;
-  const groups = callGroups || context?.groups ? { ...options.groups, ...context?.groups, ...callGroups } : options.groups;
+  const groups = callGroups || context?.groups ? mergeRecords(options.groups, context?.groups, callGroups) : options.groups;
   return {
     properties,
     parameters: isRecord(parameters) && !(user && '$ai_model_parameters' in user) ? parameters : undefined,

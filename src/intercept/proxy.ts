@@ -2,6 +2,7 @@ import { splitCallOptions } from '../call-options.js';
 import { TrackedCall } from '../call.js';
 import type { Operation } from '../operations/operation.js';
 import type { Tracking } from '../tracking.js';
+import { mergeRecords } from '../records.js';
 import { CLIENT_NODE, type PathNode } from './method-table.js';
 import { tapAPIPromise } from './promise.js';
 
@@ -43,7 +44,9 @@ function trackedMethod(
       if (!operation.accumulateStream) return method.apply(resource, args);
       if (operation.streamUsageOnRequest && body.stream_options === undefined && tracking.options.includeStreamUsage) {
         // Without this, chat and legacy completion streams report no token usage at all.
-        args[0] = { ...body, stream_options: { include_usage: true } };
+        const sent = mergeRecords(body);
+        sent.stream_options = { include_usage: true };
+        args[0] = sent;
         hideUsageChunk = true;
       }
     }

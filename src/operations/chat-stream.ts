@@ -1,4 +1,4 @@
-import { collectCallFields, type StreamAccumulator } from './operation.js';
+import { byIndex, StreamCallFields, type StreamAccumulator } from './operation.js';
 import { TextParts } from './text-parts.js';
 
 interface ToolCallParts {
@@ -23,11 +23,11 @@ function record(value: unknown): Record<string, unknown> | undefined {
 
 /** Chat Completions chunks → a `chat.completion`: every choice, text, refusals, tool calls with their argument fragments joined. */
 export class ChatStreamAccumulator implements StreamAccumulator {
-  private readonly fields: Record<string, unknown> = {};
+  private readonly fields = new StreamCallFields();
   private readonly choices = new Map<number, ChoiceParts>();
 
   add(chunk: Record<string, unknown>): boolean {
-    collectCallFields(this.fields, chunk);
+    this.fields.collect(chunk);
     const choices = chunk.choices;
     if (!Array.isArray(choices)) return false;
     let content = false;
@@ -78,26 +78,22 @@ export class ChatStreamAccumulator implements StreamAccumulator {
   }
 
   result(): Record<string, unknown> {
-    const choices = [...this.choices.values()]
-      .sort((a, b) => a.index - b.index)
-      .map((parts) => {
-        const message: Record<string, unknown> = {
-          role: parts.role ?? 'assistant',
-          content: parts.contentParts.isEmpty ? null : parts.contentParts.text(),
-        };
-        if (!parts.refusalParts.isEmpty) message.refusal = parts.refusalParts.text();
-        if (parts.toolCalls.size > 0) {
-          message.tool_calls = [...parts.toolCalls.entries()]
-            .sort(([a], [b]) => a - b)
-            .map(([, call]) => ({
-              id: call.id,
-              type: call.type ?? 'function',
-              function: { name: call.name, arguments: call.argumentParts.text() },
-            }));
-        }
-        return { index: parts.index, message, finish_reason: parts.finishReason ?? null };
-      });
-    return { ...this.fields, object: 'chat.completion', choices };
+    const choices = byIndex(this.choices).map((parts) => {
+      const message: Record<string, unknown> = {
+        role: parts.role ?? 'assistant',
+        content: parts.contentParts.isEmpty ? null : parts.contentParts.text(),
+      };
+      if (!parts.refusalParts.isEmpty) message.refusal = parts.refusalParts.text();
+      if (parts.toolCalls.size > 0) {
+        message.tool_calls = byIndex(parts.toolCalls).map((call) => ({
+          id: call.id,
+          type: call.type ?? 'function',
+          function: { name: call.name, arguments: call.argumentParts.text() },
+        }));
+      }
+      return { index: parts.index, message, finish_reason: parts.finishReason ?? null };
+    });
+    return this.fields.toResult('chat.completion', choices);
   }
 
   providerError(): unknown {

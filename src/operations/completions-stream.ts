@@ -1,13 +1,13 @@
-import { collectCallFields, type StreamAccumulator } from './operation.js';
+import { byIndex, StreamCallFields, type StreamAccumulator } from './operation.js';
 import { TextParts } from './text-parts.js';
 
 /** Legacy completion chunks → a `text_completion` with each choice's text joined. */
 export class CompletionsStreamAccumulator implements StreamAccumulator {
-  private readonly fields: Record<string, unknown> = {};
-  private readonly texts = new Map<number, { parts: TextParts; finishReason: unknown }>();
+  private readonly fields = new StreamCallFields();
+  private readonly texts = new Map<number, { index: number; parts: TextParts; finishReason: unknown }>();
 
   add(chunk: Record<string, unknown>): boolean {
-    collectCallFields(this.fields, chunk);
+    this.fields.collect(chunk);
     if (!Array.isArray(chunk.choices)) return false;
     let content = false;
     for (const choice of chunk.choices as Record<string, unknown>[]) {
@@ -15,7 +15,7 @@ export class CompletionsStreamAccumulator implements StreamAccumulator {
       const index = typeof choice.index === 'number' ? choice.index : 0;
       let slot = this.texts.get(index);
       if (!slot) {
-        slot = { parts: new TextParts(), finishReason: undefined };
+        slot = { index, parts: new TextParts(), finishReason: undefined };
         this.texts.set(index, slot);
       }
       if (typeof choice.text === 'string' && choice.text.length > 0) {
@@ -28,10 +28,8 @@ export class CompletionsStreamAccumulator implements StreamAccumulator {
   }
 
   result(): Record<string, unknown> {
-    const choices = [...this.texts.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([index, slot]) => ({ index, text: slot.parts.text(), finish_reason: slot.finishReason ?? null }));
-    return { ...this.fields, object: 'text_completion', choices };
+    const choices = byIndex(this.texts).map((slot) => ({ index: slot.index, text: slot.parts.text(), finish_reason: slot.finishReason ?? null }));
+    return this.fields.toResult('text_completion', choices);
   }
 
   providerError(): unknown {
