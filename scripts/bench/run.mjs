@@ -12,6 +12,11 @@
 // - "with real delivery": for information, posthog-node really queueing, batching (its default
 //   flushAt of 20), compressing and posting every event to a capture endpoint on 127.0.0.1 (the
 //   endpoint counts them). Its blocks are 20 calls long, so that each holds one flush.
+// - "untracked, asking for usage" (streams): an untracked client that sets include_usage itself,
+//   as tracking does: how much of a stream's figure is the SDK and the server handling the usage.
+// - "right after a full GC": the small call measured from a forced full GC on. A full GC makes V8
+//   deoptimize code and re-optimize it over the next thousands of calls, tracking's code included;
+//   the rounds above are kept out of that transient, this line shows it.
 //
 // The benchmark reports; it never fails the build (it exits non-zero only when it could not
 // measure, e.g. when a call did not give exactly one event).
@@ -42,6 +47,7 @@ const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefi
 const WARM_CALLS = quick ? 50 : 3000;
 const OWN = { rounds: quick ? 15 : 150, block: 5, warm: 5 };
 const REAL = { rounds: quick ? 5 : 40, block: 20, warm: 2 };
+const AFTER_GC = { rounds: 150, block: 5, warm: 0 };
 const LONG_STREAM_CHUNKS = 100_000;
 // One long stream varies by ±8% from run to run here: the median of 5 runs per client.
 const LONG_STREAM_RUNS = quick ? 1 : 5;
@@ -346,6 +352,23 @@ try {
     }
     const real = (await compare(workload, ['delivering'], REAL)).delivering;
     console.log(row('  with real delivery', ms(real.ms.untracked), ms(real.ms.tracked), real.ratio, `CPU ${f(real.cpuMs.untracked)} → ${f(real.cpuMs.tracked)} ms`));
+  }
+
+  const small = workloads.find((workload) => workload.name === 'small chat call');
+  if (small && !quick) {
+    // For information: the same comparison started right after a forced full GC, the transient
+    // that the rounds above are kept out of (V8 re-optimizes over the next few thousand calls).
+    gc();
+    const afterGc = (await compare(small, ['tracked'], AFTER_GC)).tracked;
+    console.log(
+      row(
+        'small call, right after a full GC',
+        ms(afterGc.ms.untracked),
+        ms(afterGc.ms.tracked),
+        afterGc.ratio,
+        `the first ${AFTER_GC.rounds * AFTER_GC.block} calls per client after it; CPU ${f(afterGc.cpuMs.untracked)} → ${f(afterGc.cpuMs.tracked)} ms`,
+      ),
+    );
   }
 
   if (only === undefined || 'long stream'.includes(only)) {
