@@ -26,7 +26,7 @@ describe('mergeRecords: the same as a spread, made faster', () => {
 
   test('an own "__proto__" key (as JSON.parse makes it) is copied as a key and never sets the prototype', () => {
     const parsed = JSON.parse('{"a":1,"__proto__":{"polluted":true}}') as Record<string, unknown>;
-    const merged = mergeRecords({ z: 0 }, parsed, { b: 2 });
+    const merged = mergeRecords<unknown>({ z: 0 }, parsed, { b: 2 });
     expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
     expect((merged as { polluted?: unknown }).polluted).toBeUndefined();
     expect(Object.keys(merged)).toEqual(['z', 'a', '__proto__', 'b']);
