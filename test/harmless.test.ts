@@ -232,6 +232,43 @@ describe('bugs while building the event', () => {
     expect(actual).toEqual(expected);
   });
 
+  it('a streamed request body whose messages getter throws surfaces the same way as without tracking (thrown or rejected)', async () => {
+    const body = () => {
+      const request: Record<string, unknown> = { model: 'gpt-4o-mini', stream: true };
+      Object.defineProperty(request, 'messages', {
+        enumerable: true,
+        get() {
+          throw new RangeError('messages are not ready');
+        },
+      });
+      return request as any;
+    };
+    const logger = recordingLogger();
+    const tracked = createTrackedOpenAI(newOpenAI(), { posthog: { capture() {} }, debug: logger.log });
+
+    // How the problem reaches the caller: thrown by create() itself, or as a rejection of its promise.
+    const surface = async (run: () => PromiseLike<unknown>) => {
+      let pending: PromiseLike<unknown>;
+      try {
+        pending = run();
+      } catch (error: any) {
+        return { thrown: true, class: error?.constructor, message: error?.message };
+      }
+      try {
+        await pending;
+        return { ok: true };
+      } catch (error: any) {
+        return { rejected: true, class: error?.constructor, message: error?.message };
+      }
+    };
+    const expected = await surface(() => newOpenAI().chat.completions.create(body()));
+    const actual = await surface(() => tracked.chat.completions.create(body()));
+
+    expect(expected).toEqual({ rejected: true, class: RangeError, message: 'messages are not ready' });
+    expect(actual).toEqual(expected);
+    expect(logger.messages()).toContain('could not read the request body; this call is not tracked');
+  });
+
   it('a messages array tracking cannot copy (its slice() throws) still gets the same result as without tracking', async () => {
     const messages = () => {
       const list: any[] = [{ role: 'user', content: 'Hi' }];

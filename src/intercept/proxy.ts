@@ -42,12 +42,19 @@ function trackedMethod(
     let hideUsageChunk = false;
     if (body.stream === true) {
       if (!operation.accumulateStream) return method.apply(resource, args);
-      if (operation.streamUsageOnRequest && body.stream_options === undefined && tracking.options.includeStreamUsage) {
-        // Without this, chat and legacy completion streams report no token usage at all.
-        const sent = mergeRecords(body);
-        sent.stream_options = { include_usage: true };
-        args[0] = sent;
-        hideUsageChunk = true;
+      try {
+        if (operation.streamUsageOnRequest && body.stream_options === undefined && tracking.options.includeStreamUsage) {
+          // Without this, chat and legacy completion streams report no token usage at all.
+          const sent = mergeRecords(body);
+          sent.stream_options = { include_usage: true };
+          args[0] = sent;
+          hideUsageChunk = true;
+        }
+      } catch (error) {
+        // A body whose properties can't be read (a throwing getter), which the copy reads now and
+        // the SDK only when it sends: let the SDK meet it as it would, untracked.
+        tracking.options.log?.('could not read the request body; this call is not tracked', error);
+        return method.apply(resource, args);
       }
     }
 
