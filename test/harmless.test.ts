@@ -18,6 +18,34 @@ const CHAT_BODY = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, co
 const REQUEST_ID = { 'x-request-id': 'req_harmless' };
 
 /** A debug logger that records what it is told. */
+/** How a call's problem reaches the caller: thrown by `create()` itself, or as a rejection of its promise. */
+async function surfaceOf(run: () => PromiseLike<unknown>) {
+  let pending: PromiseLike<unknown>;
+  try {
+    pending = run();
+  } catch (error: any) {
+    return { thrown: true, class: error?.constructor, message: error?.message };
+  }
+  try {
+    await pending;
+    return { ok: true };
+  } catch (error: any) {
+    return { rejected: true, class: error?.constructor, message: error?.message };
+  }
+}
+
+/** A chat request body whose `messages` getter throws a RangeError, with `extra` fields. */
+function bodyWithThrowingMessages(extra: Record<string, unknown>): any {
+  const request: Record<string, unknown> = { model: 'gpt-4o-mini', ...extra };
+  Object.defineProperty(request, 'messages', {
+    enumerable: true,
+    get() {
+      throw new RangeError('messages are not ready');
+    },
+  });
+  return request;
+}
+
 function recordingLogger() {
   const lines: { message: string; detail: unknown }[] = [];
   const log = (message: string, detail?: unknown) => {
@@ -203,70 +231,19 @@ describe('bugs while building the event', () => {
     expect(error.status).toBe(500);
   });
 
-  it('a request body whose messages getter throws behaves exactly as without tracking', async () => {
-    const body = () => {
-      const request: Record<string, unknown> = { model: 'gpt-4o-mini' };
-      Object.defineProperty(request, 'messages', {
-        enumerable: true,
-        get() {
-          throw new RangeError('messages are not ready');
-        },
-      });
-      return request as any;
-    };
+  it.each([
+    ['a request body', {}, 'could not start tracking this call'],
+    ['a streamed request body', { stream: true }, 'could not read the request body; this call is not tracked'],
+  ])('%s whose messages getter throws reaches the caller as without tracking (thrown or rejected, the same error)', async (_, extra, logged) => {
     const logger = recordingLogger();
     const tracked = createTrackedOpenAI(newOpenAI(), { posthog: { capture() {} }, debug: logger.log });
 
-    // Either both throw synchronously or both reject: compare however it surfaces.
-    const outcome = async (run: () => PromiseLike<unknown>) => {
-      try {
-        return { ok: true, value: await run() };
-      } catch (error: any) {
-        return { ok: false, class: error?.constructor, message: error?.message };
-      }
-    };
-    const expected = await outcome(() => newOpenAI().chat.completions.create(body()));
-    const actual = await outcome(() => tracked.chat.completions.create(body()));
-
-    expect(expected).toEqual({ ok: false, class: RangeError, message: 'messages are not ready' });
-    expect(actual).toEqual(expected);
-  });
-
-  it('a streamed request body whose messages getter throws surfaces the same way as without tracking (thrown or rejected)', async () => {
-    const body = () => {
-      const request: Record<string, unknown> = { model: 'gpt-4o-mini', stream: true };
-      Object.defineProperty(request, 'messages', {
-        enumerable: true,
-        get() {
-          throw new RangeError('messages are not ready');
-        },
-      });
-      return request as any;
-    };
-    const logger = recordingLogger();
-    const tracked = createTrackedOpenAI(newOpenAI(), { posthog: { capture() {} }, debug: logger.log });
-
-    // How the problem reaches the caller: thrown by create() itself, or as a rejection of its promise.
-    const surface = async (run: () => PromiseLike<unknown>) => {
-      let pending: PromiseLike<unknown>;
-      try {
-        pending = run();
-      } catch (error: any) {
-        return { thrown: true, class: error?.constructor, message: error?.message };
-      }
-      try {
-        await pending;
-        return { ok: true };
-      } catch (error: any) {
-        return { rejected: true, class: error?.constructor, message: error?.message };
-      }
-    };
-    const expected = await surface(() => newOpenAI().chat.completions.create(body()));
-    const actual = await surface(() => tracked.chat.completions.create(body()));
+    const expected = await surfaceOf(() => newOpenAI().chat.completions.create(bodyWithThrowingMessages(extra)));
+    const actual = await surfaceOf(() => tracked.chat.completions.create(bodyWithThrowingMessages(extra)));
 
     expect(expected).toEqual({ rejected: true, class: RangeError, message: 'messages are not ready' });
     expect(actual).toEqual(expected);
-    expect(logger.messages()).toContain('could not read the request body; this call is not tracked');
+    expect(logger.messages()).toContain(logged);
   });
 
   it('a messages array tracking cannot copy (its slice() throws) still gets the same result as without tracking', async () => {
