@@ -306,6 +306,7 @@ console.log(
   `${OWN.rounds} rounds × ${OWN.block} calls per client (real delivery: ${REAL.rounds} × ${REAL.block}); ` +
     'times are medians per call, ratio = median over rounds of tracked/untracked',
 );
+if (quick) console.log('--quick: 50 warm-up calls and 15 rounds, a smoke test of the benchmark; these figures are not to be quoted');
 console.log('');
 console.log(`${'workload'.padEnd(34)} ${'untracked'.padStart(11)} ${'tracked'.padStart(11)} ${'ratio'.padStart(7)}  target; CPU per call untracked → tracked`);
 
