@@ -1,3 +1,5 @@
+import { setOwn } from './records.js';
+
 /**
  * Per-call options, given in the request body with the same names as PostHog's own wrapper
  * (`@posthog/ai`) uses, so that moving from it is an import swap. They are removed from the body
@@ -66,7 +68,7 @@ export function splitCallOptions(body: unknown): SplitBody {
   const callOptions: Record<string, unknown> = {};
   for (const key of Object.keys(record)) {
     if (CALL_OPTION_SET.has(key)) callOptions[key] = record[key];
-    else clean[key] = record[key];
+    else setOwn(clean, key, record[key]);
   }
   return { body: clean, callOptions: callOptions as PostHogCallOptions };
 }

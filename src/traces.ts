@@ -2,6 +2,7 @@ import { type ActiveContext, currentContext, mergeContext, runInContext, type Tr
 import { describeError } from './events/error.js';
 import { newTraceId } from './events/ids.js';
 import { resolveTrackingOptions } from './options.js';
+import { assignRecord } from './records.js';
 import { Sink } from './sink.js';
 import { Tracking } from './tracking.js';
 import { LIB_NAME, LIB_VERSION } from './version.js';
@@ -73,7 +74,7 @@ function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceO
       if (input !== undefined) properties.$ai_input_state = privacy ? null : input;
       if (captureOutput) properties.$ai_output_state = privacy ? null : output;
       if (failed) properties.$ai_error = describeError(error, [...scope.secrets], privacy).message;
-      if (context.properties) Object.assign(properties, context.properties);
+      if (context.properties) assignRecord(properties, context.properties);
       let distinctId = context.distinctId ?? tracking?.options.distinctId;
       if (!distinctId) {
         distinctId = traceId;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { mergeRecords } from '../src/records.js';
+import { runInNewContext } from 'node:vm';
+import { assignRecord, mergeRecords, setOwn } from '../src/records.js';
 
 /** Everything a copy can differ in: own keys in order (symbols too), values, the prototype. */
 function shape(value: object) {
@@ -48,5 +49,35 @@ describe('mergeRecords: the same as a spread, made faster', () => {
     expect(Object.getOwnPropertyDescriptor(merged, 'computed')).toMatchObject({ value: 'value', writable: true, enumerable: true });
     expect(merged[tag as unknown as string]).toBe('symbol');
     expect(Object.keys(withGetter)).toEqual(['computed']);
+  });
+});
+
+describe('setOwn and assignRecord: define, where assignment would set', () => {
+  test('setOwn keeps an own "__proto__" key as a key; any other key is assigned', () => {
+    const target: Record<string, unknown> = {};
+    setOwn(target, '__proto__', { polluted: true });
+    setOwn(target, 'model', 'gpt-4o');
+    expect(Object.getPrototypeOf(target)).toBe(Object.prototype);
+    expect(Object.keys(target)).toEqual(['__proto__', 'model']);
+    expect(JSON.stringify(target)).toBe('{"__proto__":{"polluted":true},"model":"gpt-4o"}');
+  });
+
+  test('assignRecord onto an object with keys already: as Object.assign for ordinary sources, and as a spread for "__proto__"', () => {
+    const parsed = JSON.parse('{"b":2,"__proto__":{"polluted":true}}') as Record<string, unknown>;
+    const target: Record<string, unknown> = { a: 1, b: 0 };
+    assignRecord(target, parsed);
+    assignRecord(target, undefined);
+    expect(Object.getPrototypeOf(target)).toBe(Object.prototype);
+    expect(shape(target)).toStrictEqual(shape({ a: 1, b: 0, ...parsed }));
+  });
+
+  test('with a frozen Object.prototype (as some hardened runtimes have), keys it holds read-only are still copied', () => {
+    // In a context of its own, so that freezing its Object.prototype touches nothing else.
+    const source = `${setOwn.toString()}\n${assignRecord.toString()}\n${mergeRecords.toString()}`;
+    const result = runInNewContext(
+      `Object.freeze(Object.prototype);\n${source}\n` +
+        'JSON.stringify(mergeRecords({ model: "m" }, { constructor: "c", toString: "t" }, JSON.parse(\'{"__proto__":1}\')))',
+    );
+    expect(JSON.parse(result)).toEqual(JSON.parse('{"model":"m","constructor":"c","toString":"t","__proto__":1}'));
   });
 });

@@ -145,6 +145,31 @@ describe('stream_options.include_usage', () => {
   });
 });
 
+describe('a request body that cannot be copied to ask for the usage', () => {
+  test('a symbol-keyed getter that throws (JSON never reads it): the SDK gets the body as it is, chunks as untracked, one event without tokens', async () => {
+    const { ph, plain, tracked } = setup({ debug: () => {} });
+    const requests: RecordedRequest[] = [];
+    nockSse(CHAT_PATH, chatAsOpenAI, { times: 2, requests });
+    const body = () =>
+      Object.defineProperty({ ...CHAT, stream: true as const }, Symbol('local state'), {
+        enumerable: true,
+        get() {
+          throw new Error('not for copying');
+        },
+      });
+    const untracked = await readAll(await plain.chat.completions.create(body()));
+    const chunks = await readAll(await tracked.chat.completions.create(body()));
+
+    expect(requests[1].body).toEqual({ ...CHAT, stream: true });
+    expect(chunks).toEqual(untracked);
+    const events = await eventsOf(ph);
+    expect(events).toHaveLength(1);
+    expect(events[0].properties.$ai_stream_ending).toBe('completed');
+    expect(events[0].properties.$ai_input_tokens).toBeUndefined();
+    expect(events[0].properties.$ai_output_choices).toEqual([{ role: 'assistant', content: expect.any(String) }]);
+  });
+});
+
 describe('tracking never reads ahead of the caller', () => {
   test('three chunks on the wire, the caller reads two and breaks: the SDK yielded two, the server sees the request closed, no event before the end', async () => {
     let connection!: Connection;

@@ -1,7 +1,7 @@
 import type { PostHogCallOptions } from '../call-options.js';
 import type { CallOutcome, TrackedCall } from '../call.js';
 import { endpointOf } from '../provider.js';
-import { mergeRecords } from '../records.js';
+import { assignRecord, mergeRecords } from '../records.js';
 import type { CaptureMessage } from '../sink.js';
 import { readTokenCounts } from '../usage.js';
 import { LIB_NAME, LIB_VERSION } from '../version.js';
@@ -107,7 +107,7 @@ export function buildRequestPart(call: TrackedCall): RequestPart {
 
   // User properties last, as in PostHog's own wrapper: they may deliberately override ours.
   let user = userProperties(call);
-  if (user) Object.assign(properties, user);
+  if (user) assignRecord(properties, user);
   const userKeys = user ? Object.keys(user) : undefined;
 
   // With a redact hook, the sink makes the whole event safe after the hook has seen it.
@@ -234,7 +234,7 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
   }
 
   // The user's properties win over the response's too.
-  if (part.user) Object.assign(properties, part.user);
+  if (part.user) assignRecord(properties, part.user);
 
   const message: CaptureMessage = { distinctId: part.distinctId, event: operation.event, properties };
   if (part.groups) message.groups = part.groups;

@@ -4,6 +4,8 @@
  * an ordinary event walks its properties once and allocates nothing else.
  */
 
+import { setOwn } from '../records.js';
+
 /** PostHog's `/batch/` endpoint rejects an `$ai_*` event above 983,040 bytes; this leaves room for posthog-node's own fields. */
 export const DEFAULT_MAX_EVENT_BYTES = 900_000;
 
@@ -123,9 +125,9 @@ function walkValue(value: unknown, key: string, walk: Walk, depth: number): unkn
       const safe = walkValue(item, name, walk, depth + 1);
       if ((safe !== item || unreadable) && !copy) {
         copy = {};
-        for (let j = 0; j < i; j++) copy[keys[j]!] = record[keys[j]!];
+        for (let j = 0; j < i; j++) setOwn(copy, keys[j]!, record[keys[j]!]);
       }
-      if (copy && safe !== undefined) copy[name] = safe;
+      if (copy && safe !== undefined) setOwn(copy, name, safe);
       walk.chars += name.length + 4;
     }
     return copy ?? object;

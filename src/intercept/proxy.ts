@@ -51,10 +51,10 @@ function trackedMethod(
           hideUsageChunk = true;
         }
       } catch (error) {
-        // A body whose properties can't be read (a throwing getter), which the copy reads now and
-        // the SDK only when it sends: let the SDK meet it as it would, untracked.
-        tracking.options.log?.('could not read the request body; this call is not tracked', error);
-        return method.apply(resource, args);
+        // A body whose properties can't all be read (a throwing getter), which the copy reads now
+        // and the SDK only when it sends (or never: symbol keys): the SDK gets the body as it is,
+        // and meets it as it would. The call is still tracked, without the usage.
+        tracking.options.log?.("could not copy the request body to ask for the stream's usage; this call is tracked without token counts", error);
       }
     }
 
