@@ -2,6 +2,7 @@ import type { PostHogCallOptions } from './call-options.js';
 import { type ActiveContext, currentContext } from './context.js';
 import { buildCallEvent, buildRequestPart, secretsOf, type RequestPart } from './events/build.js';
 import type { Operation } from './operations/operation.js';
+import { posthogPrivacyMode } from './options.js';
 import type { Tracking } from './tracking.js';
 
 /** How a streamed call ended. `not_read`: the caller took the raw response (`asResponse()`). */
@@ -40,7 +41,7 @@ function resolvePrivacyMode(
   if (typeof fromCall === 'boolean') return fromCall;
   const fromContext = context?.privacyMode;
   if (typeof fromContext === 'boolean') return fromContext;
-  return tracking.options.privacyMode || tracking.options.posthog.privacyMode === true;
+  return tracking.options.privacyMode || posthogPrivacyMode(tracking.options.posthog);
 }
 
 /**

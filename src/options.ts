@@ -23,10 +23,24 @@ export interface PostHogLike {
   }): Promise<unknown>;
   /** Sends queued events (posthog-node); used for immediate delivery where `captureImmediate` can't be relied on. */
   flush?(): Promise<unknown>;
-  /** posthog-node's version, to tell 4.x (whose `captureImmediate` resolves before sending) from 5.x. */
+  /** posthog-node's version, to tell the versions whose `captureImmediate` resolves before sending (before 5.8.1). */
   getLibraryVersion?(): string;
   /** posthog-node's own `privacyMode` option, honoured when set. */
   privacyMode?: boolean;
+}
+
+/**
+ * Whether posthog-node's own `privacyMode` option is on: a property of the client from posthog-node
+ * 5.61.1, and only in the options it keeps (`options.privacyMode`) in 4.x and up to 5.61.0.
+ */
+export function posthogPrivacyMode(posthog: object | undefined): boolean {
+  if (posthog === undefined) return false;
+  try {
+    const client = posthog as { privacyMode?: unknown; options?: { privacyMode?: unknown } | null };
+    return client.privacyMode === true || client.options?.privacyMode === true;
+  } catch {
+    return false; // a client whose fields throw when read: no privacy mode of its own
+  }
 }
 
 /** An event about to be sent, as given to the `redact` hook (posthog-node's `capture()` message). */

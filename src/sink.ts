@@ -5,6 +5,17 @@ import type { DebugLogger, PostHogLike, ResolvedTrackingOptions, TrackedEvent } 
 /** One event as posthog-node's `capture()` takes it. */
 export type CaptureMessage = TrackedEvent;
 
+/** Whether a `major.minor.patch` version is older than `than`; false when it can't be read. */
+function isBefore(version: string, than: readonly [number, number, number]): boolean {
+  const parts = version.split('.').map((part) => Number.parseInt(part, 10));
+  for (let i = 0; i < 3; i++) {
+    const part = parts[i];
+    if (part === undefined || Number.isNaN(part)) return false;
+    if (part !== than[i]) return part < than[i]!;
+  }
+  return false;
+}
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
 }
@@ -144,13 +155,19 @@ export class Sink {
   }
 
   /**
-   * posthog-node 4's `captureImmediate()` resolves before it has sent the event (it does not await
-   * its own send), so waiting on it waits for nothing. With 4.x, queue the event and flush instead.
+   * posthog-node's `captureImmediate()` resolved before it had sent the event (it did not await its
+   * own send) in every 4.x that has it and up to 5.8.0, so waiting on it waited for nothing. With
+   * those, queue the event and flush instead.
    */
   private captureImmediateResolvesEarly(): boolean {
     if (this.legacyImmediate === undefined) {
-      const version = this.options.posthog.getLibraryVersion?.();
-      this.legacyImmediate = typeof version === 'string' && version.startsWith('4.');
+      let version: unknown;
+      try {
+        version = this.options.posthog.getLibraryVersion?.();
+      } catch {
+        version = undefined;
+      }
+      this.legacyImmediate = typeof version === 'string' && isBefore(version, [5, 8, 1]);
     }
     return this.legacyImmediate;
   }

@@ -1,7 +1,7 @@
 import { type ActiveContext, currentContext, mergeContext, runInContext, type TraceScope, type TrackingContext } from './context.js';
 import { describeError } from './events/error.js';
 import { newTraceId } from './events/ids.js';
-import { resolveTrackingOptions } from './options.js';
+import { posthogPrivacyMode, resolveTrackingOptions } from './options.js';
 import { assignRecord } from './records.js';
 import { Sink } from './sink.js';
 import { Tracking } from './tracking.js';
@@ -57,7 +57,7 @@ function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceO
       // As for calls: the context's setting, else the client's or its posthog-node client's.
       const privacy =
         context.privacyMode ??
-        (tracking?.options.privacyMode === true || tracking?.options.posthog.privacyMode === true || context.posthog?.privacyMode === true);
+        (tracking?.options.privacyMode === true || posthogPrivacyMode(tracking?.options.posthog) || posthogPrivacyMode(context.posthog));
       const properties: Record<string, unknown> = {
         $ai_lib: LIB_NAME,
         $ai_lib_version: LIB_VERSION,

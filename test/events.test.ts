@@ -18,7 +18,6 @@ import {
   TEST_API_KEY,
 } from './helpers/openai.js';
 import { mockPostHog, type ReceivedEvent } from './helpers/posthog.js';
-import { POSTHOG_NODE_MAJOR } from './helpers/versions.js';
 
 const PACKAGE_VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -800,8 +799,8 @@ describe('client options', () => {
     expect(ph.payloads.join('')).not.toContain('Hello there!');
   });
 
-  // posthog-node 4 has no privacyMode option.
-  it.skipIf(POSTHOG_NODE_MAJOR < 5)('honours posthog-node’s own privacyMode option', async () => {
+  // posthog-node keeps the option as a property of the client from 5.61.1, in its `options` before.
+  it('honours posthog-node’s own privacyMode option', async () => {
     serveOpenAI('/chat/completions', chatCompletion());
     const ph = posthogMock({ privacyMode: true });
     const client = createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog });

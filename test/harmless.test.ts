@@ -17,7 +17,6 @@ afterEach(() => {
 const CHAT_BODY = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Hi' }] };
 const REQUEST_ID = { 'x-request-id': 'req_harmless' };
 
-/** A debug logger that records what it is told. */
 /** How a call's problem reaches the caller: thrown by `create()` itself, or as a rejection of its promise. */
 async function surfaceOf(run: () => PromiseLike<unknown>) {
   let pending: PromiseLike<unknown>;
@@ -46,6 +45,7 @@ function bodyWithThrowingMessages(extra: Record<string, unknown>): any {
   return request;
 }
 
+/** A debug logger that records what it is told. */
 function recordingLogger() {
   const lines: { message: string; detail: unknown }[] = [];
   const log = (message: string, detail?: unknown) => {

@@ -3,7 +3,6 @@ import { createTrackedOpenAI, span, trace, withTracking, type TrackedEvent } fro
 import { hangingServer, refusedPort } from './helpers/net.js';
 import { chatCompletion, embeddingResponse, mockOpenAI, newOpenAI, responsesResponse, TEST_API_KEY } from './helpers/openai.js';
 import { mockPostHog } from './helpers/posthog.js';
-import { POSTHOG_NODE_MAJOR } from './helpers/versions.js';
 import { chatChunks, SSE_HEADERS, sseBody } from './helpers/sse.js';
 import {
   chatBody,
@@ -80,8 +79,7 @@ const PRIVACY_WAYS: PrivacyWay[] = [
 
 describe('privacy mode', () => {
   for (const way of PRIVACY_WAYS) {
-    // posthog-node 4 has no privacyMode option.
-    test.skipIf(way.posthogOptions !== undefined && POSTHOG_NODE_MAJOR < 5)(`${way.name}: no $ai_input, no $ai_output_choices, $ai_error reduced to class, status and code, also for streams`, async () => {
+    test(`${way.name}: no $ai_input, no $ai_output_choices, $ai_error reduced to class, status and code, also for streams`, async () => {
       answerChat();
       rejectChat();
       streamChat();
@@ -147,7 +145,7 @@ describe('privacy mode', () => {
     { name: "posthog-node's own privacyMode", posthogOptions: { privacyMode: true } },
   ];
   for (const way of TRACE_WAYS) {
-    test.skipIf(way.posthogOptions !== undefined && POSTHOG_NODE_MAJOR < 5)(`${way.name}: trace and span input and output states are null, and their $ai_error has no message`, async () => {
+    test(`${way.name}: trace and span input and output states are null, and their $ai_error has no message`, async () => {
       answerChat();
       const ph = mockPostHog(way.posthogOptions);
       const openai = createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog, ...way.options });
@@ -185,6 +183,23 @@ describe('privacy mode', () => {
     await withTracking({ privacyMode: true }, () => openai.chat.completions.create(chatBody('not private', { posthogPrivacyMode: false })));
     const [event] = await eventsOf(ph);
     expect(event!.properties.$ai_input).toEqual([{ role: 'user', content: 'not private' }]);
+  });
+
+  test("posthog-node's privacyMode kept only in its options (4.x and 5.x up to 5.61.0) is honoured too, for calls and traces", async () => {
+    answerChat();
+    const events: TrackedEvent[] = [];
+    // What those versions give: the option in `options`, no `privacyMode` property of the client.
+    const posthog = { options: { privacyMode: true }, capture: (event: TrackedEvent) => void events.push(event) };
+    const openai = createTrackedOpenAI(newOpenAI(), { posthog });
+    await trace('private work', () => openai.chat.completions.create(chatBody(PROMPT)), { input: PROMPT, captureOutput: true });
+    const generation = events.find((event) => event.event === '$ai_generation')!;
+    expect(generation.properties.$ai_input).toBeNull();
+    expect(generation.properties.$ai_output_choices).toBeNull();
+    const traced = events.find((event) => event.event === '$ai_trace')!;
+    expect(traced.properties.$ai_input_state).toBeNull();
+    expect(traced.properties.$ai_output_state).toBeNull();
+    expect(JSON.stringify(events)).not.toContain(PROMPT);
+    expect(JSON.stringify(events)).not.toContain(ANSWER);
   });
 });
 

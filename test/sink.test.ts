@@ -5,36 +5,36 @@ import { chatCompletion, mockOpenAI, newOpenAI } from './helpers/openai.js';
 const body = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hi' }] };
 
 describe('immediate delivery', () => {
-  test('uses captureImmediate() on posthog-node 5 and waits for it', async () => {
-    mockOpenAI().post('/v1/chat/completions').reply(200, chatCompletion());
-    const calls: string[] = [];
-    const posthog = {
-      getLibraryVersion: () => '5.70.0',
+  /** A posthog-node stand-in of `version` whose every step is recorded. */
+  function recordingClient(version: string, calls: string[]) {
+    const later = () => new Promise((resolve) => setTimeout(resolve, 20));
+    return {
+      getLibraryVersion: () => version,
       capture: () => calls.push('capture'),
-      flush: async () => calls.push('flush'),
+      flush: async () => {
+        await later();
+        calls.push('flush done');
+      },
       captureImmediate: async () => {
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await later();
         calls.push('captureImmediate done');
       },
     };
-    const openai = createTrackedOpenAI(newOpenAI(), { posthog, captureImmediate: true });
+  }
+
+  test.each(['5.8.1', '5.70.0', '6.0.0'])('uses captureImmediate() on posthog-node %s and waits for it', async (version) => {
+    mockOpenAI().post('/v1/chat/completions').reply(200, chatCompletion());
+    const calls: string[] = [];
+    const openai = createTrackedOpenAI(newOpenAI(), { posthog: recordingClient(version, calls), captureImmediate: true });
     await openai.chat.completions.create(body);
     expect(calls).toEqual(['captureImmediate done']);
   });
 
-  test('on posthog-node 4 (whose captureImmediate resolves before sending) queues and flushes instead', async () => {
+  // posthog-node's captureImmediate() resolved before sending in every 4.x that has it and up to 5.8.0.
+  test.each(['4.0.0', '4.18.0', '5.0.0', '5.8.0'])('on posthog-node %s (whose captureImmediate resolves before sending) queues and flushes instead', async (version) => {
     mockOpenAI().post('/v1/chat/completions').reply(200, chatCompletion());
     const calls: string[] = [];
-    const posthog = {
-      getLibraryVersion: () => '4.18.0',
-      capture: () => calls.push('capture'),
-      flush: async () => {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        calls.push('flush done');
-      },
-      captureImmediate: async () => calls.push('captureImmediate'),
-    };
-    const openai = createTrackedOpenAI(newOpenAI(), { posthog, captureImmediate: true });
+    const openai = createTrackedOpenAI(newOpenAI(), { posthog: recordingClient(version, calls), captureImmediate: true });
     await openai.chat.completions.create(body);
     expect(calls).toEqual(['capture', 'flush done']);
   });

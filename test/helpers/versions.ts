@@ -17,3 +17,11 @@ export const OPENAI_VERSION = installedVersion('openai');
 export const OPENAI_MAJOR = major(OPENAI_VERSION);
 export const POSTHOG_NODE_VERSION = installedVersion('posthog-node');
 export const POSTHOG_NODE_MAJOR = major(POSTHOG_NODE_VERSION);
+
+/** Whether the installed posthog-node is `version` or later (where a feature of its own arrived). */
+export function posthogNodeAtLeast(version: string): boolean {
+  const have = POSTHOG_NODE_VERSION.split('.').map((part) => Number.parseInt(part, 10));
+  const want = version.split('.').map((part) => Number.parseInt(part, 10));
+  for (let i = 0; i < 3; i++) if (have[i] !== want[i]) return have[i]! > want[i]!;
+  return true;
+}
