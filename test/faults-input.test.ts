@@ -13,7 +13,7 @@ import {
   recordingPostHog,
   watchProcess,
 } from './helpers/faults.js';
-import { OPENAI_MAJOR } from './helpers/versions.js';
+import { openaiAtLeast } from './helpers/versions.js';
 
 // Odd call input and odd answers: tracking never throws, never changes what the caller gets, and
 // always sends exactly one well-formed event (no NaN, no negative or fractional counts, always
@@ -269,19 +269,19 @@ describe('odd answers', () => {
   it('an empty body (content-length 0): the same undefined result (openai 5: the same SyntaxError), one event', async () => {
     ANSWERS.set('empty', { body: '', headers: { 'content-length': '0' } });
     const event = await sameAsUntracked(chat({}, { 'x-case': 'empty' }));
-    // The event says what the SDK did: openai 5.23 parses an empty JSON body even with
-    // content-length 0, and throws; 6.49 and 7.57 give undefined.
+    // The event says what the SDK did: openai 5 and 6 up to 6.17 parse an empty JSON body even
+    // with content-length 0, and throw; 6.18 and later, and 7, give undefined.
     expect(event.properties.$ai_is_error).toBe(!untracked.ok);
-    if (OPENAI_MAJOR >= 6) expect(untracked.ok).toBe(true);
+    expect(untracked.ok).toBe(openaiAtLeast('6.18.0'));
   });
 
   it('an empty body without a length: the SDK\'s own SyntaxError (openai 7: undefined), one event', async () => {
     ANSWERS.set('empty chunked', { body: '' });
     const event = await sameAsUntracked(chat({}, { 'x-case': 'empty chunked' }));
-    // The event says what the SDK did: a SyntaxError from openai 5 and 6 (and early 7.x); openai
-    // 7.57 reads an empty JSON body as no content, as it does with content-length 0.
+    // The event says what the SDK did: a SyntaxError from openai 5, 6 and 7 up to 7.4; 7.5 and
+    // later read an empty JSON body as no content, as they do with content-length 0.
     expect(event.properties.$ai_is_error).toBe(!untracked.ok);
-    if (OPENAI_MAJOR < 7) expect(untracked.ok).toBe(false);
+    expect(untracked.ok).toBe(openaiAtLeast('7.5.0'));
   });
 
   for (const [name, body] of [
@@ -400,10 +400,10 @@ describe('odd answers', () => {
     });
     ANSWERS.set('bad line', { type: 'text/event-stream', body: sse([JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: 'a' } }] }), '{not json']) });
     const odd = await sameAsUntracked(chat({ stream: true }, { 'x-case': 'odd chunks' }));
-    // The event says how the caller's reading ended: openai 7.57 normalizes each chat chunk and
-    // throws on a null choice (with or without tracking); 5, 6 and early 7.x pass them on as they are.
+    // The event says how the caller's reading ended: openai 7.30 and later normalize each chat chunk
+    // and throw on a null choice (with or without tracking); 5, 6 and 7 before 7.30 pass them on.
     expect(odd.properties.$ai_stream_ending).toBe(untracked.ok ? 'completed' : 'error');
-    if (OPENAI_MAJOR < 7) expect(untracked.ok).toBe(true);
+    expect(untracked.ok).toBe(!openaiAtLeast('7.30.0'));
     const bad = await sameAsUntracked(chat({ stream: true }, { 'x-case': 'bad line' }));
     expect(bad.properties.$ai_stream_ending).toBe('error');
     expect(bad.properties.$ai_is_error).toBe(true);

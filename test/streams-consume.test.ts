@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
 import { newOpenAI, TEST_API_KEY } from './helpers/openai.js';
 import { mockPostHog, type ReceivedEvent } from './helpers/posthog.js';
-import { OPENAI_MAJOR } from './helpers/versions.js';
+import { openaiAtLeast } from './helpers/versions.js';
 import { chatChunks, sseBody } from './helpers/sse.js';
 import {
   collectUnhandledRejections,
@@ -153,7 +153,7 @@ describe('ways of consuming a stream, each tracked once', () => {
     expectCompleted(await eventsOf(ph));
   });
 
-  test('toReadableStream() cancelled after one chunk: one stopped event with the partial output (openai 7.57: aborted)', async () => {
+  test('toReadableStream() cancelled after one chunk: one stopped event with the partial output (openai 7.12.1 and later: aborted)', async () => {
     const { ph, tracked } = setup();
     nockSse(CHAT_PATH, asOpenAI);
     const stream = await tracked.chat.completions.create({ ...CHAT, stream: true });
@@ -163,11 +163,10 @@ describe('ways of consuming a stream, each tracked once', () => {
     await reader.cancel();
     const events = await eventsOf(ph);
     expect(events).toHaveLength(1);
-    // openai 7.57's cancel aborts the request's controller before it closes the iterator: the SDK
-    // itself aborts the stream, and that is what the event says. openai 5, 6 and 7.0 close the
-    // iterator first (which aborts the request after): the caller stopped.
-    if (OPENAI_MAJOR < 7) expect(events[0].properties.$ai_stream_ending).toBe('stopped');
-    else expect(['aborted', 'stopped']).toContain(events[0].properties.$ai_stream_ending);
+    // From openai 7.12.1, cancel aborts the request's controller before it closes the iterator: the
+    // SDK itself aborts the stream, and that is what the event says. Before, it closes the iterator
+    // first (which aborts the request after): the caller stopped.
+    expect(events[0].properties.$ai_stream_ending).toBe(openaiAtLeast('7.12.1') ? 'aborted' : 'stopped');
     expect(events[0].properties.$ai_is_error).toBe(false);
     expect(events[0].properties.$ai_output_choices).toEqual([{ role: 'assistant', content: 'Hello' }]);
   });

@@ -18,10 +18,15 @@ export const OPENAI_MAJOR = major(OPENAI_VERSION);
 export const POSTHOG_NODE_VERSION = installedVersion('posthog-node');
 export const POSTHOG_NODE_MAJOR = major(POSTHOG_NODE_VERSION);
 
-/** Whether the installed posthog-node is `version` or later (where a feature of its own arrived). */
-export function posthogNodeAtLeast(version: string): boolean {
-  const have = POSTHOG_NODE_VERSION.split('.').map((part) => Number.parseInt(part, 10));
+function atLeast(installed: string, version: string): boolean {
+  const have = installed.split('.').map((part) => Number.parseInt(part, 10));
   const want = version.split('.').map((part) => Number.parseInt(part, 10));
   for (let i = 0; i < 3; i++) if (have[i] !== want[i]) return have[i]! > want[i]!;
   return true;
 }
+
+/** Whether the installed openai is `version` or later (where the SDK's own behaviour changed). */
+export const openaiAtLeast = (version: string): boolean => atLeast(OPENAI_VERSION, version);
+
+/** Whether the installed posthog-node is `version` or later (where a feature of its own arrived). */
+export const posthogNodeAtLeast = (version: string): boolean => atLeast(POSTHOG_NODE_VERSION, version);
