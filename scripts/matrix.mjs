@@ -5,14 +5,18 @@
 // versions over the lockfile's, and vitest, under Node 20 (this process's node) or Node 22 (the
 // npm registry's `node` package, through npx).
 //
-// Each SDK major runs the full suite at least once; the lockfile's pair (openai 6, posthog-node 5)
-// runs in `npm test` itself:
+// Each SDK major runs the full suite with its newest release and with the oldest one supported;
+// the lockfile's pair (openai 6, posthog-node 5) runs in `npm test` itself. Newest:
 // - openai 5 with posthog-node 5: the oldest openai major, with the posthog-node users have now;
 // - openai 6 with posthog-node 4: posthog-node 4 beside the openai the suite is developed against,
 //   so that a failure points at posthog-node alone;
 // - openai 7 with posthog-node 5, on Node 22: openai 7 declares node >=22.
+// Oldest (the floor of package.json's peer ranges): openai 5.0.0, 6.0.0 and 7.0.0, with
+// posthog-node 5.0.0 and 4.16.0 (before 4.16, posthog-node 4 queues a capture too late for the
+// flush that makes captureImmediate reliable there).
 // The versions are pinned (the newest of each major when this was written) so that CI changes only
-// when this file does. MATRIX_LATEST=1 takes the newest release of each major instead.
+// when this file does. MATRIX_LATEST=1 takes the newest release of each major instead (the oldest
+// combinations stay as they are).
 //
 //   node scripts/matrix.mjs              # every combination
 //   node scripts/matrix.mjs openai-7     # the combinations whose label contains "openai-7"
@@ -33,14 +37,20 @@ const NODE_22 = ['npx', '-y', '-p', 'node@22', 'node'];
 const CURRENT_NODE = [process.execPath];
 
 const combinations = [
-  { openai: '5.23.2', posthog: '5.70.0', node: CURRENT_NODE },
-  { openai: '6.49.0', posthog: '4.18.0', node: CURRENT_NODE },
-  { openai: '7.57.0', posthog: '5.70.0', node: NODE_22 },
+  { openai: '5.23.2', posthog: '5.70.0', node: CURRENT_NODE, oldest: false },
+  { openai: '6.49.0', posthog: '4.18.0', node: CURRENT_NODE, oldest: false },
+  { openai: '7.57.0', posthog: '5.70.0', node: NODE_22, oldest: false },
+  { openai: '5.0.0', posthog: '5.0.0', node: CURRENT_NODE, oldest: true },
+  { openai: '6.0.0', posthog: '4.16.0', node: CURRENT_NODE, oldest: true },
+  { openai: '7.0.0', posthog: '5.0.0', node: NODE_22, oldest: true },
 ]
   .map((c) => ({
     ...c,
-    label: `openai-${c.openai.split('.')[0]} posthog-node-${c.posthog.split('.')[0]} node-${c.node === NODE_22 ? '22' : process.versions.node.split('.')[0]}`,
-    specs: latest ? [`openai@^${c.openai.split('.')[0]}`, `posthog-node@^${c.posthog.split('.')[0]}`] : [`openai@${c.openai}`, `posthog-node@${c.posthog}`],
+    label: `${c.oldest ? 'oldest ' : ''}openai-${c.openai.split('.')[0]} posthog-node-${c.posthog.split('.')[0]} node-${c.node === NODE_22 ? '22' : process.versions.node.split('.')[0]}`,
+    specs:
+      latest && !c.oldest
+        ? [`openai@^${c.openai.split('.')[0]}`, `posthog-node@^${c.posthog.split('.')[0]}`]
+        : [`openai@${c.openai}`, `posthog-node@${c.posthog}`],
   }))
   .filter((c) => filter === undefined || c.label.includes(filter));
 

@@ -166,7 +166,12 @@ test('100 concurrent traces, each with a span and a call, build 100 separate tre
         ),
       ),
     );
-    await ph.posthog.flush();
+    // posthog-node queues a capture a few promise turns later, and its flush() waits for captures
+    // on their way only from 5.39.2: flush until all are in (a bounded number of times).
+    for (let attempt = 0; attempt < 20 && ph.events.length < 3 * N; attempt++) {
+      await ph.posthog.flush();
+      if (ph.events.length < 3 * N) await sleep(10);
+    }
     expect(ph.events).toHaveLength(3 * N);
     for (let i = 0; i < N; i++) {
       const traceEvent = ph.events.find((e) => e.event === '$ai_trace' && e.properties.$ai_span_name === `request-${i}`)!;
