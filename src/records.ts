@@ -13,9 +13,14 @@
  * `Object.prototype` by other code would still see the keys they are for, as with assignment.)
  */
 
+/** Defines `key` on `target` as an ordinary data property, as a spread or `JSON.parse` does. */
+export function defineOwn(target: object, key: PropertyKey, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
 /** `target[key] = value`, except that an own `"__proto__"` key is defined as a key. */
 export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  if (key === '__proto__') defineOwn(target, key, value);
   else target[key] = value;
 }
 
@@ -31,9 +36,7 @@ export function assignRecord(target: object, source: object | null | undefined):
     }
   }
   for (const key of Reflect.ownKeys(source)) {
-    if (!Object.prototype.propertyIsEnumerable.call(source, key)) continue;
-    const value = (source as Record<PropertyKey, unknown>)[key];
-    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+    if (Object.prototype.propertyIsEnumerable.call(source, key)) defineOwn(target, key, (source as Record<PropertyKey, unknown>)[key]);
   }
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { runInNewContext } from 'node:vm';
-import { assignRecord, mergeRecords, setOwn } from '../src/records.js';
+import { assignRecord, defineOwn, mergeRecords, setOwn } from '../src/records.js';
 
 /** Everything a copy can differ in: own keys in order (symbols too), values, the prototype. */
 function shape(value: object) {
@@ -73,7 +73,7 @@ describe('setOwn and assignRecord: define, where assignment would set', () => {
 
   test('with a frozen Object.prototype (as some hardened runtimes have), keys it holds read-only are still copied', () => {
     // In a context of its own, so that freezing its Object.prototype touches nothing else.
-    const source = `${setOwn.toString()}\n${assignRecord.toString()}\n${mergeRecords.toString()}`;
+    const source = [defineOwn, setOwn, assignRecord, mergeRecords].map(String).join('\n');
     const result = runInNewContext(
       `Object.freeze(Object.prototype);\n${source}\n` +
         'JSON.stringify(mergeRecords({ model: "m" }, { constructor: "c", toString: "t" }, JSON.parse(\'{"__proto__":1}\')))',

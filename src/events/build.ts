@@ -1,7 +1,7 @@
 import type { PostHogCallOptions } from '../call-options.js';
 import type { CallOutcome, TrackedCall } from '../call.js';
 import { endpointOf } from '../provider.js';
-import { assignRecord, mergeRecords } from '../records.js';
+import { assignRecord, mergeRecords, setOwn } from '../records.js';
 import type { CaptureMessage } from '../sink.js';
 import { readTokenCounts } from '../usage.js';
 import { LIB_NAME, LIB_VERSION } from '../version.js';
@@ -120,7 +120,7 @@ export function buildRequestPart(call: TrackedCall): RequestPart {
     if (userKeys) {
       // The user's values, as the walk made them safe (they were merged last: nothing of ours hides them).
       const safeUser: Record<string, unknown> = {};
-      for (const key of userKeys) safeUser[key] = properties[key];
+      for (const key of userKeys) setOwn(safeUser, key, properties[key]);
       user = safeUser;
     }
   }

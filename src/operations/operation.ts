@@ -77,14 +77,8 @@ export class StreamCallFields {
 
 /** `map`'s values in the order of their numeric keys (usually one: sorted only when there are more). */
 export function byIndex<T>(map: ReadonlyMap<number, T>): T[] {
-  const values: T[] = [];
-  for (const value of map.values()) values.push(value);
-  if (values.length < 2) return values;
-  const keys = [...map.keys()];
-  return keys
-    .map((key, position) => ({ key, value: values[position]! }))
-    .sort((a, b) => a.key - b.key)
-    .map((entry) => entry.value);
+  if (map.size < 2) return [...map.values()];
+  return [...map.entries()].sort(([a], [b]) => a - b).map(([, value]) => value);
 }
 
 /** Copies the listed keys that the body sets. */

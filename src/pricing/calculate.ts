@@ -140,7 +140,7 @@ function chooseCard(models: string[], pricing: ResolvedPricing, serviceTier: str
   return { ok: true, choice: { card, standard: period.standard, priceId: choice.price.priceId, match: choice.price.match, from, until } };
 }
 
-
+/** `chooseCard`, or the last call's card when this call has the same model ids and tier and falls in its dates. */
 function cardFor(models: string[], pricing: ResolvedPricing, serviceTier: string | undefined, time: number): CardOutcome {
   if (pricing.resolver) return chooseCard(models, pricing, serviceTier, time);
   const last = pricing.lastCard as LastCard | undefined;
