@@ -75,8 +75,8 @@ export interface TrackingOptions {
   immediateTimeoutMs?: number;
   /**
    * Ask chat and legacy completion streams for token usage (`stream_options.include_usage`) when
-   * the request doesn't set `stream_options` itself; the extra usage-only chunk is then kept from
-   * the caller. Default true.
+   * the request doesn't say `include_usage` itself (no `stream_options`, or ones without it); the
+   * extra usage-only chunk is then kept from the caller. Default true.
    */
   includeStreamUsage?: boolean;
   /**

@@ -110,6 +110,45 @@ describe('stream_options.include_usage', () => {
     expect(events[0].properties.$ai_stream_ending).toBe('completed');
   });
 
+  test('added to stream_options that say nothing about the usage ({ include_obfuscation: false }): a copy with both is sent, chunks as untracked, the event has the tokens', async () => {
+    const { ph, plain, tracked } = setup();
+    const requests: RecordedRequest[] = [];
+    nockSse(CHAT_PATH, chatAsOpenAI, { times: 2, requests });
+    const streamOptions = { include_obfuscation: false };
+    const request = { ...CHAT, stream: true as const, stream_options: streamOptions };
+    const untracked = await readAll(await plain.chat.completions.create(request));
+    const chunks = await readAll(await tracked.chat.completions.create(request));
+
+    expect(requests[0].body.stream_options).toEqual({ include_obfuscation: false });
+    expect(requests[1].body.stream_options).toEqual({ include_obfuscation: false, include_usage: true });
+    expect(streamOptions).toEqual({ include_obfuscation: false }); // the caller's object is not changed
+    expect(request.stream_options).toBe(streamOptions);
+    expect(chunks).toEqual(untracked);
+    for (const chunk of chunks) expect(chunk).not.toHaveProperty('usage');
+    const events = await eventsOf(ph);
+    expect(events).toHaveLength(1);
+    expect(events[0].properties.$ai_input_tokens).toBe(9);
+    expect(events[0].properties.$ai_model_parameters.stream_options).toEqual({ include_obfuscation: false }); // what the caller asked for
+  });
+
+  test.each([
+    ["null, the caller's own choice: sent as it is, no usage asked for", null],
+    ['{}, which says nothing about the usage: include_usage added', {}],
+  ])('stream_options %s', async (_name, streamOptions) => {
+    const { ph, tracked } = setup();
+    const requests: RecordedRequest[] = [];
+    nockSse(CHAT_PATH, chatAsOpenAI, { requests });
+    await readAll(await tracked.chat.completions.create({ ...CHAT, stream: true as const, stream_options: streamOptions }));
+    const events = await eventsOf(ph);
+    if (streamOptions === null) {
+      expect(requests[0].body.stream_options).toBeNull();
+      expect(events[0].properties.$ai_input_tokens).toBeUndefined();
+    } else {
+      expect(requests[0].body.stream_options).toEqual({ include_usage: true });
+      expect(events[0].properties.$ai_input_tokens).toBe(9);
+    }
+  });
+
   test('when the caller set { include_usage: true } the usage-only chunk IS shown to them, as untracked; the event has the tokens', async () => {
     const { ph, plain, tracked } = setup();
     const requests: RecordedRequest[] = [];

@@ -19,6 +19,21 @@ export function untrackedClientOf(value: object): object | undefined {
 
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 
+/**
+ * The `stream_options` to send so that a stream reports its usage, or undefined to send the
+ * caller's as they are: when they set `include_usage` themselves (either way, their decision), or
+ * gave something other than an object (`null`: theirs too). Options that say nothing about the
+ * usage (none, or `{ include_obfuscation: false }`) are copied with `include_usage: true` added.
+ */
+function withUsageAsked(streamOptions: unknown): Record<string, unknown> | undefined {
+  if (streamOptions === undefined) return { include_usage: true };
+  if (streamOptions === null || typeof streamOptions !== 'object' || Array.isArray(streamOptions)) return undefined;
+  if ((streamOptions as Record<string, unknown>).include_usage !== undefined) return undefined;
+  const asked = mergeRecords(streamOptions as Record<string, unknown>);
+  asked.include_usage = true;
+  return asked;
+}
+
 /** A tracked `create`: splits off our per-call options, calls the SDK's own method on the SDK's own object, observes the result. */
 function trackedMethod(
   tracking: Tracking,
@@ -43,10 +58,11 @@ function trackedMethod(
     if (body.stream === true) {
       if (!operation.accumulateStream) return method.apply(resource, args);
       try {
-        if (operation.streamUsageOnRequest && body.stream_options === undefined && tracking.options.includeStreamUsage) {
+        const streamOptions = operation.streamUsageOnRequest && tracking.options.includeStreamUsage ? withUsageAsked(body.stream_options) : undefined;
+        if (streamOptions) {
           // Without this, chat and legacy completion streams report no token usage at all.
           const sent = mergeRecords(body);
-          sent.stream_options = { include_usage: true };
+          sent.stream_options = streamOptions;
           args[0] = sent;
           hideUsageChunk = true;
         }
