@@ -120,9 +120,9 @@ describe('chat.completions.create({ stream: true })', () => {
     expectStreamTiming(events[0], 'completed');
   });
 
-  test('the caller gets the very chunk objects the SDK parsed, in order, and nothing else was pulled', async () => {
+  test('the caller gets the chunks the SDK parsed, in order, without the usage: null tracking asked for, and nothing else was pulled', async () => {
     const { ph, tracked } = setup();
-    nockSse(CHAT_PATH, sseBody(chatChunks()));
+    nockSse(CHAT_PATH, sseBody(chatChunks({ withUsage: true })));
     const sdk = watchSdkStreams();
     try {
       const chunks = await readAll(await tracked.chat.completions.create({ ...CHAT, stream: true }));
@@ -130,12 +130,32 @@ describe('chat.completions.create({ stream: true })', () => {
       const yielded = sdk.streams[0].yielded;
       expect(yielded).toHaveLength(6);
       expect(chunks).toHaveLength(5);
+      chunks.forEach((chunk, i) => {
+        const parsed = yielded[i] as Record<string, unknown>;
+        expect(parsed).toHaveProperty('usage', null);
+        const { usage: _usage, ...asked } = parsed;
+        expect(chunk).toEqual(asked);
+        expect(Object.keys(chunk)).toEqual(Object.keys(asked)); // the keys in the order the SDK parsed them
+        expect(Object.getPrototypeOf(chunk)).toBe(Object.prototype);
+        expect(chunk.choices).toBe(parsed.choices); // a copy of the chunk, not of what it holds
+      });
+    } finally {
+      sdk.restore();
+    }
+    expect(await eventsOf(ph)).toHaveLength(1);
+  });
+
+  test('a caller who asks for the usage themselves gets the very chunk objects the SDK parsed (openai before 7.30), usage-only chunk included', async () => {
+    const { ph, tracked } = setup();
+    nockSse(CHAT_PATH, sseBody(chatChunks({ withUsage: true })));
+    const sdk = watchSdkStreams();
+    try {
+      const chunks = await readAll(await tracked.chat.completions.create({ ...CHAT, stream: true, stream_options: { include_usage: true } }));
+      const yielded = sdk.streams[0].yielded;
+      expect(chunks).toHaveLength(6);
       if (openaiAtLeast('7.30.0')) {
         // openai 7.30 and later give the caller a normalized copy of each parsed chat chunk (before: the parsed object itself).
-        chunks.forEach((chunk, i) => {
-          const { usage: _usage, ...parsed } = yielded[i] as Record<string, unknown>;
-          expect(chunk).toEqual(parsed);
-        });
+        chunks.forEach((chunk, i) => expect(chunk).toEqual(yielded[i]));
       } else {
         chunks.forEach((chunk, i) => expect(chunk).toBe(yielded[i]));
       }

@@ -6,6 +6,7 @@ import { TextParts } from '../src/operations/text-parts.js';
 import { newOpenAI } from './helpers/openai.js';
 import { mockPostHog } from './helpers/posthog.js';
 import { chatChunks, sseBody } from './helpers/sse.js';
+import { openaiAtLeast } from './helpers/versions.js';
 import {
   collectUnhandledRejections,
   streamFileGuards,
@@ -64,6 +65,50 @@ describe('stream_options.include_usage', () => {
     expect(events).toHaveLength(1);
     expect(events[0].properties.$ai_input_tokens).toBe(9);
     expect(events[0].properties.$ai_output_tokens).toBe(3);
+  });
+
+  test("chunks as OpenAI writes them today (`usage` then `obfuscation`): the caller's chunks equal the untracked ones, keys in the same order", async () => {
+    const { ph, plain, tracked } = setup();
+    // OpenAI's layout: `"usage": null` (with include_usage) comes before `"obfuscation"` (on by default).
+    const asOpenAIToday = (request: Record<string, any>) =>
+      sseBody(
+        chatChunks({ withUsage: wantsUsage(request) }).map((chunk, i) => {
+          const { usage, ...rest } = chunk;
+          return { ...rest, choices: chunk.choices, ...(usage !== undefined ? { usage } : {}), obfuscation: 'pad'.repeat(i + 1) };
+        }),
+      );
+    nockSse(CHAT_PATH, asOpenAIToday, { times: 2 });
+    const untracked = await readAll(await plain.chat.completions.create({ ...CHAT, stream: true }));
+    const chunks = await readAll(await tracked.chat.completions.create({ ...CHAT, stream: true }));
+
+    expect(chunks).toEqual(untracked);
+    expect(chunks.map((chunk) => Object.keys(chunk as object))).toEqual(untracked.map((chunk) => Object.keys(chunk as object)));
+    expect(Object.keys(chunks[0] as object).slice(-2)).toEqual(['choices', 'obfuscation']);
+    expect((await eventsOf(ph))[0].properties.$ai_output_tokens).toBe(3);
+  });
+
+  // openai 7.30 and later hand on a plain normalized copy of each parsed chunk, whatever JSON.parse made.
+  test.skipIf(openaiAtLeast('7.30.0'))('a chunk that is not a plain object keeps its prototype: the usage: null is deleted from it rather than copied away', async () => {
+    const { tracked } = setup();
+    nockSse(CHAT_PATH, chatAsOpenAI);
+    class Chunk {}
+    const parse = JSON.parse;
+    // The SDK parses chunks with JSON.parse, which makes plain objects; here it makes Chunk instances.
+    JSON.parse = (text: string, reviver?: (this: unknown, key: string, value: unknown) => unknown) => {
+      const value = parse(text, reviver);
+      return value?.object === 'chat.completion.chunk' ? Object.setPrototypeOf(value, Chunk.prototype) : value;
+    };
+    let chunks: unknown[];
+    try {
+      chunks = await readAll(await tracked.chat.completions.create({ ...CHAT, stream: true }));
+    } finally {
+      JSON.parse = parse;
+    }
+    expect(chunks).toHaveLength(5);
+    for (const chunk of chunks) {
+      expect(chunk).toBeInstanceOf(Chunk);
+      expect(chunk).not.toHaveProperty('usage');
+    }
   });
 
   test('added to legacy completion streams too, the usage-only chunk kept from the caller', async () => {

@@ -1,5 +1,6 @@
 import type { StreamEnding, TrackedCall } from '../call.js';
 import { isUsageOnlyChunk, type StreamAccumulator } from '../operations/operation.js';
+import { setOwn } from '../records.js';
 
 /** The parts of the SDK's `Stream` we rely on (openai 5, 6 and 7). */
 interface StreamLike<Item = unknown> extends AsyncIterable<Item> {
@@ -29,6 +30,30 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
   return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
 }
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * A chunk as the caller asked for it: with `include_usage`, which tracking added, OpenAI puts
+ * `"usage": null` on every chunk but the usage-only one; without it the key is absent.
+ *
+ * A copy without the key rather than `delete`: OpenAI writes `obfuscation` after `usage`, and
+ * deleting a key that is not the last one turns the object into a slow dictionary, for the caller
+ * too (about 350 ns per chunk on Node 20, and 300 ns on Node 22 and 24 even for the last key,
+ * against about 150 ns for the copy). The caller never sees the SDK's object, so nothing can tell
+ * them apart. Not a plain object (never from the SDK's `JSON.parse`): the key is deleted instead.
+ */
+function withoutUsage(chunk: Record<string, unknown>): Record<string, unknown> {
+  if (Object.getPrototypeOf(chunk) !== Object.prototype) {
+    delete chunk.usage;
+    return chunk;
+  }
+  const copy: Record<string, unknown> = {};
+  for (const key in chunk) {
+    if (key !== 'usage' && hasOwn.call(chunk, key)) setOwn(copy, key, chunk[key]);
+  }
+  return copy;
+}
+
 /**
  * Returns a new `Stream` of the SDK's own class, over the same `controller`, whose items are the
  * SDK stream's items, observed one by one as the caller pulls them:
@@ -40,7 +65,8 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
  *   the request's signal), when the caller stops early (`break`, `return`, a throw in the loop,
  *   a cancelled readable: the iterator's `return()`), or when reading fails (the very same error is
  *   rethrown to the caller, with the partial output kept in the event);
- * - with `hideUsageChunk`, the usage-only chunk that tracking asked for is observed, not passed on.
+ * - with `hideUsageChunk`, the usage-only chunk that tracking asked for is observed, not passed on,
+ *   and the other chunks come without the `"usage": null` it brings.
  */
 export function trackStream<S>(stream: S & StreamLike, call: TrackedCall, response: Response | undefined, hideUsageChunk: boolean): S {
   const accumulator: StreamAccumulator = call.operation.accumulateStream!();
@@ -102,9 +128,7 @@ export function trackStream<S>(stream: S & StreamLike, call: TrackedCall, respon
           if (accumulator.add(chunk) && firstContentAt === undefined) firstContentAt = performance.now();
           if (hideUsageChunk) {
             if (isUsageOnlyChunk(chunk)) return next();
-            // With include_usage, OpenAI adds `"usage": null` to every other chunk; without it
-            // (what the caller asked for) the field is absent.
-            if (chunk.usage === null) delete chunk.usage;
+            if (chunk.usage === null) return { done: false, value: withoutUsage(chunk) };
           }
         } catch (problem) {
           log?.('could not read a streamed chunk', problem);
