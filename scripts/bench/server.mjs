@@ -25,25 +25,33 @@ const embedding = JSON.stringify({
 });
 
 // Chunks as OpenAI writes them. With `stream_options.include_usage` (which tracking adds), every
-// chunk ends with `"usage":null` and a last chunk with empty `choices` carries the usage; without
-// it, neither is sent: the tracked client pays for the bytes it asks for.
+// chunk has `"usage":null` and a last chunk with empty `choices` carries the usage; without it,
+// neither is sent: the tracked client pays for the bytes it asks for. Every chunk ends with
+// `"obfuscation"`, random padding of varying length that OpenAI adds unless the request sets
+// `stream_options.include_obfuscation: false` (seen in recorded OpenAI streams since August 2025).
 const streamBodies = new Map();
-function streamBody(chunks, includeUsage) {
-  const key = `${chunks}:${includeUsage}`;
+const PADDING = 'q7RmYFV8ad65HP9FzK2wLc4Tn';
+function streamBody(chunks, includeUsage, includeObfuscation) {
+  const key = `${chunks}:${includeUsage}:${includeObfuscation}`;
   let body = streamBodies.get(key);
   if (body) return body;
   const head = '"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_bench"';
-  const tail = includeUsage ? ',"usage":null}' : '}';
-  const chunk = (delta, finish) => `data: {${head},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish}}]${tail}\n\n`;
+  let count = 0;
+  const tail = (usage) => {
+    count += 1;
+    const obfuscation = includeObfuscation ? `,"obfuscation":"${PADDING.slice(0, 1 + ((count * 7) % 16))}"` : '';
+    return `${usage}${obfuscation}}`;
+  };
+  const usageNull = includeUsage ? ',"usage":null' : '';
+  const chunk = (delta, finish) => `data: {${head},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish}}]${tail(usageNull)}\n\n`;
   const parts = [chunk('{"role":"assistant","content":"","refusal":null}', 'null')];
-  const content = chunk('{"content":"tok "}', 'null');
-  for (let i = 0; i < chunks; i++) parts.push(content);
+  for (let i = 0; i < chunks; i++) parts.push(chunk('{"content":"tok "}', 'null'));
   parts.push(chunk('{}', '"stop"'));
   if (includeUsage) {
-    parts.push(
-      `data: {${head},"choices":[],"usage":{"prompt_tokens":20,"completion_tokens":${chunks},"total_tokens":${chunks + 20},` +
-        '"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0}}}\n\n',
-    );
+    const usage =
+      `,"usage":{"prompt_tokens":20,"completion_tokens":${chunks},"total_tokens":${chunks + 20},` +
+      '"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0}}';
+    parts.push(`data: {${head},"choices":[]${tail(usage)}\n\n`);
   }
   parts.push('data: [DONE]\n\n');
   body = Buffer.from(parts.join(''));
@@ -86,7 +94,8 @@ const server = createServer((req, res) => {
       const wanted = Number(req.headers['x-bench-stream-chunks'] ?? 0);
       if (wanted > 0) {
         const request = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        const body = streamBody(wanted, request.stream_options?.include_usage === true);
+        const options = request.stream_options;
+        const body = streamBody(wanted, options?.include_usage === true, options?.include_obfuscation !== false);
         res.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': 'req_bench' });
         // Write in pieces of 64 KiB, as a network would deliver a long stream.
         for (let i = 0; i < body.length; i += 65536) res.write(body.subarray(i, i + 65536));
