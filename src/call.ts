@@ -31,6 +31,10 @@ function prepareInBackground(call: TrackedCall): void {
   }
 }
 
+function prepareOneTurnLater(call: TrackedCall): void {
+  if (!call.isEnded) scheduleSoon(prepareInBackground, call);
+}
+
 /** No input, output or error message in the event: per call, else the context, else the client. */
 function resolvePrivacyMode(
   tracking: Tracking,
@@ -114,10 +118,16 @@ export class TrackedCall {
   /**
    * Builds the request's part of the event once the request is on its way: the caller's event loop
    * is idle until the answer comes, and what is done then is not left to do after it, when the
-   * caller is waiting. `setImmediate` runs after the SDK's promise turns that send the request.
+   * caller is waiting.
+   *
+   * Two turns of the event loop after `create()`, not one: the SDK's promise turns and undici take
+   * a turn of their own before the request is written (its headers on Node 22, its body on Node
+   * 20), and work done in that first turn delays the request itself. Measured with undici's
+   * diagnostics channels: one turn later sent the request 10 µs later than untracked on Node 22
+   * and made a 50-chunk stream's first chunk 35 µs later; two turns later, 0 to 10 µs.
    */
   prepareWhileWaiting(): void {
-    scheduleSoon(prepareInBackground, this);
+    scheduleSoon(prepareOneTurnLater, this);
   }
 
   get isEnded(): boolean {
