@@ -14,6 +14,8 @@
 //   endpoint counts them). Its blocks are 20 calls long, so that each holds one flush.
 // - "untracked, asking for usage" (streams): an untracked client that sets include_usage itself,
 //   as tracking does: how much of a stream's figure is the SDK and the server handling the usage.
+// - "one every 200 µs" (streams): the server writes the chunks one at a time, as a model does
+//   (only faster), instead of all at once: the client waits between chunks, as with OpenAI.
 // - "right after a full GC": the small call measured from a forced full GC on. A full GC makes V8
 //   deoptimize code and re-optimize it over the next thousands of calls, tracking's code included;
 //   the rounds above are kept out of that transient, this line shows it.
@@ -113,11 +115,11 @@ const streamBody = (client) =>
     ? { model: 'gpt-4o-mini', messages, stream: true, stream_options: { include_usage: true } }
     : { model: 'gpt-4o-mini', messages, stream: true };
 
-async function streamedChat(client, chunks, firstChunkMarks) {
+async function streamedChat(client, chunks, firstChunkMarks, paceUs = 0) {
   const start = performance.now();
   const stream = await client.chat.completions.create(
     streamBody(client),
-    { headers: { 'x-bench-stream-chunks': String(chunks) } },
+    { headers: { 'x-bench-stream-chunks': String(chunks), 'x-bench-stream-pace-us': String(paceUs) } },
   );
   let first = true;
   for await (const _chunk of stream) {
@@ -155,6 +157,19 @@ const workloads = [
     run: (c) => c.embeddings.create({ model: 'text-embedding-3-small', input: 'benchmark input' }),
   },
 ].filter((w) => only === undefined || w.name.includes(only));
+
+// For information: the same stream, its chunks written one at a time as a model writes them (only
+// much faster: real models take 5 to 50 ms a token). Above, the server writes the whole stream at
+// once and the client reads it in one piece, so every microsecond per chunk counts; here the client
+// waits between chunks, as it does with OpenAI, and tracking's work per chunk is done while it waits.
+const PACE_US = 200;
+const PACED = { rounds: quick ? 5 : 60, block: 3, warm: 3 };
+const pacedStream = {
+  name: `stream, 50 chunks, one every ${PACE_US} µs`,
+  event: '$ai_generation',
+  stream: true,
+  run: (c, marks) => streamedChat(c, 50, marks, PACE_US),
+};
 
 /** One block: `calls` calls in a row; the time and CPU per call, and the mean time to the first chunk. */
 async function timeBlock(name, workload, calls) {
@@ -355,6 +370,19 @@ try {
     }
     const real = (await compare(workload, ['delivering'], REAL)).delivering;
     console.log(row('  with real delivery', ms(real.ms.untracked), ms(real.ms.tracked), real.ratio, `CPU ${f(real.cpuMs.untracked)} → ${f(real.cpuMs.tracked)} ms`));
+  }
+
+  if (only === undefined || pacedStream.name.includes(only)) {
+    // The code is warm from the streams above: a few warm-up rounds are enough.
+    const compared = await compare(pacedStream, ['tracked', 'untrackedUsage'], PACED);
+    const own = compared.tracked;
+    const late = (own.firstChunk.tracked - own.firstChunk.untracked) * 1000;
+    console.log(
+      row(`${pacedStream.name}: to last chunk`, ms(own.ms.untracked), ms(own.ms.tracked), own.ratio, `(information) CPU ${f(own.cpuMs.untracked)} → ${f(own.cpuMs.tracked)} ms`),
+    );
+    console.log(row('  to first chunk', ms(own.firstChunk.untracked), ms(own.firstChunk.tracked), own.firstChunk.ratio, `${late >= 0 ? '+' : ''}${f(late, 0)} µs`));
+    const usage = compared.untrackedUsage;
+    console.log(row('  untracked, asking for usage', ms(usage.ms.untracked), ms(usage.ms.tracked), usage.ratio, `tracked against it: ${f(own.ratio / usage.ratio)}x`));
   }
 
   const small = workloads.find((workload) => workload.name === 'small chat call');

@@ -59,6 +59,30 @@ function streamBody(chunks, includeUsage, includeObfuscation) {
   return body;
 }
 
+/**
+ * Writes one event every `paceUs` microseconds, as a model writes its tokens (only much faster:
+ * real models take 5 to 50 ms a token), so that the client reads them one at a time. The wait
+ * turns the event loop (setImmediate) rather than blocking it.
+ */
+function writePaced(res, body, paceUs) {
+  const events = body.toString('utf8').split(/(?<=\n\n)/);
+  // The model's last token is followed at once by the finishing chunk, the usage and [DONE].
+  const finish = events.findIndex((event) => event.includes('"finish_reason":"stop"'));
+  if (finish > 0) events.splice(finish, events.length - finish, events.slice(finish).join(''));
+  let next = 0;
+  let due = performance.now();
+  const step = () => {
+    if (res.destroyed) return;
+    if (performance.now() >= due) {
+      res.write(events[next++]);
+      if (next === events.length) return res.end();
+      due += paceUs / 1000;
+    }
+    setImmediate(step);
+  };
+  step();
+}
+
 let captured = 0;
 let badBatches = 0;
 
@@ -97,6 +121,8 @@ const server = createServer((req, res) => {
         const options = request.stream_options;
         const body = streamBody(wanted, options?.include_usage === true, options?.include_obfuscation !== false);
         res.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': 'req_bench' });
+        const paceUs = Number(req.headers['x-bench-stream-pace-us'] ?? 0);
+        if (paceUs > 0) return writePaced(res, body, paceUs);
         // Write in pieces of 64 KiB, as a network would deliver a long stream.
         for (let i = 0; i < body.length; i += 65536) res.write(body.subarray(i, i + 65536));
         return res.end();
