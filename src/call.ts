@@ -123,8 +123,9 @@ export class TrackedCall {
    * Two turns of the event loop after `create()`, not one: the SDK's promise turns and undici take
    * a turn of their own before the request is written (its headers on Node 22, its body on Node
    * 20), and work done in that first turn delays the request itself. Measured with undici's
-   * diagnostics channels: one turn later sent the request 10 µs later than untracked on Node 22
-   * and made a 50-chunk stream's first chunk 35 µs later; two turns later, 0 to 10 µs.
+   * diagnostics channels on Node 22: with one turn the request left 19 µs after the untracked
+   * client's and a 50-chunk stream's first chunk came 35 µs later; with two, 10 µs (tracking's
+   * setup before `create()` returns) and 5 to 10 µs.
    */
   prepareWhileWaiting(): void {
     scheduleSoon(prepareOneTurnLater, this);
