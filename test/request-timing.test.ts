@@ -1,10 +1,11 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+// First: nock must be loaded before posthog-node, whose 4.x takes `fetch` when it is loaded.
+import { mockPostHog } from './helpers/posthog.js';
 import { createTrackedOpenAI } from '../src/index.js';
 import { OpenAI } from 'openai';
 import { localOpenAI, sendJson, type LocalOpenAI } from './helpers/faults.js';
 import { chatCompletion } from './helpers/openai.js';
-import { mockPostHog } from './helpers/posthog.js';
 import { eventsOf } from './helpers/streams.js';
 
 // Tracking builds the request's part of the event while the request is in flight, when the caller

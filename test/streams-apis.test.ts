@@ -137,7 +137,8 @@ describe('chat.completions.create({ stream: true })', () => {
         expect(chunk).toEqual(asked);
         expect(Object.keys(chunk)).toEqual(Object.keys(asked)); // the keys in the order the SDK parsed them
         expect(Object.getPrototypeOf(chunk)).toBe(Object.prototype);
-        expect(chunk.choices).toBe(parsed.choices); // a copy of the chunk, not of what it holds
+        // A copy of the chunk, not of what it holds (openai 7.30 and later normalize what they hand on).
+        if (!openaiAtLeast('7.30.0')) expect(chunk.choices).toBe(parsed.choices);
       });
     } finally {
       sdk.restore();
