@@ -2,15 +2,17 @@
 //
 // In a temporary copy of the repository (the work tree's files, without node_modules and dist):
 // `npm ci` and `npm run build` once, then for each combination `npm install --no-save` of its
-// versions over the lockfile's, and vitest, under Node 20 (this process's node) or Node 22 (the
-// npm registry's `node` package, through npx).
+// versions over the lockfile's, and vitest, under Node 20 (this process's node) or Node 22 or 24
+// (the npm registry's `node` package, through npx).
 //
 // Each SDK major runs the full suite with its newest release and with the oldest one supported;
 // the lockfile's pair (openai 6, posthog-node 5) runs in `npm test` itself. Newest:
 // - openai 5 with posthog-node 5: the oldest openai major, with the posthog-node users have now;
 // - openai 6 with posthog-node 4: posthog-node 4 beside the openai the suite is developed against,
 //   so that a failure points at posthog-node alone;
-// - openai 7 with posthog-node 5, on Node 22: openai 7 declares node >=22.
+// - openai 7 with posthog-node 5, on Node 22: openai 7 declares node >=22;
+// - the lockfile's pair on Node 24, the active LTS line (Node 20 has been end-of-life since April
+//   2026, so most users run 22 or 24).
 // Oldest (the floor of package.json's peer ranges): openai 5.0.0, 6.0.0 and 7.0.0, with
 // posthog-node 5.0.0 and 4.16.0 (before 4.16, posthog-node 4 queues a capture too late for the
 // flush that makes captureImmediate reliable there).
@@ -34,19 +36,21 @@ const filter = process.argv[2];
 const latest = process.env.MATRIX_LATEST === '1';
 
 const NODE_22 = ['npx', '-y', '-p', 'node@22', 'node'];
+const NODE_24 = ['npx', '-y', '-p', 'node@24', 'node'];
 const CURRENT_NODE = [process.execPath];
 
 const combinations = [
   { openai: '5.23.2', posthog: '5.70.0', node: CURRENT_NODE, oldest: false },
   { openai: '6.49.0', posthog: '4.18.0', node: CURRENT_NODE, oldest: false },
   { openai: '7.57.0', posthog: '5.70.0', node: NODE_22, oldest: false },
+  { openai: '6.49.0', posthog: '5.70.0', node: NODE_24, oldest: false },
   { openai: '5.0.0', posthog: '5.0.0', node: CURRENT_NODE, oldest: true },
   { openai: '6.0.0', posthog: '4.16.0', node: CURRENT_NODE, oldest: true },
   { openai: '7.0.0', posthog: '5.0.0', node: NODE_22, oldest: true },
 ]
   .map((c) => ({
     ...c,
-    label: `${c.oldest ? 'oldest ' : ''}openai-${c.openai.split('.')[0]} posthog-node-${c.posthog.split('.')[0]} node-${c.node === NODE_22 ? '22' : process.versions.node.split('.')[0]}`,
+    label: `${c.oldest ? 'oldest ' : ''}openai-${c.openai.split('.')[0]} posthog-node-${c.posthog.split('.')[0]} node-${c.node === NODE_22 ? '22' : c.node === NODE_24 ? '24' : process.versions.node.split('.')[0]}`,
     specs:
       latest && !c.oldest
         ? [`openai@^${c.openai.split('.')[0]}`, `posthog-node@^${c.posthog.split('.')[0]}`]
