@@ -87,6 +87,22 @@ describe('stream_options.include_usage', () => {
     expect((await eventsOf(ph))[0].properties.$ai_output_tokens).toBe(3);
   });
 
+  test('a chunk with an own "__proto__" key (JSON.parse makes those) is handed on with that key, as untracked', async () => {
+    const { plain, tracked } = setup();
+    const withProtoKey = (request: Record<string, any>) =>
+      chatAsOpenAI(request).replace(/"choices":/g, '"__proto__":{"x":1},"choices":');
+    nockSse(CHAT_PATH, withProtoKey, { times: 2 });
+    const untracked = await readAll(await plain.chat.completions.create({ ...CHAT, stream: true }));
+    const chunks = await readAll(await tracked.chat.completions.create({ ...CHAT, stream: true }));
+
+    expect(chunks).toHaveLength(untracked.length);
+    chunks.forEach((chunk, i) => {
+      expect(Object.getPrototypeOf(chunk)).toBe(Object.getPrototypeOf(untracked[i]));
+      expect(Object.keys(chunk as object)).toEqual(Object.keys(untracked[i] as object));
+      expect(Object.getOwnPropertyDescriptor(chunk, '__proto__')?.value).toEqual({ x: 1 });
+    });
+  });
+
   // openai 7.30 and later hand on a plain normalized copy of each parsed chunk, whatever JSON.parse made.
   test.skipIf(openaiAtLeast('7.30.0'))('a chunk that is not a plain object keeps its prototype: the usage: null is deleted from it rather than copied away', async () => {
     const { tracked } = setup();

@@ -310,6 +310,11 @@ const verdict = (value, target, unit = '') => `${value <= target ? 'ok' : 'MISSE
 const row = (label, a, b, ratio, note = '') =>
   `${label.padEnd(34)} ${a.padStart(11)} ${b.padStart(11)} ${`${f(ratio)}x`.padStart(7)}  ${note}`;
 const ms = (value, digits = 3) => `${f(value, digits)} ms`;
+/** The time to the first chunk, and how much later the tracked client's came. */
+const firstChunkRow = ({ firstChunk }, note = '') => {
+  const late = (firstChunk.tracked - firstChunk.untracked) * 1000;
+  return row('  to first chunk', ms(firstChunk.untracked), ms(firstChunk.tracked), firstChunk.ratio, `${note}${late >= 0 ? '+' : ''}${f(late, 0)} µs`);
+};
 
 const cpus = os.cpus();
 const loadStart = os.loadavg()[0];
@@ -352,12 +357,7 @@ try {
     console.log(
       row(label, ms(own.ms.untracked), ms(own.ms.tracked), own.ratio, `${verdict(own.ratio, workload.target)}, CPU ${f(own.cpuMs.untracked)} → ${f(own.cpuMs.tracked)} ms`),
     );
-    if (own.firstChunk) {
-      const late = (own.firstChunk.tracked - own.firstChunk.untracked) * 1000;
-      console.log(
-        row('  to first chunk', ms(own.firstChunk.untracked), ms(own.firstChunk.tracked), own.firstChunk.ratio, `${verdict(own.firstChunk.ratio, 1)}: ${late >= 0 ? '+' : ''}${f(late, 0)} µs`),
-      );
-    }
+    if (own.firstChunk) console.log(firstChunkRow(own, `${verdict(own.firstChunk.ratio, 1)}: `));
     if (workload.stream) {
       const noUsage = compared.trackedNoUsage;
       console.log(row('  includeStreamUsage: false', ms(noUsage.ms.untracked), ms(noUsage.ms.tracked), noUsage.ratio, 'to last chunk, without the usage tracking asks for'));
@@ -376,11 +376,10 @@ try {
     // The code is warm from the streams above: a few warm-up rounds are enough.
     const compared = await compare(pacedStream, ['tracked', 'untrackedUsage'], PACED);
     const own = compared.tracked;
-    const late = (own.firstChunk.tracked - own.firstChunk.untracked) * 1000;
     console.log(
       row(`${pacedStream.name}: to last chunk`, ms(own.ms.untracked), ms(own.ms.tracked), own.ratio, `(information) CPU ${f(own.cpuMs.untracked)} → ${f(own.cpuMs.tracked)} ms`),
     );
-    console.log(row('  to first chunk', ms(own.firstChunk.untracked), ms(own.firstChunk.tracked), own.firstChunk.ratio, `${late >= 0 ? '+' : ''}${f(late, 0)} µs`));
+    console.log(firstChunkRow(own));
     const usage = compared.untrackedUsage;
     console.log(row('  untracked, asking for usage', ms(usage.ms.untracked), ms(usage.ms.tracked), usage.ratio, `tracked against it: ${f(own.ratio / usage.ratio)}x`));
   }

@@ -1,6 +1,5 @@
 import type { StreamEnding, TrackedCall } from '../call.js';
 import { isUsageOnlyChunk, type StreamAccumulator } from '../operations/operation.js';
-import { setOwn } from '../records.js';
 
 /** The parts of the SDK's `Stream` we rely on (openai 5, 6 and 7). */
 interface StreamLike<Item = unknown> extends AsyncIterable<Item> {
@@ -30,8 +29,6 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
   return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
 }
 
-const hasOwn = Object.prototype.hasOwnProperty;
-
 /**
  * A chunk as the caller asked for it: with `include_usage`, which tracking added, OpenAI puts
  * `"usage": null` on every chunk but the usage-only one; without it the key is absent.
@@ -47,10 +44,8 @@ function withoutUsage(chunk: Record<string, unknown>): Record<string, unknown> {
     delete chunk.usage;
     return chunk;
   }
-  const copy: Record<string, unknown> = {};
-  for (const key in chunk) {
-    if (key !== 'usage' && hasOwn.call(chunk, key)) setOwn(copy, key, chunk[key]);
-  }
+  // A rest copy defines what it copies, as JSON.parse did: an own "__proto__" key stays a key.
+  const { usage: _usage, ...copy } = chunk;
   return copy;
 }
 
