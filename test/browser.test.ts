@@ -2,14 +2,17 @@
 // playwright-core) opens the Express example's page, clicks "Test LLM"; the page calls
 // /api/test-llm, which makes a tracked call to the local OpenAI stand-in; the answer shows on the
 // page, and the $ai_generation event reaches the local capture endpoint.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { expect, test } from 'vitest';
 import { eventsFrom, exampleEnv, localStandIns, startServerExample, waitFor } from './helpers/examples.js';
+import { missingPart, realPart } from './helpers/real-parts.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+const HOW_TO_GET_CHROMIUM =
+  "install Debian's chromium (`apt-get update && apt-get install -y chromium`; .ci/run does) or set CHROMIUM_PATH, then run `npx vitest run test/browser.test.ts`";
+const browserPart = realPart('browser test (Chromium)', [process.env.CHROMIUM_PATH, '/usr/bin/chromium'], HOW_TO_GET_CHROMIUM);
 // As root, on a machine with no outside network: no sandbox, and no background connections.
 const CHROMIUM_FLAGS = [
   '--headless',
@@ -24,18 +27,14 @@ const CHROMIUM_FLAGS = [
 
 const standIns = localStandIns();
 
-test('Chromium: the page\'s button calls /api/test-llm, the answer shows, and the event reaches PostHog; a 429 shows plainly', { timeout: 60_000 }, async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is missing (${CHROMIUM}): this end-to-end test needs Debian's chromium package. ` +
-        'Install it with `apt-get update && apt-get install -y chromium` (.ci/run does this).',
-    );
-  }
+test.skipIf(browserPart.skip)('Chromium: the page\'s button calls /api/test-llm, the answer shows, and the event reaches PostHog; a 429 shows plainly', { timeout: 60_000 }, async () => {
+  const executablePath = browserPart.path;
+  if (!executablePath) throw missingPart('Chromium', HOW_TO_GET_CHROMIUM);
   const server = await startServerExample('examples/express/server.mjs', exampleEnv(standIns.fake, standIns.capture, 'browser'));
   const userDataDir = mkdtempSync(join(tmpdir(), 'tracked-openai-chromium-'));
   let code: number | null = null;
   try {
-    const browser = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+    const browser = await chromium.launchPersistentContext(userDataDir, { executablePath, headless: true, args: CHROMIUM_FLAGS });
     try {
       const page = browser.pages()[0] ?? (await browser.newPage());
       await page.goto(server.url);
