@@ -63,8 +63,29 @@ function findAsyncLocalStorage(): StorageConstructor | undefined {
   return undefined;
 }
 
-const StorageClass = findAsyncLocalStorage();
-const storage: Storage | undefined = StorageClass ? new StorageClass() : undefined;
+/**
+ * One storage per process, kept on `globalThis` under a registered symbol: the ESM and the CJS builds
+ * of this library are often both loaded (Next.js, Jest), and a context set through one must be seen
+ * by clients made through the other.
+ */
+const SHARED_STORAGE = Symbol.for('tracked-openai.context-storage');
+
+function sharedStorage(): Storage | undefined {
+  const holder = globalThis as { [SHARED_STORAGE]?: Storage };
+  const existing = holder[SHARED_STORAGE];
+  if (existing) return existing;
+  const StorageClass = findAsyncLocalStorage();
+  if (!StorageClass) return undefined;
+  const created = new StorageClass();
+  try {
+    Object.defineProperty(holder, SHARED_STORAGE, { value: created, configurable: false, enumerable: false, writable: false });
+  } catch {
+    // A frozen globalThis: this copy keeps a storage of its own.
+  }
+  return created;
+}
+
+const storage: Storage | undefined = sharedStorage();
 
 /** Whether `withTracking()`, `trace()` and `span()` can carry context across async work here. */
 export function isContextAvailable(): boolean {

@@ -1,8 +1,11 @@
+import { createRequire } from 'node:module';
 import { describe, expect, test } from 'vitest';
 import { isContextAvailable, withTracking } from '../src/index.js';
 import { chatChunks, SSE_HEADERS, sseBody } from './helpers/sse.js';
 import { mockOpenAI } from './helpers/openai.js';
 import { chatBody, echoChat, eventsOf, fileGuards, generationFor, rejectionOf, sleep, trackedSetup } from './helpers/tracked.js';
+import { newOpenAI } from './helpers/openai.js';
+import { mockPostHog } from './helpers/posthog.js';
 
 // withTracking(): context carried through async work, merging, precedence, and isolation under load.
 // 1,000 concurrent contexts are in test/concurrency.test.ts, traces and spans in test/traces.test.ts,
@@ -250,6 +253,26 @@ describe('precedence: per-call options > innermost context > client options', ()
     expect(event!.properties.$ai_input).toBeNull();
     expect(event!.properties.$ai_output_choices).toBeNull();
     expect(ph.payloads.join('')).not.toContain('secret prompt');
+  });
+});
+
+describe('one context for the ESM and the CJS build (both loaded in one process, as in Next.js and Jest)', () => {
+  test('a context set through either build is seen by clients made through the other, and by the source', async () => {
+    const require = createRequire(import.meta.url);
+    const cjs = require('../dist/index.cjs') as typeof import('../src/index.js');
+    const esm = (await import('../dist/index.js' as string)) as typeof import('../src/index.js');
+    echoChat(3);
+    const ph = mockPostHog();
+    const cjsClient = cjs.createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog });
+    const esmClient = esm.createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog });
+    await esm.withTracking({ distinctId: 'set-through-esm' }, () => cjsClient.chat.completions.create(chatBody('cjs client')));
+    await cjs.withTracking({ distinctId: 'set-through-cjs' }, () => esmClient.chat.completions.create(chatBody('esm client')));
+    await withTracking({ distinctId: 'set-through-source' }, () => cjsClient.chat.completions.create(chatBody('source context')));
+    const events = await eventsOf(ph);
+    expect(generationFor(events, 'cjs client').distinct_id).toBe('set-through-esm');
+    expect(generationFor(events, 'esm client').distinct_id).toBe('set-through-cjs');
+    expect(generationFor(events, 'source context').distinct_id).toBe('set-through-source');
+    await ph.shutdown();
   });
 });
 
