@@ -1,4 +1,4 @@
-import { APIError, type OpenAI } from 'openai';
+import { APIError, APIUserAbortError, type OpenAI } from 'openai';
 import { Stream } from 'openai/streaming';
 import { describe, expect, test } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
@@ -411,6 +411,69 @@ describe('SDK stream helpers: one event per HTTP request', () => {
     expect(second.$ai_input).toHaveLength(3); // user, assistant tool call, tool result
     expect(first.$ai_trace_id).not.toBe(second.$ai_trace_id);
     for (const event of events) expectStreamTiming(event, 'completed');
+  });
+});
+
+describe('a stream the caller aborts before any answer ends "aborted", not as an error', () => {
+  const toolBody = {
+    ...CHAT,
+    stream: true as const,
+    tools: [
+      {
+        type: 'function' as const,
+        function: { name: 'noop', parameters: { type: 'object', properties: {} }, function: () => 'done', parse: JSON.parse },
+      },
+    ],
+  };
+
+  test('runTools({ stream: true }) aborted at once: the SDK\'s APIUserAbortError as without tracking, one event "aborted"', async () => {
+    const { ph, plain, tracked } = setup();
+    const untracked = plain.chat.completions.runTools(toolBody);
+    untracked.abort();
+    const expected = await untracked.done().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const runner = tracked.chat.completions.runTools(toolBody);
+    runner.abort();
+    const error = await runner.done().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(error?.constructor).toBe(expected?.constructor);
+    expect(error).toBeInstanceOf(APIUserAbortError);
+
+    const events = await eventsOf(ph);
+    expect(events).toHaveLength(1);
+    expect(events[0].properties).toMatchObject({ $ai_is_error: false, $ai_stream: true, $ai_stream_ending: 'aborted' });
+    expect(events[0].properties).not.toHaveProperty('$ai_error');
+  });
+
+  test('create({ stream: true }) with a signal aborted before the call, and chat.completions.stream() aborted at once: "aborted"', async () => {
+    const { ph, tracked } = setup();
+    const error = await tracked.chat.completions.create({ ...CHAT, stream: true }, { signal: AbortSignal.abort() }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(error).toBeInstanceOf(APIUserAbortError);
+    const helper = tracked.chat.completions.stream(CHAT);
+    helper.abort();
+    await helper.done().catch(() => undefined);
+
+    const events = await eventsOf(ph, 2);
+    expect(events).toHaveLength(2);
+    for (const event of events) {
+      expect(event.properties).toMatchObject({ $ai_is_error: false, $ai_stream: true, $ai_stream_ending: 'aborted' });
+    }
+  });
+
+  test('a call that is not streamed and is aborted stays an error event (APIUserAbortError): it has no stream to end', async () => {
+    const { ph, tracked } = setup();
+    await tracked.chat.completions.create(CHAT, { signal: AbortSignal.abort() }).catch(() => undefined);
+    const events = await eventsOf(ph);
+    expect(events).toHaveLength(1);
+    expect(events[0].properties.$ai_is_error).toBe(true);
+    expect(events[0].properties.$ai_error).toContain('APIUserAbortError');
   });
 });
 

@@ -1,3 +1,4 @@
+import { APIUserAbortError } from 'openai';
 import type { TrackedCall } from '../call.js';
 import { isStream, trackStream } from './stream.js';
 
@@ -24,6 +25,15 @@ function asRecord(value: unknown): Record<string, unknown> {
 }
 
 function ignore(): void {}
+
+/** The SDK's `APIUserAbortError`, from either build of the SDK (ESM and CJS are different classes). */
+function isUserAbort(error: unknown): boolean {
+  if (error instanceof APIUserAbortError) return true;
+  for (let proto = error !== null && typeof error === 'object' ? Object.getPrototypeOf(error) : null; proto; proto = Object.getPrototypeOf(proto)) {
+    if ((proto as { constructor?: { name?: unknown } }).constructor?.name === 'APIUserAbortError') return true;
+  }
+  return false;
+}
 
 /**
  * When the caller takes the raw `Response` (`asResponse()`), the SDK never parses the body, so the
@@ -197,11 +207,15 @@ export function tapAPIPromise<T>(promise: T, call: TrackedCall): T {
     return promise;
   }
 
-  // A stream request that fails before its first chunk (429, 500, connection error) still says how its stream ended.
-  const failedStream = call.body.stream === true ? { ending: 'error' as const, firstContentAt: undefined } : undefined;
+  // A stream request that fails before its first chunk (429, 500, connection error) still says how
+  // its stream ended; one the caller aborted ended as an abort mid-stream does: aborted, not an error.
+  const streamed = call.body.stream === true;
   let failureDelivery: Promise<void> | undefined;
   const endWithFailure = (error: unknown): Promise<void> | undefined =>
-    (failureDelivery ??= call.end({ error, stream: failedStream }));
+    (failureDelivery ??=
+      streamed && isUserAbort(error)
+        ? call.end({ stream: { ending: 'aborted', firstContentAt: undefined } })
+        : call.end({ error, stream: streamed ? { ending: 'error', firstContentAt: undefined } : undefined }));
   const request = promise.responsePromise;
   if (request instanceof Promise) request.then(ignore, endWithFailure);
   else promise.asResponse().then(ignore, endWithFailure);
