@@ -1,6 +1,6 @@
 import { AzureOpenAI as AzureOpenAIBase, OpenAI as OpenAIBase } from 'openai';
 import { trackClient, untrackedClientOf } from './intercept/proxy.js';
-import { resolveTrackingOptions, type TrackingOptions } from './options.js';
+import { checkOpenAIClient, resolveTrackingOptions, type TrackingOptions } from './options.js';
 import { Tracking } from './tracking.js';
 import type { Tracked, TrackedOpenAIResources } from './types.js';
 
@@ -15,11 +15,7 @@ import type { Tracked, TrackedOpenAIResources } from './types.js';
  * @throws TypeError when the options are invalid (for example a missing `posthog`).
  */
 export function createTrackedOpenAI<T extends OpenAIBase>(client: T, options: TrackingOptions): Tracked<T> {
-  if (client === null || typeof client !== 'object') {
-    throw new TypeError(
-      `tracked-openai: createTrackedOpenAI() needs an OpenAI client as its first argument, got ${client === null ? 'null' : typeof client}`,
-    );
-  }
+  checkOpenAIClient(client);
   const tracking = new Tracking(resolveTrackingOptions(options, true));
   const raw = (untrackedClientOf(client) ?? client) as T;
   return trackClient(tracking, raw) as Tracked<T>;

@@ -134,8 +134,6 @@ export const TRACKING_OPTION_NAMES = [
 const DEFAULT_IMMEDIATE_TIMEOUT_MS = 1000;
 const MIN_EVENT_BYTES = 10_000;
 
-
-
 function fail(message: string): never {
   throw new TypeError(`tracked-openai: ${message}`);
 }
@@ -175,6 +173,83 @@ function neverThrowing(logger: DebugLogger): DebugLogger {
 /** One wrapper per logger, so that clients sharing a logger (or `debug: true`) log each PostHog problem once. */
 const safeLoggers = new WeakMap<DebugLogger, DebugLogger>();
 
+/** An object with a `capture()` method: a PostHog client where something else was expected. */
+function looksLikePostHog(value: unknown): boolean {
+  try {
+    return value !== null && typeof value === 'object' && typeof (value as { capture?: unknown }).capture === 'function';
+  } catch {
+    return false;
+  }
+}
+
+/** The resources tracked-openai tracks: a stub that has one of them can still be tracked. */
+const TRACKED_RESOURCES = ['chat', 'completions', 'responses', 'embeddings'] as const;
+
+/**
+ * Checks the first argument of `createTrackedOpenAI`. Duck-typed rather than `instanceof`: the ESM
+ * and CJS builds of the SDK have different classes, tracked clients are proxies, and test doubles
+ * (Jest's automock keeps only prototype methods such as `request()`) should still be accepted.
+ */
+export function checkOpenAIClient(client: unknown): void {
+  const start = 'createTrackedOpenAI(client, options) needs an OpenAI client as its first argument';
+  if (client === null || (typeof client !== 'object' && typeof client !== 'function')) {
+    fail(`${start}, got ${describeValue(client)}`);
+  }
+  if (typeof client === 'function') {
+    const described = describeValue(client);
+    const hint = described.startsWith('the class ') ? ` (pass an instance: new ${described.slice(10)}())` : '';
+    fail(`${start}, got ${described}${hint}`);
+  }
+  if (looksLikePostHog(client)) {
+    fail(`${start}, got a posthog-node client: the OpenAI client comes first, createTrackedOpenAI(openai, { posthog })`);
+  }
+  let isClient = false;
+  try {
+    const record = client as Record<string, unknown>;
+    isClient =
+      typeof record.request === 'function' ||
+      TRACKED_RESOURCES.some((name) => record[name] !== null && typeof record[name] === 'object');
+  } catch {
+    isClient = false;
+  }
+  if (!isClient) {
+    fail(`${start} (such as new OpenAI()), got an object without chat, responses, embeddings or request()`);
+  }
+}
+
+/** posthog-node clients already warned about, so that wrapping one client many times warns once. */
+const warnedPostHogClients = new WeakSet<object>();
+
+/**
+ * posthog-node 5.30.1+ disables a client made without a project API key (before, it throws) and
+ * says so only in its own debug output, so every event would vanish without a word. An explicit
+ * `disabled: true` is a choice (tests, local development): only the debug log hears of it, from
+ * the sink, when an event is dropped.
+ */
+function warnIfPostHogSendsNothing(posthog: PostHogLike): void {
+  let disabled: unknown;
+  let apiKey: unknown;
+  try {
+    const client = posthog as { disabled?: unknown; apiKey?: unknown };
+    disabled = client.disabled;
+    apiKey = client.apiKey;
+  } catch {
+    return; // a client whose fields throw when read: nothing to tell
+  }
+  const key = typeof apiKey === 'string' ? apiKey.trim() : undefined;
+  // An unset environment variable interpolated into a string: posthog-node sends, PostHog rejects.
+  const keyIsUnsetVariable = key === 'undefined' || key === 'null';
+  let problem: string | undefined;
+  if (disabled === true && (key === undefined || key === '')) {
+    problem = 'the posthog-node client has no project API key, so posthog-node disabled it and no events will be sent';
+  } else if (keyIsUnsetVariable) {
+    problem = `the posthog-node client's project API key is the text "${key}" (an unset environment variable?), so PostHog will reject every event`;
+  }
+  if (problem === undefined || warnedPostHogClients.has(posthog)) return;
+  warnedPostHogClients.add(posthog);
+  console.warn(`[tracked-openai] ${problem}. Pass your project API key (phc_..., in PostHog's Project settings): new PostHog(apiKey).`);
+}
+
 /**
  * Checks the options once, when a tracked client is created, so that a mistake is a clear
  * `TypeError` at the boundary rather than silently missing analytics later.
@@ -183,6 +258,12 @@ const safeLoggers = new WeakMap<DebugLogger, DebugLogger>();
  *   ours; false for the classes, whose options also hold the SDK's own).
  */
 export function resolveTrackingOptions(input: unknown, strict: boolean): ResolvedTrackingOptions {
+  if (input === undefined) {
+    fail('options are missing: pass at least `{ posthog }`, your posthog-node client (`{ posthog: new PostHog(apiKey) }`)');
+  }
+  if (looksLikePostHog(input)) {
+    fail('options must be an object, got the posthog-node client itself: pass `{ posthog }` instead of `posthog`');
+  }
   if (!isPlainRecord(input)) {
     fail(`options must be an object with at least \`posthog\`, got ${describeValue(input)}`);
   }
@@ -199,6 +280,11 @@ export function resolveTrackingOptions(input: unknown, strict: boolean): Resolve
   const posthog = options.posthog as PostHogLike | undefined;
   if (posthog === undefined || posthog === null) {
     fail('option `posthog` is required: pass your posthog-node client, e.g. `{ posthog: new PostHog(key) }`');
+  }
+  if (typeof posthog === 'function') {
+    const described = describeValue(posthog);
+    const hint = described.startsWith('the class ') ? ` (pass an instance: new ${described.slice(10)}(apiKey))` : '';
+    fail(`option \`posthog\` must be a posthog-node client instance, got ${described}${hint}`);
   }
   if (typeof posthog !== 'object' || typeof posthog.capture !== 'function') {
     fail(`option \`posthog\` must be a posthog-node client (an object with a capture() method), got ${describeValue(posthog)}`);
@@ -245,6 +331,8 @@ export function resolveTrackingOptions(input: unknown, strict: boolean): Resolve
   }
 
   const pricing = resolvePricing(options.pricing, 'option `pricing`');
+  const log = debug === true ? neverThrowing(consoleLogger) : typeof debug === 'function' ? neverThrowing(debug as DebugLogger) : undefined;
+  warnIfPostHogSendsNothing(posthog);
 
   return {
     posthog,
@@ -257,7 +345,7 @@ export function resolveTrackingOptions(input: unknown, strict: boolean): Resolve
     includeStreamUsage: options.includeStreamUsage === undefined ? true : optionalBoolean(options, 'includeStreamUsage'),
     redact: redact as ResolvedTrackingOptions['redact'],
     maxEventBytes,
-    log: debug === true ? neverThrowing(consoleLogger) : typeof debug === 'function' ? neverThrowing(debug as DebugLogger) : undefined,
+    log,
     pricing,
   };
 }

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import nock from 'nock';
 import { OpenAI as SdkOpenAI } from 'openai';
 import { PostHog } from 'posthog-node';
@@ -472,7 +473,11 @@ describe('options validation', () => {
   const posthog = { capture() {} };
   const client = () => newOpenAI();
   const cases: { name: string; options: unknown; message: RegExp }[] = [
-    { name: 'missing options', options: undefined, message: /options must be an object.*posthog/ },
+    { name: 'missing options', options: undefined, message: /options are missing: pass at least `\{ posthog \}`/ },
+    { name: 'options that are a string', options: 'phc_abc', message: /options must be an object with at least `posthog`, got a string$/ },
+    { name: 'the posthog-node client instead of the options', options: new PostHog('phc_options_test', { flushInterval: 0 }), message: /got the posthog-node client itself: pass `\{ posthog \}`/ },
+    { name: 'the PostHog class instead of an instance', options: { posthog: PostHog }, message: /`posthog` must be a posthog-node client instance, got the class PostHog \(pass an instance: new PostHog\(apiKey\)\)$/ },
+    { name: 'a function as posthog', options: { posthog: function makePostHog() {} }, message: /`posthog` must be a posthog-node client instance, got the function makePostHog$/ },
     { name: 'missing posthog', options: {}, message: /`posthog` is required/ },
     { name: 'null posthog', options: { posthog: null }, message: /`posthog` is required/ },
     { name: 'posthog without capture()', options: { posthog: {} }, message: /`posthog` must be a posthog-node client.*capture\(\)/ },
@@ -504,12 +509,40 @@ describe('options validation', () => {
     });
   }
 
+  it('no error message says "undefined undefined" or dumps a function\'s source', () => {
+    const messages: string[] = [];
+    for (const run of [
+      () => createTrackedOpenAI(client(), undefined as any),
+      () => createTrackedOpenAI(undefined as any, { posthog }),
+      () => createTrackedOpenAI(client(), { posthog: PostHog as any }),
+      () => createTrackedOpenAI(SdkOpenAI as any, { posthog }),
+      () => new TrackedOpenAI(undefined as any),
+    ]) {
+      try {
+        run();
+      } catch (error) {
+        messages.push((error as Error).message);
+      }
+    }
+    expect(messages).toHaveLength(5);
+    for (const message of messages) {
+      expect(message).toMatch(/^tracked-openai: /);
+      expect(message).not.toContain('undefined undefined');
+      expect(message).not.toMatch(/[{}]\s*$|=>|constructor\(/);
+      expect(message.length).toBeLessThan(200);
+    }
+  });
+
   for (const [label, value, got] of [
-    ['null', null, 'got null'],
-    ['undefined', undefined, 'got undefined'],
-    ['a string (an API key)', TEST_API_KEY, 'got string'],
-    ['a number', 42, 'got number'],
-    ['a function', () => {}, 'got function'],
+    ['null', null, /got null$/],
+    ['undefined', undefined, /got undefined$/],
+    ['a string (an API key)', TEST_API_KEY, /got a string$/],
+    ['a number', 42, /got number 42$/],
+    ['a function', () => {}, /got a function$/],
+    ['the OpenAI class', SdkOpenAI, /got the class OpenAI \(pass an instance: new OpenAI\(\)\)$/],
+    ['an empty object', {}, /\(such as new OpenAI\(\)\), got an object without chat, responses, embeddings or request\(\)$/],
+    ["the SDK's options object", { apiKey: 'sk-test', maxRetries: 0 }, /got an object without chat/],
+    ['a posthog-node client (arguments swapped)', { capture() {} }, /got a posthog-node client: the OpenAI client comes first/],
   ] as const) {
     it(`createTrackedOpenAI rejects a client that is ${label} with a TypeError naming the problem`, () => {
       const run = () => createTrackedOpenAI(value as any, { posthog });
@@ -518,6 +551,21 @@ describe('options validation', () => {
       expect(run).toThrow(got);
     });
   }
+
+  it('accepts what an OpenAI client is, whichever copy of the SDK made it', () => {
+    const require = createRequire(import.meta.url);
+    const { OpenAI: CjsOpenAI, AzureOpenAI } = require('openai') as typeof import('openai');
+    const fromCjs = new CjsOpenAI({ apiKey: TEST_API_KEY });
+    // The ESM and CJS copies of the SDK are different classes: instanceof could not tell.
+    expect(fromCjs instanceof SdkOpenAI).toBe(CjsOpenAI === SdkOpenAI);
+    const azure = new AzureOpenAI({ apiKey: TEST_API_KEY, endpoint: 'https://example.openai.azure.com', apiVersion: '2024-10-21' });
+    const tracked = createTrackedOpenAI(client(), { posthog });
+    // What Jest's automock leaves of a client: the prototype's methods, no fields.
+    const automocked = Object.create({ request() {}, post() {} });
+    for (const value of [fromCjs, azure, tracked, new TrackedOpenAI({ apiKey: TEST_API_KEY, posthog }), automocked]) {
+      expect(() => createTrackedOpenAI(value, { posthog })).not.toThrow();
+    }
+  });
 
   it('a client-argument error never echoes an API key given by mistake', () => {
     let message = '';
@@ -528,6 +576,57 @@ describe('options validation', () => {
     }
     expect(message).not.toBe('');
     expect(message).not.toContain(TEST_API_KEY);
+  });
+
+  it('warns once when the posthog-node client was made without a project API key (it sends nothing)', async () => {
+    let keyless: PostHog;
+    try {
+      keyless = new PostHog(undefined as any, { flushInterval: 0 });
+    } catch {
+      // Before 5.30.1 posthog-node refuses a missing key itself: nothing silent to warn about.
+      return;
+    }
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      expect((keyless as any).disabled).toBe(true);
+      createTrackedOpenAI(client(), { posthog: keyless });
+      createTrackedOpenAI(client(), { posthog: keyless });
+      new TrackedOpenAI({ apiKey: TEST_API_KEY, posthog: keyless });
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toMatch(/^\[tracked-openai\] the posthog-node client has no project API key, so posthog-node disabled it and no events will be sent\. Pass your project API key/);
+    } finally {
+      warn.mockRestore();
+      await keyless.shutdown(100);
+    }
+  });
+
+  it('warns when the project API key is the text "undefined" (an unset environment variable)', async () => {
+    const posthogWithBadKey = new PostHog(`${process.env.TRACKED_OPENAI_UNSET_VARIABLE}`, { flushInterval: 0 });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      createTrackedOpenAI(client(), { posthog: posthogWithBadKey });
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toContain('project API key is the text "undefined"');
+    } finally {
+      warn.mockRestore();
+      await posthogWithBadKey.shutdown(100);
+    }
+  });
+
+  it('does not warn for a client disabled on purpose (disabled: true), nor for a working one', async () => {
+    const disabled = new PostHog('phc_disabled_on_purpose', { disabled: true, flushInterval: 0 });
+    const enabled = new PostHog('phc_enabled', { flushInterval: 0 });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      createTrackedOpenAI(client(), { posthog: disabled });
+      createTrackedOpenAI(client(), { posthog: enabled });
+      createTrackedOpenAI(client(), { posthog });
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+      await disabled.shutdown(100);
+      await enabled.shutdown(100);
+    }
   });
 
   it('valid options are accepted', () => {
