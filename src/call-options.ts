@@ -1,4 +1,6 @@
+import type { DebugLogger } from './options.js';
 import { setOwn } from './records.js';
+import { describeValue } from './validation.js';
 
 /**
  * Per-call options, given in the request body with the same names as PostHog's own wrapper
@@ -22,8 +24,34 @@ export interface PostHogCallOptions {
   posthogModelOverride?: string;
   /** Report this provider instead of the one derived from the client. */
   posthogProviderOverride?: string;
-  /** Report this cost (USD) instead of a computed one. */
-  posthogCostOverride?: { inputCost: number; outputCost: number };
+  /**
+   * Your prices for this call, in USD **per token**, as in `@posthog/ai`: the event's
+   * `$ai_input_cost_usd` is `inputCost` × the input tokens and `$ai_output_cost_usd` is
+   * `outputCost` × the output tokens, as the response reports them (cached input tokens count as
+   * input tokens, reasoning tokens as output tokens; there is no separate cache rate). Replaces the
+   * price table's cost; a side left out counts as 0. A call whose response reports no usage gets
+   * no cost. To give the cost of the whole call instead, use `posthogCallCostOverride`.
+   *
+   * @example
+   * // $2.50 and $10 per million tokens
+   * { posthogCostOverride: { inputCost: 2.5e-6, outputCost: 10e-6 } }
+   */
+  posthogCostOverride?: PostHogCostOverride;
+  /**
+   * The cost of this whole call, in USD: sent as `$ai_input_cost_usd` and `$ai_output_cost_usd`
+   * (their sum as `$ai_total_cost_usd`) whatever the tokens, also when the call failed. Wins over
+   * `posthogCostOverride` and the price table.
+   *
+   * @example
+   * { posthogCallCostOverride: { inputCost: 0.0012, outputCost: 0.0034 } }
+   */
+  posthogCallCostOverride?: PostHogCostOverride;
+}
+
+/** USD amounts for a call's input and output: per token in `posthogCostOverride`, in all in `posthogCallCostOverride`. */
+export interface PostHogCostOverride {
+  inputCost?: number;
+  outputCost?: number;
 }
 
 const CALL_OPTION_NAMES: readonly (keyof PostHogCallOptions)[] = [
@@ -36,6 +64,7 @@ const CALL_OPTION_NAMES: readonly (keyof PostHogCallOptions)[] = [
   'posthogModelOverride',
   'posthogProviderOverride',
   'posthogCostOverride',
+  'posthogCallCostOverride',
 ];
 
 const CALL_OPTION_SET: ReadonlySet<string> = new Set(CALL_OPTION_NAMES);
@@ -71,4 +100,83 @@ export function splitCallOptions(body: unknown): SplitBody {
     else setOwn(clean, key, record[key]);
   }
   return { body: clean, callOptions: callOptions as PostHogCallOptions };
+}
+
+type CallOptionName = keyof PostHogCallOptions;
+
+/** Option names already warned about: a wrong type is told once per process, not once per call. */
+const warnedCallOptions = new Set<string>();
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function isCost(value: unknown): boolean {
+  return value === undefined || (typeof value === 'number' && Number.isFinite(value) && value >= 0);
+}
+
+/** What each option must be, checked; the expectation in words for the warning. */
+const CALL_OPTION_CHECKS: Record<CallOptionName, { valid: (value: unknown) => boolean; expected: string }> = {
+  posthogDistinctId: { valid: (value) => typeof value === 'string', expected: 'a string' },
+  posthogTraceId: { valid: (value) => typeof value === 'string', expected: 'a string' },
+  posthogProperties: { valid: isObject, expected: 'an object' },
+  posthogGroups: {
+    valid: (value) => isObject(value) && Object.values(value).every((key) => typeof key === 'string' || typeof key === 'number'),
+    expected: 'an object of strings or numbers',
+  },
+  posthogPrivacyMode: { valid: (value) => typeof value === 'boolean', expected: 'a boolean' },
+  posthogCaptureImmediate: { valid: (value) => typeof value === 'boolean', expected: 'a boolean' },
+  posthogModelOverride: { valid: (value) => typeof value === 'string', expected: 'a string' },
+  posthogProviderOverride: { valid: (value) => typeof value === 'string', expected: 'a string' },
+  posthogCostOverride: {
+    valid: (value) => isObject(value) && isCost(value.inputCost) && isCost(value.outputCost),
+    expected: '{ inputCost, outputCost } with numbers >= 0 (USD per token)',
+  },
+  posthogCallCostOverride: {
+    valid: (value) => isObject(value) && isCost(value.inputCost) && isCost(value.outputCost),
+    expected: '{ inputCost, outputCost } with numbers >= 0 (USD)',
+  },
+};
+
+function describeFound(value: unknown): string {
+  if (isObject(value)) return 'an object with other values';
+  return describeValue(value);
+}
+
+/**
+ * Checks the per-call options of one call. They arrive in the request body at call time, so a
+ * wrong type never throws (the call must go on as untracked code would): a numeric distinct or
+ * trace id is used as its text (PostHog accepts numbers there), anything else of the wrong type is
+ * left out, with a console warning once per option name and a debug line each time. `null` means
+ * "not given". Returns `options` itself when nothing had to change.
+ */
+export function checkCallOptions(options: PostHogCallOptions, log: DebugLogger | undefined): PostHogCallOptions {
+  let checked: Record<string, unknown> | undefined;
+  const change = (name: string, value: unknown) => {
+    checked ??= { ...options };
+    if (value === undefined) delete checked[name];
+    else checked[name] = value;
+  };
+  for (const name of Object.keys(options) as CallOptionName[]) {
+    const value = options[name];
+    if (value === undefined) continue;
+    if (value === null) {
+      change(name, undefined);
+      continue;
+    }
+    const check = CALL_OPTION_CHECKS[name];
+    if (check.valid(value)) continue;
+    if ((name === 'posthogDistinctId' || name === 'posthogTraceId') && typeof value === 'number' && Number.isFinite(value)) {
+      change(name, String(value));
+      continue;
+    }
+    change(name, undefined);
+    const problem = `per-call option \`${name}\` must be ${check.expected}, got ${describeFound(value)}; it was ignored`;
+    log?.(problem);
+    if (!warnedCallOptions.has(name)) {
+      warnedCallOptions.add(name);
+      console.warn(`[tracked-openai] ${problem} (this warning is shown once)`);
+    }
+  }
+  return (checked as PostHogCallOptions | undefined) ?? options;
 }

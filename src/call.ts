@@ -1,4 +1,4 @@
-import type { PostHogCallOptions } from './call-options.js';
+import { checkCallOptions, type PostHogCallOptions } from './call-options.js';
 import { type ActiveContext, currentContext } from './context.js';
 import { buildCallEvent, buildRequestPart, secretsOf, type RequestPart } from './events/build.js';
 import type { Operation } from './operations/operation.js';
@@ -89,7 +89,7 @@ export class TrackedCall {
     this.client = client;
     this.operation = operation;
     this.body = body;
-    this.callOptions = callOptions;
+    this.callOptions = callOptions === undefined ? undefined : checkCallOptions(callOptions, tracking.options.log);
     const context = currentContext();
     this.context = context;
     // Each trace or span around this call (the innermost and the ones around it) sends its own
@@ -98,7 +98,7 @@ export class TrackedCall {
       scope.tracking ??= tracking;
       for (const secret of secretsOf(client)) scope.secrets.add(secret);
     }
-    const privacyMode = resolvePrivacyMode(tracking, context, callOptions);
+    const privacyMode = resolvePrivacyMode(tracking, context, this.callOptions);
     this.privacyMode = privacyMode;
     this.input = privacyMode ? null : operation.input(body);
     // A copy: posthog-node serializes at flush time, after the caller may have added tools to its array.

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTrackedOpenAI, OpenAI as TrackedOpenAIClass } from '../src/index.js';
 import {
   chatCompletion,
@@ -154,6 +154,7 @@ const ALL_CALL_OPTIONS = {
   posthogModelOverride: 'my-finetune',
   posthogProviderOverride: 'my-gateway',
   posthogCostOverride: { inputCost: 0.25, outputCost: 0.5 },
+  posthogCallCostOverride: { inputCost: 0.25, outputCost: 0.5 },
 } as const;
 
 describe.each(METHODS)('$name', (method) => {
@@ -195,7 +196,7 @@ describe.each(METHODS)('$name', (method) => {
     expect(Object.keys(seen[0]!).filter((key) => key.startsWith('posthog'))).toEqual([]);
     expect(seen[0]).toMatchObject(method.body());
     expect(body).toEqual(before);
-    expect(Object.keys(body).filter((key) => key.startsWith('posthog'))).toHaveLength(9);
+    expect(Object.keys(body).filter((key) => key.startsWith('posthog'))).toHaveLength(10);
   });
 
   it('applies per-call distinct id, trace id, properties, groups, model, provider and cost to the event', async () => {
@@ -216,7 +217,7 @@ describe.each(METHODS)('$name', (method) => {
       posthogGroups: { company: 'acme' },
       posthogModelOverride: 'my-finetune',
       posthogProviderOverride: 'my-gateway',
-      posthogCostOverride: { inputCost: 0.25, outputCost: 0.5 },
+      posthogCallCostOverride: { inputCost: 0.25, outputCost: 0.5 },
     });
 
     const event = await onlyEvent(ph);
@@ -236,6 +237,70 @@ describe.each(METHODS)('$name', (method) => {
       $ai_input: method.input,
     });
     expect(event.properties).not.toHaveProperty('$process_person_profile');
+  });
+
+  it('prices the call with posthogCostOverride as USD per token, as @posthog/ai does', async () => {
+    serveOpenAI(method.path, method.fixture());
+    const ph = posthogMock();
+    const client = createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog });
+
+    await method.call(client, { ...method.body(), posthogCostOverride: { inputCost: 0.000002, outputCost: 0.00001 } });
+
+    const { properties } = await onlyEvent(ph);
+    const inputTokens = properties.$ai_input_tokens as number;
+    const outputTokens = (properties.$ai_output_tokens as number | undefined) ?? 0;
+    expect(inputTokens).toBeGreaterThan(0);
+    const inputUsd = Number((inputTokens * 0.000002).toFixed(12));
+    const outputUsd = Number((outputTokens * 0.00001).toFixed(12));
+    expect(properties).toMatchObject({
+      $ai_input_cost_usd: inputUsd,
+      $ai_output_cost_usd: outputUsd,
+      $ai_total_cost_usd: Number((inputUsd + outputUsd).toFixed(12)),
+      $ai_cost_passthrough: true,
+    });
+    expect(properties).not.toHaveProperty('$ai_cost_price_id');
+  });
+
+  it('sends numeric per-call ids as text and ignores other wrong types with one warning per option name', async () => {
+    serveOpenAI(method.path, method.fixture(), 2);
+    const ph = posthogMock();
+    const logged: string[] = [];
+    const client = createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog, debug: (line) => logged.push(line) });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const wrong = {
+      posthogDistinctId: 123,
+      posthogTraceId: 456,
+      posthogModelOverride: 7,
+      posthogGroups: 'acme',
+      posthogPrivacyMode: 'yes',
+      posthogCostOverride: { inputCost: '0.1' },
+      posthogProperties: null,
+    };
+    let warned: string[];
+    try {
+      await method.call(client, { ...method.body(), ...wrong });
+      await method.call(client, { ...method.body(), ...wrong });
+      warned = warn.mock.calls.map((args) => String(args[0]));
+    } finally {
+      warn.mockRestore();
+    }
+
+    const [first, second] = await ph.received();
+    for (const event of [first!, second!]) {
+      expect(event.distinct_id).toBe('123');
+      expect(event.properties.$ai_trace_id).toBe('456');
+      expect(event.properties.$ai_model).toBe(method.body().model);
+      expect(event.properties.$ai_input).toEqual(method.input);
+      expect(event.properties).not.toHaveProperty('$groups');
+    }
+    // Once per option name per process: the first method's test warns for the four names, later ones not again.
+    expect(warned).toHaveLength(method === METHODS[0] ? 4 : 0);
+    for (const line of warned) expect(line).toMatch(/^\[tracked-openai\] per-call option `posthog\w+` must be .*; it was ignored/);
+    expect(new Set(warned).size).toBe(warned.length);
+    for (const name of ['posthogModelOverride', 'posthogGroups', 'posthogPrivacyMode', 'posthogCostOverride']) {
+      expect(logged.filter((line) => line.includes(`\`${name}\``))).toHaveLength(2);
+    }
+    expect(logged.join('\n')).not.toMatch(/posthogDistinctId|posthogTraceId|posthogProperties/);
   });
 
   it('sends no input and no output when posthogPrivacyMode is true for the call', async () => {
@@ -899,3 +964,4 @@ describe('client options', () => {
     expect(event.properties).toMatchObject({ via: 'class', $ai_trace_id: 'class-trace', $ai_model: 'gpt-4o-mini' });
   });
 });
+

@@ -210,13 +210,71 @@ describe('the pricing option and posthogCostOverride', () => {
     expect(event!.properties).toMatchObject({ $ai_total_cost_usd: 0.0000045, $ai_cost_match: 'user_alias', $ai_cost_price_id: 'gpt-4o-mini' });
   });
 
-  it('posthogCostOverride still wins over the computed cost', async () => {
+  it('posthogCostOverride is USD per token, as in @posthog/ai: cached tokens are input, reasoning tokens output', async () => {
     serve('/chat/completions', chatCompletion());
     const { ph, client } = tracked();
     await client.chat.completions.create({
       model: 'gpt-4o-mini',
       messages: [{ role: 'user', content: 'Hi' }],
-      posthogCostOverride: { inputCost: 0.25, outputCost: 0 },
+      posthogCostOverride: { inputCost: 0.000002, outputCost: 0.00001 },
+    });
+    const [event] = await events(ph);
+    // 12 input tokens (4 of them cached) × $0.000002; 5 output tokens (2 of them reasoning) × $0.00001.
+    expect(event!.properties).toMatchObject({
+      $ai_input_tokens: 12,
+      $ai_output_tokens: 5,
+      $ai_input_cost_usd: 0.000024,
+      $ai_output_cost_usd: 0.00005,
+      $ai_total_cost_usd: 0.000074,
+      $ai_cost_passthrough: true,
+    });
+    expect(event!.properties).not.toHaveProperty('$ai_cost_price_id');
+    expect(event!.properties).not.toHaveProperty('$ai_cost_unknown_reason');
+  });
+
+  it('posthogCostOverride on the Responses API and embeddings; a side left out counts as 0', async () => {
+    serve('/responses', responsesResponse());
+    serve('/embeddings', embeddingResponse());
+    const { ph, client } = tracked();
+    await client.responses.create({ model: 'gpt-4.1', input: 'Hi', posthogCostOverride: { inputCost: 0.000001, outputCost: 0.000004 } });
+    await client.embeddings.create({ model: 'text-embedding-3-small', input: 'Hi', posthogCostOverride: { inputCost: 0.0000001 } });
+    const [responses, embedding] = await events(ph);
+    const { $ai_input_tokens: input, $ai_output_tokens: output } = responses!.properties as Record<string, number>;
+    expect(responses!.properties).toMatchObject({
+      $ai_input_cost_usd: Number((input! * 0.000001).toFixed(12)),
+      $ai_output_cost_usd: Number((output! * 0.000004).toFixed(12)),
+    });
+    // 8 input tokens × $0.0000001, nothing for output.
+    expect(embedding!.properties).toMatchObject({
+      $ai_input_cost_usd: 0.0000008,
+      $ai_output_cost_usd: 0,
+      $ai_total_cost_usd: 0.0000008,
+      $ai_cost_passthrough: true,
+    });
+  });
+
+  it('posthogCostOverride on a response without usage sends no cost and says why in the debug log', async () => {
+    serve('/chat/completions', chatCompletion({ usage: undefined }));
+    const logs: string[] = [];
+    const { ph, client } = tracked({ debug: (message) => logs.push(message) });
+    await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Hi' }],
+      posthogCostOverride: { inputCost: 0.000002, outputCost: 0.00001 },
+    });
+    const [event] = await events(ph);
+    for (const key of COST_KEYS) expect(event!.properties).not.toHaveProperty(key);
+    expect(logs.some((line) => line.includes('posthogCostOverride is per token'))).toBe(true);
+  });
+
+  it('posthogCallCostOverride is the cost of the whole call in USD and wins over posthogCostOverride', async () => {
+    serve('/chat/completions', chatCompletion());
+    const { ph, client } = tracked();
+    await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Hi' }],
+      posthogCallCostOverride: { inputCost: 0.25, outputCost: 0 },
+      posthogCostOverride: { inputCost: 1, outputCost: 1 },
     });
     const [event] = await events(ph);
     expect(event!.properties).toMatchObject({
@@ -227,5 +285,15 @@ describe('the pricing option and posthogCostOverride', () => {
     });
     expect(event!.properties).not.toHaveProperty('$ai_cost_price_id');
     expect(event!.properties).not.toHaveProperty('$ai_cost_unknown_reason');
+  });
+
+  it('posthogCallCostOverride is sent on a failed call too', async () => {
+    mockOpenAI().post('/v1/chat/completions').reply(400, { error: { message: 'bad', type: 'invalid_request_error' } });
+    const { ph, client } = tracked();
+    await expect(
+      client.chat.completions.create({ model: 'gpt-4o', messages: [], posthogCallCostOverride: { inputCost: 0.001, outputCost: 0.002 } }),
+    ).rejects.toThrow();
+    const [event] = await events(ph);
+    expect(event!.properties).toMatchObject({ $ai_is_error: true, $ai_input_cost_usd: 0.001, $ai_output_cost_usd: 0.002, $ai_total_cost_usd: 0.003 });
   });
 });

@@ -3,7 +3,8 @@ import type { CallOutcome, TrackedCall } from '../call.js';
 import { endpointOf } from '../provider.js';
 import { assignRecord, mergeRecords, setOwn } from '../records.js';
 import type { CaptureMessage } from '../sink.js';
-import { readTokenCounts } from '../usage.js';
+import type { DebugLogger } from '../options.js';
+import { readTokenCounts, type TokenCounts } from '../usage.js';
 import { LIB_NAME, LIB_VERSION } from '../version.js';
 import { addCostProperties } from '../pricing/properties.js';
 import { describeError } from './error.js';
@@ -12,10 +13,6 @@ import { SafeValues, sanitizeProperties } from './sanitize.js';
 
 function nonEmptyString(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-function finiteNumber(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
 /** Credentials the client holds, so that no error message can carry them into an event. */
@@ -140,6 +137,46 @@ export function buildRequestPart(call: TrackedCall): RequestPart {
   };
 }
 
+/** USD amounts to the pico-dollar, as the price table computes them: no float noise from a product of rates and counts. */
+function roundUsd(value: number): number {
+  return Math.round(value * 1e12) / 1e12;
+}
+
+function setCost(properties: Record<string, unknown>, inputUsd: number, outputUsd: number): void {
+  properties.$ai_input_cost_usd = roundUsd(inputUsd);
+  properties.$ai_output_cost_usd = roundUsd(outputUsd);
+  properties.$ai_total_cost_usd = roundUsd(inputUsd + outputUsd);
+  // PostHog replaces client costs when either side is zero, unless told they pass through.
+  properties.$ai_cost_passthrough = true;
+}
+
+/**
+ * The cost the caller gave for this call, if any: `posthogCallCostOverride` (USD for the call),
+ * else `posthogCostOverride` (USD per token, `@posthog/ai`'s meaning, times the reported input and
+ * output tokens). Returns whether the caller's cost decided, so that the price table is not used.
+ * The options were type-checked when the call started (`checkCallOptions`).
+ */
+function addOverriddenCost(
+  properties: Record<string, unknown>,
+  callOptions: PostHogCallOptions | undefined,
+  tokens: TokenCounts | undefined,
+  log: DebugLogger | undefined,
+): boolean {
+  const callCost = callOptions?.posthogCallCostOverride;
+  if (callCost) {
+    setCost(properties, callCost.inputCost ?? 0, callCost.outputCost ?? 0);
+    return true;
+  }
+  const perToken = callOptions?.posthogCostOverride;
+  if (!perToken) return false;
+  if (tokens) {
+    setCost(properties, (perToken.inputCost ?? 0) * tokens.input, (perToken.outputCost ?? 0) * tokens.output);
+  } else {
+    log?.('posthogCostOverride is per token, and the response reported no token counts: no cost sent');
+  }
+  return true;
+}
+
 /** A text from the response, made safe when the event is made safe here (see `SafeValues`). */
 function safeText(safe: SafeValues | undefined, value: unknown): unknown {
   return safe && typeof value === 'string' ? safe.of(value) : value;
@@ -215,20 +252,7 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
     if (error.status !== undefined) properties.$ai_http_status = error.status;
   }
 
-  const costOverride = callOptions?.posthogCostOverride;
-  if (costOverride && typeof costOverride === 'object') {
-    const inputCost = finiteNumber(costOverride.inputCost);
-    const outputCost = finiteNumber(costOverride.outputCost);
-    if (inputCost !== undefined && outputCost !== undefined) {
-      properties.$ai_input_cost_usd = inputCost;
-      properties.$ai_output_cost_usd = outputCost;
-      properties.$ai_total_cost_usd = inputCost + outputCost;
-      // PostHog replaces client costs when either side is zero, unless told they pass through.
-      properties.$ai_cost_passthrough = true;
-    } else {
-      options.log?.('posthogCostOverride needs numeric inputCost and outputCost; ignored');
-    }
-  } else if (result && outcome.error === undefined) {
+  if (!addOverriddenCost(properties, callOptions, tokens, options.log) && result && outcome.error === undefined) {
     // Cost of a successful call, from the price table (src/pricing).
     addCostProperties(properties, result, body.model, options, tokens);
   }
