@@ -1,6 +1,7 @@
 import { checkCallOptions, type PostHogCallOptions } from './call-options.js';
 import { type ActiveContext, currentContext } from './context.js';
 import { buildCallEvent, buildRequestPart, secretsOf, type RequestPart } from './events/build.js';
+import { secondsBetween } from './events/seconds.js';
 import type { Operation } from './operations/operation.js';
 import { posthogPrivacyMode } from './options.js';
 import type { Tracking } from './tracking.js';
@@ -147,7 +148,7 @@ export class TrackedCall {
   end(outcome: CallOutcome): Promise<void> | undefined {
     if (this.ended) return undefined;
     this.ended = true;
-    const latencySeconds = (performance.now() - this.startedAt) / 1000;
+    const latencySeconds = secondsBetween(this.startedAt, performance.now());
     try {
       const { message, chars } = buildCallEvent(this, outcome, latencySeconds);
       return this.tracking.sink.send(message, this.captureImmediate, chars);

@@ -1,6 +1,7 @@
 import { type ActiveContext, currentContext, mergeContext, runInContext, type TraceScope, type TrackingContext } from './context.js';
 import { describeError } from './events/error.js';
 import { newTraceId } from './events/ids.js';
+import { secondsBetween } from './events/seconds.js';
 import { posthogPrivacyMode, resolveTrackingOptions } from './options.js';
 import { assignRecord } from './records.js';
 import { Sink } from './sink.js';
@@ -63,7 +64,7 @@ function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceO
         $ai_lib_version: LIB_VERSION,
         $ai_trace_id: traceId,
         $ai_span_name: name,
-        $ai_latency: (performance.now() - startedAt) / 1000,
+        $ai_latency: secondsBetween(startedAt, performance.now()),
         $ai_is_error: failed,
       };
       if (kind === 'span') {

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTrackedOpenAI, OpenAI as TrackedOpenAIClass } from '../src/index.js';
+import { secondsBetween } from '../src/events/seconds.js';
+import { createTrackedOpenAI, span, trace, OpenAI as TrackedOpenAIClass } from '../src/index.js';
 import {
   chatCompletion,
   embeddingResponse,
@@ -18,6 +19,8 @@ import {
   TEST_API_KEY,
 } from './helpers/openai.js';
 import { mockPostHog, type ReceivedEvent } from './helpers/posthog.js';
+import { chatChunks, sseBody } from './helpers/sse.js';
+import { nockSse } from './helpers/streams.js';
 
 const PACKAGE_VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -181,6 +184,7 @@ describe.each(METHODS)('$name', (method) => {
     expect(typeof event.properties.$ai_input_tokens).toBe('number');
     expect(event.properties.$ai_latency).toBeGreaterThan(0);
     expect(event.properties.$ai_latency).toBeLessThan(10);
+    expect(isWholeMicroseconds(event.properties.$ai_latency)).toBe(true);
   });
 
   it('removes every per-call posthog* option from the body OpenAI receives and leaves the caller’s body untouched', async () => {
@@ -965,3 +969,47 @@ describe('client options', () => {
   });
 });
 
+// ---------------------------------------------------------------------------------------------
+// Timings: seconds to the microsecond, without float noise.
+// ---------------------------------------------------------------------------------------------
+
+/** Whether a number of seconds has at most six decimals (it prints as it would be written). */
+function isWholeMicroseconds(seconds: unknown): boolean {
+  return typeof seconds === 'number' && Number(seconds.toFixed(6)) === seconds;
+}
+
+describe('timings', () => {
+  it('rounds a noisy performance.now() difference to the microsecond', () => {
+    // (1084.641555 - 1000) / 1000 is 0.08464155500000003 in floating point.
+    expect((1084.641555 - 1000) / 1000).not.toBe(0.084642);
+    expect(secondsBetween(1000, 1084.641555)).toBe(0.084642);
+    expect(secondsBetween(5, 5)).toBe(0);
+    expect(secondsBetween(0, 123_456.7891)).toBe(123.456789);
+  });
+
+  it('sends $ai_latency and $ai_time_to_first_token of a streamed call to the microsecond', async () => {
+    nockSse('/v1/chat/completions', sseBody(chatChunks()));
+    const ph = posthogMock();
+    const client = createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog });
+
+    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+    for await (const _chunk of stream);
+
+    const { properties } = await onlyEvent(ph);
+    expect(properties.$ai_latency).toBeGreaterThan(0);
+    expect(isWholeMicroseconds(properties.$ai_latency)).toBe(true);
+    expect(isWholeMicroseconds(properties.$ai_time_to_first_token)).toBe(true);
+  });
+
+  it('sends the $ai_latency of calls, traces and spans to the microsecond', async () => {
+    serveOpenAI('/chat/completions', chatCompletion());
+    const ph = posthogMock();
+    const client = createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog });
+
+    await trace('checkout', () => span('answer', () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] })));
+
+    const events = await ph.received();
+    expect(events.map((event) => event.event).sort()).toEqual(['$ai_generation', '$ai_span', '$ai_trace']);
+    for (const event of events) expect(isWholeMicroseconds(event.properties.$ai_latency), event.event).toBe(true);
+  });
+});

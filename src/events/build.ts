@@ -10,6 +10,7 @@ import { addCostProperties } from '../pricing/properties.js';
 import { describeError } from './error.js';
 import { newTraceId } from './ids.js';
 import { SafeValues, sanitizeProperties } from './sanitize.js';
+import { secondsBetween } from './seconds.js';
 
 function nonEmptyString(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
@@ -239,7 +240,7 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
   if (stream) {
     properties.$ai_stream_ending = stream.ending;
     if (stream.firstContentAt !== undefined) {
-      properties.$ai_time_to_first_token = (stream.firstContentAt - call.startedAt) / 1000;
+      properties.$ai_time_to_first_token = secondsBetween(call.startedAt, stream.firstContentAt);
     }
   }
 
