@@ -1,3 +1,4 @@
+import * as sdk from 'openai';
 import { AzureOpenAI as AzureOpenAIBase, OpenAI as OpenAIBase } from 'openai';
 import { trackClient, untrackedClientOf } from './intercept/proxy.js';
 import { checkOpenAIClient, resolveTrackingOptions, type TrackingOptions } from './options.js';
@@ -59,3 +60,39 @@ export class AzureOpenAI extends AzureOpenAIBase {
     return trackClient(tracking, this);
   }
 }
+
+/** A client class of the SDK: `OpenAI` or one of its subclasses. */
+type SdkClientClass = new (...args: any[]) => OpenAIBase;
+
+/** A tracked client class: the SDK class's options plus tracked-openai's, instances tracked. */
+export interface TrackedClientClass<C extends SdkClientClass> {
+  new (options: NonNullable<ConstructorParameters<C>[0]> & TrackingOptions): Tracked<InstanceType<C>>;
+  readonly prototype: InstanceType<C>;
+}
+
+/** `Base`, tracked: its instances are `instanceof Base`, and `withOptions()` keeps tracking. */
+function trackedClientClass<C extends SdkClientClass>(Base: C): TrackedClientClass<C> {
+  const TrackedClass = class extends Base {
+    constructor(...args: any[]) {
+      const tracking = new Tracking(resolveTrackingOptions(args[0], false));
+      super(...args);
+      return trackClient(tracking, this);
+    }
+  };
+  Object.defineProperty(TrackedClass, 'name', { value: Base.name });
+  return TrackedClass as unknown as TrackedClientClass<C>;
+}
+
+/** The installed SDK's `BedrockOpenAI` class, where the installed release has one. */
+type SdkBedrockOpenAI = typeof sdk extends { BedrockOpenAI: infer C extends SdkClientClass } ? C : undefined;
+
+/**
+ * The SDK's `BedrockOpenAI` class, tracked: `new BedrockOpenAI({ awsRegion, apiKey, posthog })`.
+ * Undefined (and typed so) with an SDK release that has no `BedrockOpenAI`.
+ */
+export const BedrockOpenAI = (() => {
+  const Base = (sdk as Record<string, unknown>).BedrockOpenAI;
+  return typeof Base === 'function' ? trackedClientClass(Base as SdkClientClass) : undefined;
+})() as SdkBedrockOpenAI extends SdkClientClass ? TrackedClientClass<SdkBedrockOpenAI> : undefined;
+/** An instance of the tracked `BedrockOpenAI`. */
+export type BedrockOpenAI = SdkBedrockOpenAI extends SdkClientClass ? Tracked<InstanceType<SdkBedrockOpenAI>> : never;

@@ -78,7 +78,7 @@ function sharedStorage(): Storage | undefined {
   if (!StorageClass) return undefined;
   const created = new StorageClass();
   try {
-    Object.defineProperty(holder, SHARED_STORAGE, { value: created, configurable: false, enumerable: false, writable: false });
+    Object.defineProperty(holder, SHARED_STORAGE, { value: created, configurable: true, enumerable: false, writable: false });
   } catch {
     // A frozen globalThis: this copy keeps a storage of its own.
   }

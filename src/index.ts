@@ -1,5 +1,5 @@
-export { createTrackedOpenAI, OpenAI, AzureOpenAI } from './client.js';
-export type { TrackedClientOptions, TrackedAzureClientOptions } from './client.js';
+export { createTrackedOpenAI, OpenAI, AzureOpenAI, BedrockOpenAI } from './client.js';
+export type { TrackedClientOptions, TrackedAzureClientOptions, TrackedClientClass } from './client.js';
 export type { TrackingOptions, PostHogLike, DebugLogger } from './options.js';
 export type { PostHogCallOptions } from './call-options.js';
 export type {

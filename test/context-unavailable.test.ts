@@ -12,9 +12,13 @@ const { unhandled } = fileGuards();
 type Library = typeof import('../src/index.js');
 let lib: Library;
 let builtinLookups: string[] = [];
+// The storage this process's copies of the library share (set up by the imports above): hidden too.
+const SHARED_STORAGE = Symbol.for('tracked-openai.context-storage');
+const sharedStorage = Object.getOwnPropertyDescriptor(globalThis, SHARED_STORAGE);
 
 beforeAll(async () => {
   expect((globalThis as { AsyncLocalStorage?: unknown }).AsyncLocalStorage).toBeUndefined();
+  delete (globalThis as Record<symbol, unknown>)[SHARED_STORAGE];
   const original = process.getBuiltinModule.bind(process);
   vi.spyOn(process, 'getBuiltinModule').mockImplementation(((id: string) => {
     builtinLookups.push(id);
@@ -26,6 +30,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   vi.restoreAllMocks();
+  if (sharedStorage) Object.defineProperty(globalThis, SHARED_STORAGE, sharedStorage);
 });
 
 const CONTEXT_ERROR = /tracked-openai: (withTracking|trace|span)\(\) needs AsyncLocalStorage, which this runtime does not provide; pass posthogDistinctId \/ posthogTraceId \/ posthogProperties per call instead/;

@@ -415,26 +415,22 @@ describe('SDK stream helpers: one event per HTTP request', () => {
 });
 
 describe('a stream the caller aborts before any answer ends "aborted", not as an error', () => {
-  const toolBody = {
-    ...CHAT,
-    stream: true as const,
-    tools: [
-      {
-        type: 'function' as const,
-        function: { name: 'noop', parameters: { type: 'object', properties: {} }, function: () => 'done', parse: JSON.parse },
-      },
-    ],
-  };
+  const runTools = (client: OpenAI) =>
+    client.chat.completions.runTools({
+      ...CHAT,
+      stream: true,
+      tools: [{ type: 'function', function: { name: 'noop', description: 'Does nothing', parameters: { type: 'object', properties: {} }, function: () => 'done', parse: JSON.parse } }],
+    });
 
   test('runTools({ stream: true }) aborted at once: the SDK\'s APIUserAbortError as without tracking, one event "aborted"', async () => {
     const { ph, plain, tracked } = setup();
-    const untracked = plain.chat.completions.runTools(toolBody);
+    const untracked = runTools(plain);
     untracked.abort();
     const expected = await untracked.done().then(
       () => undefined,
       (error: unknown) => error,
     );
-    const runner = tracked.chat.completions.runTools(toolBody);
+    const runner = runTools(tracked);
     runner.abort();
     const error = await runner.done().then(
       () => undefined,
