@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // `npx tracked-openai check`: is PostHog reachable with this machine's POSTHOG_API_KEY / POSTHOG_HOST?
 import { checkPostHog } from './check.js';
+import { LIB_VERSION } from './version.js';
 
 const USAGE = `Usage: tracked-openai check
+       tracked-openai --version
 
 Sends one test event (tracked_openai_check) to PostHog and says what is wrong, if anything:
 missing key, wrong host, unreachable, rejected, or OK.
@@ -18,6 +20,10 @@ async function main(args: readonly string[]): Promise<number> {
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     console.log(USAGE);
     return command === undefined ? 2 : 0;
+  }
+  if ((command === '--version' || command === '-v') && rest.length === 0) {
+    console.log(LIB_VERSION);
+    return 0;
   }
   if (command !== 'check' || rest.length > 0) {
     console.error(`tracked-openai: unknown command "${args.join(' ')}"\n\n${USAGE}`);

@@ -1,6 +1,7 @@
 // checkPostHog() and `tracked-openai check` against servers on 127.0.0.1: each outcome a user can
 // meet (missing key, wrong host, unreachable, rejected, disabled, OK).
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
@@ -212,6 +213,13 @@ describe('npx tracked-openai check (dist/cli.js, the package bin)', () => {
     const unreachable = await cli(['check'], { ...offlineEnv(), POSTHOG_API_KEY: 'phc_k', POSTHOG_HOST: await refusedPort() });
     expect(unreachable.code).toBe(1);
     expect(unreachable.out).toContain('Problem (unreachable)');
+  });
+
+  test('--version and -v print the package version and exit 0', async () => {
+    const { version } = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { version: string };
+    expect(await cli(['--version'], offlineEnv())).toEqual({ code: 0, out: `${version}\n` });
+    expect(await cli(['-v'], offlineEnv())).toEqual({ code: 0, out: `${version}\n` });
+    expect(await cli(['--help'], offlineEnv())).toMatchObject({ out: expect.stringContaining('tracked-openai --version') });
   });
 
   test('usage: --help exits 0, an unknown command exits 2', async () => {
