@@ -17,6 +17,8 @@ export interface CallOutcome {
   /** Set when the call failed: the SDK's error, or an error the provider reported inside a stream. */
   error?: unknown;
   stream?: { ending: StreamEnding; firstContentAt: number | undefined };
+  /** The caller aborted the call (its signal) before the answer: not an error. */
+  aborted?: boolean;
 }
 
 // Edge runtimes have no setImmediate: a timer does the same, a little later.

@@ -119,7 +119,7 @@ describe('create() returns the SDK APIPromise', () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       distinct_id: 'user-1',
-      properties: { $ai_model: 'gpt-4o-mini', $ai_trace_id: 'trace-1', $ai_input: CHAT_BODY.messages, $ai_is_error: true },
+      properties: { $ai_model: 'gpt-4o-mini', $ai_trace_id: 'trace-1', $ai_input: CHAT_BODY.messages, $ai_is_error: false, $ai_stop_reason: 'aborted' },
     });
   });
 

@@ -270,7 +270,7 @@ describe('failures without an HTTP answer', () => {
     expect(events[0].properties).not.toHaveProperty('$ai_http_status');
   });
 
-  it('an abort through the caller signal sends one error event and rejects with the SDK APIUserAbortError', async () => {
+  it('an abort through the caller signal sends one event stopped "aborted" (not an error) and rejects with the SDK APIUserAbortError', async () => {
     mockOpenAI().post('/v1/chat/completions').twice().delay(400).reply(200, chatCompletion());
     const ph = mockPostHog();
     const untrackedAbort = new AbortController();
@@ -289,12 +289,13 @@ describe('failures without an HTTP answer', () => {
     expect(observableError(error)).toEqual(observableError(expected));
     const events = await eventsOf(ph);
     expect(events).toHaveLength(1);
-    expect(events[0].properties.$ai_is_error).toBe(true);
-    expect(events[0].properties.$ai_error).toContain('APIUserAbortError');
+    expect(events[0].properties.$ai_is_error).toBe(false);
+    expect(events[0].properties.$ai_stop_reason).toBe('aborted');
+    expect(events[0].properties).not.toHaveProperty('$ai_error');
     expect(events[0].properties).not.toHaveProperty('$ai_http_status');
   });
 
-  it('a signal aborted before the call sends one error event and rejects with the SDK APIUserAbortError', async () => {
+  it('a signal aborted before the call sends one event stopped "aborted" and rejects with the SDK APIUserAbortError', async () => {
     const ph = mockPostHog();
     const { tracked, sdkErrors } = trackedWithSdkErrors(ph.posthog);
     const abort = new AbortController();
@@ -306,7 +307,7 @@ describe('failures without an HTTP answer', () => {
     expect(error).toBeInstanceOf(OpenAI.APIUserAbortError);
     const events = await eventsOf(ph);
     expect(events).toHaveLength(1);
-    expect(events[0].properties.$ai_is_error).toBe(true);
+    expect(events[0].properties).toMatchObject({ $ai_is_error: false, $ai_stop_reason: 'aborted' });
   });
 });
 

@@ -1,3 +1,4 @@
+import nock from 'nock';
 import { APIError, APIUserAbortError, type OpenAI } from 'openai';
 import { Stream } from 'openai/streaming';
 import { describe, expect, test } from 'vitest';
@@ -414,7 +415,25 @@ describe('SDK stream helpers: one event per HTTP request', () => {
   });
 });
 
-describe('a stream the caller aborts before any answer ends "aborted", not as an error', () => {
+function chatCompletionWithToolCall() {
+  return {
+    id: 'chatcmpl-tool',
+    object: 'chat.completion',
+    created: 1_700_000_000,
+    model: 'gpt-4o-mini',
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'noop', arguments: '{}' } }] },
+        logprobs: null,
+        finish_reason: 'tool_calls',
+      },
+    ],
+    usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+  };
+}
+
+describe('a call the caller aborts before its answer ends "aborted", not as an error', () => {
   const runTools = (client: OpenAI) =>
     client.chat.completions.runTools({
       ...CHAT,
@@ -463,13 +482,24 @@ describe('a stream the caller aborts before any answer ends "aborted", not as an
     }
   });
 
-  test('a call that is not streamed and is aborted stays an error event (APIUserAbortError): it has no stream to end', async () => {
+  test('runTools() not streamed, aborted after its first answer (the SDK then calls create() with the aborted signal): no event is an error', async () => {
     const { ph, tracked } = setup();
-    await tracked.chat.completions.create(CHAT, { signal: AbortSignal.abort() }).catch(() => undefined);
-    const events = await eventsOf(ph);
-    expect(events).toHaveLength(1);
-    expect(events[0].properties.$ai_is_error).toBe(true);
-    expect(events[0].properties.$ai_error).toContain('APIUserAbortError');
+    const toolTurn = chatCompletionWithToolCall();
+    nock('https://api.openai.com').post(CHAT_PATH).reply(200, toolTurn);
+    const runner = tracked.chat.completions.runTools({
+      ...CHAT,
+      tools: [{ type: 'function', function: { name: 'noop', description: 'Does nothing', parameters: { type: 'object', properties: {} }, function: () => 'done', parse: JSON.parse } }],
+    });
+    runner.on('message', (message) => {
+      if (message.role === 'assistant') runner.abort();
+    });
+    await runner.done().catch(() => undefined);
+    const events = await eventsOf(ph, 2);
+    // One event per create(): the answered one, and the one the SDK refused to send.
+    expect(events.map((event) => [event.properties.$ai_is_error, event.properties.$ai_stop_reason])).toEqual([
+      [false, 'tool_calls'],
+      [false, 'aborted'],
+    ]);
   });
 });
 

@@ -242,6 +242,9 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
     if (stream.firstContentAt !== undefined) {
       properties.$ai_time_to_first_token = secondsBetween(call.startedAt, stream.firstContentAt);
     }
+  } else if (outcome.aborted) {
+    // A call that is not streamed has no stream ending to say so: its stop reason does.
+    properties.$ai_stop_reason = 'aborted';
   }
 
   if (outcome.error === undefined) {

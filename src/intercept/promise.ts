@@ -213,14 +213,16 @@ export function tapAPIPromise<T>(promise: T, call: TrackedCall): T {
   }
 
   // A stream request that fails before its first chunk (429, 500, connection error) still says how
-  // its stream ended; one the caller aborted ended as an abort mid-stream does: aborted, not an error.
+  // its stream ended. A call the caller aborted before its answer is aborted, not an error, as an
+  // abort mid-stream is.
   const streamed = call.body.stream === true;
   let failureDelivery: Promise<void> | undefined;
-  const endWithFailure = (error: unknown): Promise<void> | undefined =>
-    (failureDelivery ??=
-      streamed && isUserAbort(error)
-        ? call.end({ stream: { ending: 'aborted', firstContentAt: undefined } })
-        : call.end({ error, stream: streamed ? { ending: 'error', firstContentAt: undefined } : undefined }));
+  const endWithFailure = (error: unknown): Promise<void> | undefined => {
+    if (failureDelivery) return failureDelivery;
+    const aborted = isUserAbort(error);
+    const stream = streamed ? { ending: aborted ? ('aborted' as const) : ('error' as const), firstContentAt: undefined } : undefined;
+    return (failureDelivery = call.end(aborted ? { aborted, stream } : { error, stream }));
+  };
   const request = promise.responsePromise;
   if (request instanceof Promise) request.then(ignore, endWithFailure);
   else promise.asResponse().then(ignore, endWithFailure);
