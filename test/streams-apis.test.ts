@@ -494,12 +494,12 @@ describe('a call the caller aborts before its answer ends "aborted", not as an e
       if (message.role === 'assistant') runner.abort();
     });
     await runner.done().catch(() => undefined);
-    const events = await eventsOf(ph, 2);
-    // One event per create(): the answered one, and the one the SDK refused to send.
-    expect(events.map((event) => [event.properties.$ai_is_error, event.properties.$ai_stop_reason])).toEqual([
-      [false, 'tool_calls'],
-      [false, 'aborted'],
-    ]);
+    const events = await eventsOf(ph, openaiAtLeast('7.0.0') ? 1 : 2);
+    // One event per create(): the answered one, and the one the SDK refuses to send (openai 5 and 6
+    // call create() again with the aborted signal; openai 7 stops before it).
+    const endings = events.map((event) => [event.properties.$ai_is_error, event.properties.$ai_stop_reason]);
+    expect(endings[0]).toEqual([false, 'tool_calls']);
+    expect(endings.slice(1)).toEqual(endings.length === 2 ? [[false, 'aborted']] : []);
   });
 });
 

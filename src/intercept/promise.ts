@@ -8,8 +8,6 @@ interface APIPromiseLike<T = unknown> extends Promise<T> {
   _thenUnwrap<U>(transform: (data: T, props: { response?: Response }) => U): APIPromiseLike<U>;
   /** The SDK's lazy body parser (an instance field): run once, by whoever first awaits or unwraps. */
   parseResponse?: (client: unknown, props: { response?: Response }) => unknown;
-  /** Parses once, for every `then` / `withResponse()` of this promise. */
-  parse?: () => Promise<unknown>;
   /** The in-flight request (an instance field): what `parse()`, `asResponse()` and `_thenUnwrap` read. */
   responsePromise?: Promise<unknown>;
 }
@@ -184,9 +182,6 @@ function tapByUnwrapping(
   endWithFailure: (error: unknown) => Promise<void> | undefined,
 ): APIPromiseLike {
   const tapped = promise._thenUnwrap((data, props) => observeParsed(data, props, call));
-  // Each openai 7 promise parses the body itself: whoever also awaits the SDK's own promise (a spy
-  // that records what `request()` returned) gets the tapped promise's result, not a second read.
-  if (typeof tapped.parse === 'function') promise.parseResponse = () => tapped.parse!();
   observeParseFailure(tapped, call);
   observeUnwrapping(tapped, call, endWithFailure);
   return tapped;
