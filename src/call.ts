@@ -1,6 +1,7 @@
 import { checkCallOptions, type PostHogCallOptions } from './call-options.js';
 import { type ActiveContext, currentContext } from './context.js';
 import { buildCallEvent, buildRequestPart, secretsOf, type RequestPart } from './events/build.js';
+import { toolsWithoutCredentials } from './events/credentials.js';
 import { secondsBetween } from './events/seconds.js';
 import type { Operation } from './operations/operation.js';
 import { posthogPrivacyMode } from './options.js';
@@ -106,7 +107,7 @@ export class TrackedCall {
     this.input = privacyMode ? null : operation.input(body);
     // A copy: posthog-node serializes at flush time, after the caller may have added tools to its array.
     const tools = body.tools;
-    this.tools = Array.isArray(tools) && tools.length > 0 ? tools.slice() : undefined;
+    this.tools = Array.isArray(tools) && tools.length > 0 ? toolsWithoutCredentials(tools) : undefined;
     this.hideUsageChunk = hideUsageChunk;
     this.streamWrapped = false;
     this.ended = false;

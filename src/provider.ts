@@ -1,10 +1,11 @@
 import { AzureOpenAI as AzureOpenAIBase } from 'openai';
+import { urlWithoutCredentials } from './events/credentials.js';
 
 /** Where a client sends its requests, as analytics names it. */
 export interface Endpoint {
   /** `$ai_provider` */
   provider: string;
-  /** `$ai_base_url` */
+  /** `$ai_base_url`: without userinfo or query, which may hold credentials */
   baseURL: string | undefined;
 }
 
@@ -54,7 +55,7 @@ export function endpointOf(client: object): Endpoint {
       // An unparsable base URL: keep the default name.
     }
   }
-  endpoint = { provider, baseURL: typeof baseURL === 'string' ? baseURL : undefined };
+  endpoint = { provider, baseURL: typeof baseURL === 'string' ? urlWithoutCredentials(baseURL) : undefined };
   endpoints.set(client, endpoint);
   return endpoint;
 }

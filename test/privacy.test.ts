@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { createTrackedOpenAI, span, trace, withTracking, type TrackedEvent } from '../src/index.js';
 import { hangingServer, refusedPort } from './helpers/net.js';
-import { chatCompletion, embeddingResponse, mockOpenAI, newOpenAI, responsesResponse, TEST_API_KEY } from './helpers/openai.js';
+import { chatCompletion, embeddingResponse, legacyCompletion, mockOpenAI, newOpenAI, responsesResponse, TEST_API_KEY } from './helpers/openai.js';
 import { mockPostHog } from './helpers/posthog.js';
 import { chatChunks, SSE_HEADERS, sseBody } from './helpers/sse.js';
 import {
@@ -122,6 +122,31 @@ describe('privacy mode', () => {
     await rejectionOf(openai.chat.completions.create(chatBody(PROMPT)));
     const [event] = await eventsOf(ph);
     expect(event!.properties.$ai_error).toBe('APIConnectionError (cause: ECONNREFUSED)');
+  });
+
+  test('privacy mode leaves out the content that parameters carry: chat prediction.content, Responses prompt.variables, legacy suffix', async () => {
+    for (const privacyMode of [false, true]) {
+      mockOpenAI().post('/v1/chat/completions').reply(200, chatCompletion());
+      mockOpenAI().post('/v1/responses').reply(200, responsesResponse());
+      mockOpenAI().post('/v1/completions').reply(200, legacyCompletion());
+      const { ph, openai } = trackedSetup({ privacyMode });
+      const prediction = { type: 'content' as const, content: PROMPT };
+      await openai.chat.completions.create({ ...chatBody('x'), prediction });
+      await openai.responses.create({ model: 'gpt-4.1', prompt: { id: 'pmpt_1', version: '2', variables: { name: PROMPT } } });
+      await openai.completions.create({ model: 'gpt-3.5-turbo-instruct', prompt: 'x', suffix: PROMPT });
+      const [chat, responses, legacy] = (await eventsOf(ph)).map((event) => event.properties.$ai_model_parameters);
+      if (privacyMode) {
+        expect(chat.prediction).toEqual({ type: 'content', content: null });
+        expect(responses.prompt).toEqual({ id: 'pmpt_1', version: '2', variables: null });
+        expect(legacy.suffix).toBeNull();
+        expectNothingPrivate(ph);
+        expect(prediction.content).toBe(PROMPT); // the caller's object is not changed
+      } else {
+        expect(chat.prediction).toEqual(prediction);
+        expect(responses.prompt.variables).toEqual({ name: PROMPT });
+        expect(legacy.suffix).toBe(PROMPT);
+      }
+    }
   });
 
   test('privacy mode covers Responses and embeddings inputs and outputs', async () => {
@@ -409,6 +434,45 @@ describe('credentials never reach PostHog', () => {
       expectNoSecret(ph, [key]);
     });
   }
+
+  test('credentials in tool definitions (an mcp tool\'s authorization and headers, a connector\'s token, a server URL\'s query) are never sent, in any mode', async () => {
+    const tools = [
+      { type: 'mcp', server_label: 'stripe', server_url: 'https://mcp.stripe.test/mcp?token=QUERYSECRET123', authorization: 'MCPSECRET-authorization-0123', headers: { Authorization: 'Bearer HEADERSECRET0123', 'X-Api-Key': 'HEADERSECRET4567' }, require_approval: 'never' },
+      { type: 'mcp', server_label: 'gmail', connector_id: 'connector_gmail', authorization: 'CONNECTORSECRET-token-0123' },
+      { type: 'function', name: 'noop', parameters: { type: 'object', properties: {} }, strict: false },
+    ];
+    const before = JSON.stringify(tools);
+    for (const privacyMode of [false, true]) {
+      mockOpenAI().post('/v1/responses').reply(200, responsesResponse());
+      const { ph, openai } = trackedSetup({ privacyMode });
+      await openai.responses.create({ model: 'gpt-4.1', input: 'x', tools: tools as never });
+      const [event] = await eventsOf(ph);
+      expect(event!.properties.$ai_tools).toEqual([
+        { ...tools[0], server_url: 'https://mcp.stripe.test/mcp', authorization: '[redacted]', headers: { Authorization: '[redacted]', 'X-Api-Key': '[redacted]' } },
+        { ...tools[1], authorization: '[redacted]' },
+        tools[2],
+      ]);
+      for (const payload of ph.payloads) expect(payload).not.toMatch(/SECRET/);
+    }
+    expect(JSON.stringify(tools)).toBe(before);
+  });
+
+  test('$ai_base_url is sent without userinfo or query string (gateways that take the key there)', async () => {
+    const ph = mockPostHog();
+    const clients = [
+      newOpenAI({ baseURL: 'https://gateway-user:GATEWAYPASSWORD@gateway.test/v1' }),
+      newOpenAI({ baseURL: 'https://gateway.test/v1?api-key=QUERYKEY0123#frag' }),
+      newOpenAI({ baseURL: 'https://gateway.test/openai/v1' }),
+    ];
+    mockOpenAI(); // no interceptor for gateway.test: each call fails, and its event still says where it went
+    for (const client of clients) {
+      await rejectionOf(createTrackedOpenAI(client, { posthog: ph.posthog }).chat.completions.create(chatBody('x')));
+    }
+    const events = await eventsOf(ph);
+    expect(events.map((event) => event.properties.$ai_base_url)).toEqual(['https://gateway.test/v1', 'https://gateway.test/v1', 'https://gateway.test/openai/v1']);
+    for (const payload of ph.payloads) expect(payload).not.toMatch(/GATEWAYPASSWORD|QUERYKEY|gateway-user/);
+    await ph.shutdown();
+  });
 
   test('a per-request Authorization header echoed in an error (as an sk- key or a Bearer token) is scrubbed too', async () => {
     const { ph, openai } = trackedSetup();

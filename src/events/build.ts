@@ -7,6 +7,7 @@ import type { DebugLogger } from '../options.js';
 import { readTokenCounts, type TokenCounts } from '../usage.js';
 import { LIB_NAME, LIB_VERSION } from '../version.js';
 import { addCostProperties } from '../pricing/properties.js';
+import { withoutContent } from '../operations/operation.js';
 import { describeError } from './error.js';
 import { newTraceId } from './ids.js';
 import { SafeValues, sanitizeProperties } from './sanitize.js';
@@ -78,7 +79,7 @@ export function buildRequestPart(call: TrackedCall): RequestPart {
     $ai_lib_version: LIB_VERSION,
     $ai_provider: nonEmptyString(callOptions.posthogProviderOverride) ?? endpoint.provider,
     $ai_model: model,
-    $ai_model_parameters: operation.parameters(body),
+    $ai_model_parameters: call.privacyMode ? withoutContent(operation.parameters(body), operation.contentParameters) : operation.parameters(body),
     $ai_input: call.input,
     $ai_trace_id: traceId,
     $ai_base_url: endpoint.baseURL,

@@ -32,6 +32,7 @@ export const chatOperation: Operation = {
   event: '$ai_generation',
   input: (body) => snapshot(body.messages),
   parameters: (body) => pickParameters(body, CHAT_PARAMETERS),
+  contentParameters: { prediction: 'content' },
   output: (result) =>
     recordsAt(result, 'choices').map((choice) => {
       const message = (choice.message ?? {}) as Record<string, unknown>;

@@ -23,6 +23,7 @@ export const completionsOperation: Operation = {
   event: '$ai_generation',
   input: (body) => snapshot(body.prompt),
   parameters: (body) => pickParameters(body, COMPLETION_PARAMETERS),
+  contentParameters: { suffix: true },
   output: (result) =>
     recordsAt(result, 'choices').map((choice) => ({ role: 'assistant', content: choice.text ?? null })),
   stopReason: firstFinishReason,

@@ -9,6 +9,11 @@ export interface Operation {
   input(body: Record<string, unknown>): unknown;
   /** `$ai_model_parameters`: the request's settings (model and input excluded). */
   parameters(body: Record<string, unknown>): Record<string, unknown>;
+  /**
+   * The parameters that carry content (text of the conversation, template values), which privacy
+   * mode leaves out as it does the input: the whole value (`true`), or one field of it.
+   */
+  readonly contentParameters?: Readonly<Record<string, true | string>>;
   /** `$ai_output_choices`: what the model answered (null for embeddings). */
   output(result: Record<string, unknown>): unknown;
   /** `$ai_stop_reason`: why the model stopped, when the API says. */
@@ -95,6 +100,23 @@ export function pickParameters(
     }
   }
   return picked;
+}
+
+/** `parameters` without the content that `contentParameters` names (privacy mode): nulled, on a copy of what is changed. */
+export function withoutContent(
+  parameters: Record<string, unknown>,
+  contentParameters: Readonly<Record<string, true | string>> | undefined,
+): Record<string, unknown> {
+  if (!contentParameters) return parameters;
+  for (const [name, field] of Object.entries(contentParameters)) {
+    const value = parameters[name];
+    if (value === undefined) continue;
+    if (field === true) parameters[name] = null;
+    else if (value !== null && typeof value === 'object' && !Array.isArray(value) && field in value) {
+      parameters[name] = { ...(value as Record<string, unknown>), [field]: null };
+    }
+  }
+  return parameters;
 }
 
 /** Reads `record[key]` as an array of records, or an empty array. */

@@ -38,6 +38,7 @@ export const responsesOperation: Operation = {
     return turns;
   },
   parameters: (body) => pickParameters(body, RESPONSES_PARAMETERS),
+  contentParameters: { prompt: 'variables' },
   output: (result) => (Array.isArray(result.output) ? result.output.slice() : []),
   stopReason: (result) => {
     const details = result.incomplete_details as Record<string, unknown> | null | undefined;
