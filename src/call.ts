@@ -1,7 +1,7 @@
 import { checkCallOptions, type PostHogCallOptions } from './call-options.js';
 import { type ActiveContext, currentContext } from './context.js';
-import { buildCallEvent, buildRequestPart, secretsOf, type RequestPart } from './events/build.js';
-import { toolsWithoutCredentials } from './events/credentials.js';
+import { buildCallEvent, buildRequestPart, type RequestPart } from './events/build.js';
+import { secretsOf, toolsWithoutCredentials } from './events/credentials.js';
 import { secondsBetween } from './events/seconds.js';
 import type { Operation } from './operations/operation.js';
 import { posthogPrivacyMode } from './options.js';
@@ -73,6 +73,8 @@ export class TrackedCall {
   declare readonly input: unknown;
   /** `$ai_tools`, copied when the call starts. */
   declare readonly tools: unknown[] | undefined;
+  /** The request options' `headers` (per-request credentials, kept out of the event's error). */
+  declare readonly requestHeaders: unknown;
   /** Streamed calls: the usage-only chunk was asked for by tracking, so the caller must not see it. */
   declare hideUsageChunk: boolean;
   /** Streamed calls: the SDK's stream was handed to the caller, wrapped for tracking. */
@@ -87,6 +89,7 @@ export class TrackedCall {
     body: Record<string, unknown>,
     callOptions: PostHogCallOptions | undefined,
     hideUsageChunk: boolean,
+    requestHeaders: unknown,
   ) {
     this.startedAt = performance.now();
     this.tracking = tracking;
@@ -109,6 +112,7 @@ export class TrackedCall {
     const tools = body.tools;
     this.tools = Array.isArray(tools) && tools.length > 0 ? toolsWithoutCredentials(tools) : undefined;
     this.hideUsageChunk = hideUsageChunk;
+    this.requestHeaders = requestHeaders;
     this.streamWrapped = false;
     this.ended = false;
     this.requestPart = undefined;

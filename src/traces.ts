@@ -1,4 +1,5 @@
 import { type ActiveContext, currentContext, mergeContext, runInContext, type TraceScope, type TrackingContext } from './context.js';
+import { rememberedSecrets } from './events/credentials.js';
 import { describeError } from './events/error.js';
 import { newTraceId } from './events/ids.js';
 import { secondsBetween } from './events/seconds.js';
@@ -74,7 +75,8 @@ function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceO
       if (context.sessionId) properties.$ai_session_id = context.sessionId;
       if (input !== undefined) properties.$ai_input_state = privacy ? null : input;
       if (captureOutput) properties.$ai_output_state = privacy ? null : output;
-      if (failed) properties.$ai_error = describeError(error, [...scope.secrets], privacy).message;
+      // A scope in which no tracked call ran knows no client: every tracked client's credentials.
+      if (failed) properties.$ai_error = describeError(error, [...scope.secrets, ...rememberedSecrets()], privacy).message;
       if (context.properties) assignRecord(properties, context.properties);
       let distinctId = context.distinctId ?? tracking?.options.distinctId;
       if (!distinctId) {

@@ -457,6 +457,45 @@ describe('credentials never reach PostHog', () => {
     expect(JSON.stringify(tools)).toBe(before);
   });
 
+  test('every credential the client knows is scrubbed from $ai_error: default headers and query, per-request headers, URL userinfo', async () => {
+    const echo = (text: string) => ({ error: { message: `denied: ${text}`, type: 'invalid_request_error', param: null, code: null } });
+    const ph = mockPostHog();
+    const withDefaults = newOpenAI({ defaultHeaders: { 'x-gateway-key': 'HEADERSECRET0123456' }, defaultQuery: { 'api-key': 'QUERYSECRET0123456' } });
+    mockOpenAI().post('/v1/chat/completions').query(true).reply(401, echo('x-gateway-key HEADERSECRET0123456 at /v1/chat/completions?api-key=QUERYSECRET0123456'));
+    await rejectionOf(createTrackedOpenAI(withDefaults, { posthog: ph.posthog }).chat.completions.create(chatBody('x')));
+    mockOpenAI().post('/v1/chat/completions').reply(401, echo('x-api-key REQUESTSECRET0123456, token PERREQTOKEN0123456'));
+    await rejectionOf(
+      createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog }).chat.completions.create(chatBody('y'), {
+        headers: { 'x-api-key': 'REQUESTSECRET0123456', 'x-gateway-auth': 'Token PERREQTOKEN0123456' },
+      }),
+    );
+    const events = await eventsOf(ph);
+    expect(events.map((event) => event.properties.$ai_error)).toEqual([
+      'AuthenticationError: 401 denied: x-gateway-key [redacted] at /v1/chat/completions?api-key=[redacted] (type: invalid_request_error)',
+      'AuthenticationError: 401 denied: x-api-key [redacted], token [redacted] (type: invalid_request_error)',
+    ]);
+    for (const payload of ph.payloads) expect(payload).not.toMatch(/SECRET|PERREQTOKEN/);
+    await ph.shutdown();
+  });
+
+  test('a trace or span that fails before any tracked call ran in it is scrubbed of every tracked client\'s credentials', async () => {
+    const ph = mockPostHog();
+    createTrackedOpenAI(newOpenAI({ apiKey: PLAIN_KEY, organization: ORGANIZATION, project: PROJECT, baseURL: 'https://gw-user:USERINFOSECRET99@gateway.test/v1' }), { posthog: ph.posthog });
+    const leak = `${PLAIN_KEY} ${ORGANIZATION} ${PROJECT} USERINFOSECRET99`;
+    await rejectionOf(trace('fails first', async () => {
+      throw new Error(`config: ${leak}`);
+    }, { posthog: ph.posthog }));
+    await rejectionOf(trace('outer', () => span('fails in a span', async () => {
+      throw new Error(`config: ${leak}`);
+    }), { posthog: ph.posthog }));
+    const events = await eventsOf(ph);
+    expect(scopeEvent(events, 'fails first').properties.$ai_error).toBe('Error: config: [redacted] [redacted] [redacted] [redacted]');
+    expect(scopeEvent(events, 'fails in a span').properties.$ai_error).toBe('Error: config: [redacted] [redacted] [redacted] [redacted]');
+    expectNoSecret(ph, [PLAIN_KEY]);
+    for (const payload of ph.payloads) expect(payload).not.toContain('USERINFOSECRET99');
+    await ph.shutdown();
+  });
+
   test('$ai_base_url is sent without userinfo or query string (gateways that take the key there)', async () => {
     const ph = mockPostHog();
     const clients = [

@@ -8,6 +8,7 @@ import { readTokenCounts, type TokenCounts } from '../usage.js';
 import { LIB_NAME, LIB_VERSION } from '../version.js';
 import { addCostProperties } from '../pricing/properties.js';
 import { withoutContent } from '../operations/operation.js';
+import { headerSecrets, secretsOf } from './credentials.js';
 import { describeError } from './error.js';
 import { newTraceId } from './ids.js';
 import { SafeValues, sanitizeProperties } from './sanitize.js';
@@ -15,12 +16,6 @@ import { secondsBetween } from './seconds.js';
 
 function nonEmptyString(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-/** Credentials the client holds, so that no error message can carry them into an event. */
-export function secretsOf(client: object): string[] {
-  const { apiKey, organization, project } = client as { apiKey?: unknown; organization?: unknown; project?: unknown };
-  return [apiKey, organization, project].filter((value): value is string => typeof value === 'string');
 }
 
 type Groups = Record<string, string | number>;
@@ -251,7 +246,7 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
   if (outcome.error === undefined) {
     properties.$ai_is_error = false;
   } else {
-    const error = describeError(outcome.error, secretsOf(call.client), call.privacyMode);
+    const error = describeError(outcome.error, [...secretsOf(call.client), ...headerSecrets(call.requestHeaders)], call.privacyMode);
     properties.$ai_is_error = true;
     properties.$ai_error = safeText(safe, error.message);
     if (error.status !== undefined) properties.$ai_http_status = error.status;

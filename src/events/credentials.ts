@@ -46,3 +46,82 @@ function toolWithoutCredentials(tool: unknown): unknown {
 export function toolsWithoutCredentials(tools: readonly unknown[]): unknown[] {
   return tools.map(toolWithoutCredentials);
 }
+
+function addHeaderValue(secrets: string[], value: unknown): void {
+  if (typeof value !== 'string') return;
+  secrets.push(value);
+  // "Bearer <token>", "Basic <credentials>": the token alone may be what an error echoes.
+  const token = /^\S+\s+(\S+)$/.exec(value.trim())?.[1];
+  if (token) secrets.push(token);
+}
+
+/** The values of headers given as a record, a `Headers` object or `[name, value]` pairs. */
+export function headerSecrets(headers: unknown): string[] {
+  const secrets: string[] = [];
+  try {
+    if (headers === null || typeof headers !== 'object') return secrets;
+    if (typeof (headers as Headers).forEach === 'function' && !Array.isArray(headers)) {
+      (headers as Headers).forEach((value) => addHeaderValue(secrets, value));
+    } else if (Array.isArray(headers)) {
+      for (const pair of headers) if (Array.isArray(pair)) addHeaderValue(secrets, pair[1]);
+    } else {
+      for (const value of Object.values(headers)) addHeaderValue(secrets, value);
+    }
+  } catch {
+    // Headers that can't be read: nothing to add.
+  }
+  return secrets;
+}
+
+/**
+ * Every credential a client knows, so that no error message carries one into an event: its API key
+ * (of any shape), organization and project, the values of its default headers and default query,
+ * and its base URL's userinfo. Read when needed: a client may change its key.
+ */
+export function secretsOf(client: object): string[] {
+  const secrets: string[] = [];
+  try {
+    const { apiKey, adminAPIKey, organization, project, baseURL, _options } = client as {
+      apiKey?: unknown;
+      adminAPIKey?: unknown;
+      organization?: unknown;
+      project?: unknown;
+      baseURL?: unknown;
+      _options?: { defaultHeaders?: unknown; defaultQuery?: unknown } | null;
+    };
+    for (const value of [apiKey, adminAPIKey, organization, project]) if (typeof value === 'string') secrets.push(value);
+    secrets.push(...headerSecrets(_options?.defaultHeaders));
+    const query = _options?.defaultQuery;
+    if (query !== null && typeof query === 'object') {
+      for (const value of Object.values(query)) if (typeof value === 'string') secrets.push(value);
+    }
+    if (typeof baseURL === 'string' && baseURL.includes('@')) {
+      const url = new URL(baseURL);
+      for (const part of [url.username, url.password]) if (part) secrets.push(part, decodeURIComponent(part));
+    }
+  } catch {
+    // A client whose fields can't be read, or a base URL that doesn't parse: what was found so far.
+  }
+  return secrets;
+}
+
+const MAX_REMEMBERED = 1000;
+const remembered = new Set<string>();
+
+/**
+ * Remembers the credentials of a client as it is tracked: a trace or span that fails before any
+ * tracked call ran in it knows no client, and its error is scrubbed of every client's credentials.
+ * The most recent 1,000 are kept.
+ */
+export function rememberSecretsOf(client: object): void {
+  for (const secret of secretsOf(client)) {
+    remembered.delete(secret);
+    remembered.add(secret);
+    if (remembered.size > MAX_REMEMBERED) remembered.delete(remembered.values().next().value!);
+  }
+}
+
+/** The credentials of the clients tracked so far (see `rememberSecretsOf`). */
+export function rememberedSecrets(): Iterable<string> {
+  return remembered;
+}

@@ -1,5 +1,6 @@
 import { splitCallOptions } from '../call-options.js';
 import { TrackedCall } from '../call.js';
+import { rememberSecretsOf } from '../events/credentials.js';
 import type { Operation } from '../operations/operation.js';
 import type { Tracking } from '../tracking.js';
 import { mergeRecords } from '../records.js';
@@ -73,7 +74,9 @@ function trackedMethod(tracking: Tracking, resource: object, operation: Operatio
 
     let call: TrackedCall | undefined;
     try {
-      call = new TrackedCall(tracking, client, operation, body, split.callOptions, hideUsageChunk);
+      const requestOptions = args[1];
+      const requestHeaders = requestOptions !== null && typeof requestOptions === 'object' ? (requestOptions as { headers?: unknown }).headers : undefined;
+      call = new TrackedCall(tracking, client, operation, body, split.callOptions, hideUsageChunk, requestHeaders);
     } catch (error) {
       tracking.options.log?.('could not start tracking this call', error);
     }
@@ -259,5 +262,6 @@ function trackedNode(tracking: Tracking, target: object, node: PathNode, clientP
 
 /** Wraps a client in its tracked proxy (one proxy per client object and tracking). */
 export function trackClient<T extends object>(tracking: Tracking, client: T): T {
+  rememberSecretsOf(client);
   return trackedNode(tracking, client, CLIENT_NODE, undefined, client) as T;
 }
