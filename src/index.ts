@@ -14,7 +14,7 @@ export { LIB_VERSION as VERSION } from './version.js';
 export { withTracking, isContextAvailable } from './context.js';
 export type { TrackingContext } from './context.js';
 export { trace, span } from './traces.js';
-export type { TraceOptions } from './traces.js';
+export type { TraceOptions, ScopeResult } from './traces.js';
 export type { TrackedEvent } from './options.js';
 export { calculateCost } from './pricing/calculate.js';
 export type { CalculateCostInput } from './pricing/calculate.js';

@@ -132,6 +132,7 @@ export const TRACKING_OPTION_NAMES = [
 ] as const satisfies readonly (keyof TrackingOptions)[];
 
 const DEFAULT_IMMEDIATE_TIMEOUT_MS = 1000;
+const MAX_TIMER_MS = 2_147_483_647;
 const MIN_EVENT_BYTES = 10_000;
 
 function fail(message: string): never {
@@ -311,8 +312,9 @@ export function resolveTrackingOptions(input: unknown, strict: boolean): Resolve
   }
 
   const immediateTimeoutMs = options.immediateTimeoutMs ?? DEFAULT_IMMEDIATE_TIMEOUT_MS;
-  if (typeof immediateTimeoutMs !== 'number' || !Number.isFinite(immediateTimeoutMs) || immediateTimeoutMs < 0) {
-    fail(`option \`immediateTimeoutMs\` must be a finite number >= 0, got ${describeValue(immediateTimeoutMs)}`);
+  // Node's timers take at most 2^31 - 1 ms, and run a longer delay after 1 ms.
+  if (typeof immediateTimeoutMs !== 'number' || !(immediateTimeoutMs >= 0 && immediateTimeoutMs <= MAX_TIMER_MS)) {
+    fail(`option \`immediateTimeoutMs\` must be a number from 0 to ${MAX_TIMER_MS} (about 24.8 days), got ${describeValue(immediateTimeoutMs)}`);
   }
 
   const redact = options.redact;

@@ -19,9 +19,18 @@ export interface TraceOptions extends TrackingContext {
 
 type ScopeKind = 'trace' | 'span';
 
+/** Whether `value` is to be awaited; a `then` that cannot even be read counts, so that awaiting it rejects. */
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+  try {
+    return typeof (value as PromiseLike<unknown>).then === 'function';
+  } catch {
+    return true;
+  }
 }
+
+/** What `trace()` and `span()` return: `fn`'s value, or a `Promise` of what `fn`'s promise gives. */
+export type ScopeResult<R> = R extends PromiseLike<infer U> ? Promise<Awaited<U>> : R;
 
 /**
  * The sink for a trace's own event: the PostHog client named in its options or context (with the
@@ -34,7 +43,7 @@ function sinkFor(context: ActiveContext, tracking: Tracking | undefined): Sink |
   return tracking?.sink;
 }
 
-function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceOptions | undefined): R {
+function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceOptions | undefined): ScopeResult<R> {
   if (typeof name !== 'string' || name.length === 0) throw new TypeError(`tracked-openai: ${kind}(name, fn) needs a non-empty name`);
   if (typeof fn !== 'function') throw new TypeError(`tracked-openai: ${kind}(name, fn) needs a function`);
   if (options !== undefined && (options === null || typeof options !== 'object')) {
@@ -101,7 +110,9 @@ function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceO
     throw error;
   }
   if (isPromiseLike(result)) {
-    return result.then(
+    // Adopted as `await` would (a `then` that throws rejects, it does not throw here): a promise of
+    // the value, not the object `fn` returned (an APIPromise's `withResponse()` is not kept).
+    return Promise.resolve(result).then(
       (value) => {
         finish(undefined, false, value);
         return value;
@@ -110,10 +121,10 @@ function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceO
         finish(error, true, undefined);
         throw error;
       },
-    ) as R;
+    ) as ScopeResult<R>;
   }
   finish(undefined, false, result);
-  return result;
+  return result as ScopeResult<R>;
 }
 
 /** A new trace starts its own tree: it keeps the outer context's who and what, not its trace position. */
@@ -127,9 +138,11 @@ function stripTree(context: ActiveContext | undefined): ActiveContext | undefine
  * Runs `fn` as a trace: every tracked call inside carries its `$ai_trace_id`, and a `$ai_trace`
  * event (name, latency, error, optional input and output state) is sent when it ends.
  *
- * @returns what `fn` returns (a promise that settles as `fn`'s does). @throws what `fn` throws.
+ * @returns what `fn` returns; when it returns a promise (or any thenable), a `Promise` that settles
+ *   as it does (the SDK's `APIPromise` helpers such as `withResponse()` belong inside `fn`).
+ * @throws what `fn` throws.
  */
-export function trace<R>(name: string, fn: () => R, options?: TraceOptions): R {
+export function trace<R>(name: string, fn: () => R, options?: TraceOptions): ScopeResult<R> {
   return runScope('trace', name, fn, options);
 }
 
@@ -137,8 +150,9 @@ export function trace<R>(name: string, fn: () => R, options?: TraceOptions): R {
  * Runs `fn` as a span of the current trace (or of a new one): calls inside carry `$ai_parent_id`
  * = this span, and a `$ai_span` event is sent when it ends, so PostHog draws the tree.
  *
- * @returns what `fn` returns. @throws what `fn` throws.
+ * @returns what `fn` returns; for a promise or thenable, a `Promise` that settles as it does.
+ * @throws what `fn` throws.
  */
-export function span<R>(name: string, fn: () => R, options?: TraceOptions): R {
+export function span<R>(name: string, fn: () => R, options?: TraceOptions): ScopeResult<R> {
   return runScope('span', name, fn, options);
 }

@@ -241,6 +241,35 @@ describe('what a trace or span records', () => {
     expect(scopeEvent(events, 'async').properties.$ai_is_error).toBe(false);
   });
 
+  test('a promise from fn comes back as a Promise of its value: an APIPromise\'s helpers belong inside fn (typed so)', async () => {
+    echoChat(2);
+    const { ph, openai } = trackedSetup();
+    const traced = trace('api promise', () => openai.chat.completions.create(chatBody('a')));
+    expect(traced).toBeInstanceOf(Promise);
+    // @ts-expect-error: a trace returns a Promise of the completion, not the SDK's APIPromise
+    expect(typeof traced.withResponse).toBe('undefined');
+    expect((await traced).choices[0]!.message.content).toBe('echo: a');
+    const { data, response } = await trace('with response', () => openai.chat.completions.create(chatBody('b')).withResponse());
+    expect(data.choices[0]!.message.content).toBe('echo: b');
+    expect(response.status).toBe(200);
+    const events = await eventsOf(ph);
+    expect(scopeEvent(events, 'api promise').properties.$ai_is_error).toBe(false);
+  });
+
+  test('a thenable whose then throws: trace rejects with that error (as await would) and sends its event', async () => {
+    const { ph } = trackedSetup();
+    const problem = new Error('then failed');
+    const thenable = {
+      then() {
+        throw problem;
+      },
+    };
+    const result = trace('bad thenable', () => thenable, { posthog: ph.posthog });
+    expect(await rejectionOf(result)).toBe(problem);
+    const events = await eventsOf(ph);
+    expect(scopeEvent(events, 'bad thenable').properties).toMatchObject({ $ai_is_error: true, $ai_error: 'Error: then failed' });
+  });
+
   test('when an async fn throws, trace rejects with that very error and $ai_trace has $ai_is_error and $ai_error', async () => {
     const { ph } = trackedSetup();
     class CheckoutError extends Error {}
