@@ -1,5 +1,5 @@
 import { explainDeliveryError } from './check.js';
-import { fitProperties, prepareProperties } from './events/sanitize.js';
+import { fitProperties, prepareProperties, sanitizeProperties } from './events/sanitize.js';
 import type { DebugLogger, PostHogLike, ResolvedTrackingOptions, TrackedEvent } from './options.js';
 
 /** One event as posthog-node's `capture()` takes it. */
@@ -64,6 +64,21 @@ function logDeliveryErrors(posthog: PostHogLike, log: DebugLogger): void {
  * Hands events to the injected PostHog client. Nothing here throws or rejects: PostHog being down,
  * slow or rejecting is reported through the debug log and never reaches the caller.
  */
+/**
+ * The event as the `redact` hook gets it: a copy, made serializable first, so that a hook that masks
+ * in place changes the event and never the caller's messages or the SDK's result.
+ */
+function copyForRedact(message: CaptureMessage): CaptureMessage {
+  const safe = sanitizeProperties(message.properties ?? {}).properties;
+  let properties: Record<string, unknown>;
+  try {
+    properties = structuredClone(safe);
+  } catch {
+    properties = JSON.parse(JSON.stringify(safe)) as Record<string, unknown>;
+  }
+  return { ...message, properties, ...(message.groups ? { groups: { ...message.groups } } : {}) };
+}
+
 export class Sink {
   constructor(private readonly options: ResolvedTrackingOptions) {
     if (options.log) logDeliveryErrors(options.posthog, options.log);
@@ -113,7 +128,7 @@ export class Sink {
     if (redact) {
       let redacted: unknown;
       try {
-        redacted = redact(message);
+        redacted = redact(copyForRedact(message));
       } catch (error) {
         log?.('the redact hook threw; the event was dropped', error);
         return undefined;

@@ -255,6 +255,39 @@ describe('the redact hook', () => {
     expect(ph.payloads.join('')).not.toContain('555-0100');
   });
 
+  test('gets a copy: a hook that masks in place changes the event, never the caller\'s messages or the SDK\'s result', async () => {
+    mockOpenAI()
+      .post('/v1/responses')
+      .reply(200, responsesResponse({ output: [{ type: 'message', id: 'm', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: ANSWER, annotations: [] }] }] }));
+    echoChat();
+    const mask = (event: TrackedEvent) => {
+      const walk = (value: unknown): void => {
+        if (Array.isArray(value)) value.forEach(walk);
+        else if (value !== null && typeof value === 'object') {
+          for (const [key, inner] of Object.entries(value)) {
+            if (typeof inner === 'string' && (key === 'content' || key === 'text')) (value as Record<string, unknown>)[key] = '[masked]';
+            else walk(inner);
+          }
+        }
+      };
+      walk(event.properties.$ai_input);
+      walk(event.properties.$ai_output_choices);
+      return event;
+    };
+    const { ph, openai } = trackedSetup({ redact: mask });
+    const messages = [{ role: 'user' as const, content: PROMPT }];
+    await openai.chat.completions.create({ model: 'gpt-4o-mini', messages });
+    const input = [{ role: 'user' as const, content: PROMPT }];
+    const response = await openai.responses.create({ model: 'gpt-4.1', input });
+    expect(messages[0]!.content).toBe(PROMPT);
+    expect(input[0]!.content).toBe(PROMPT);
+    expect(response.output_text).toBe(ANSWER);
+    expect((response.output[0] as { content: { text: string }[] }).content[0]!.text).toBe(ANSWER);
+    const events = await eventsOf(ph);
+    expect(events.map((event) => event.properties.$ai_input[0].content)).toEqual(['[masked]', '[masked]']);
+    expectNothingPrivate(ph);
+  });
+
   test('returning null drops the event; the call is unaffected', async () => {
     echoChat(2);
     const { ph, openai } = trackedSetup({ redact: (event) => (event.properties.internal === true ? null : event) });
