@@ -978,6 +978,40 @@ function isWholeMicroseconds(seconds: unknown): boolean {
   return typeof seconds === 'number' && Number(seconds.toFixed(6)) === seconds;
 }
 
+describe('what the event holds is a copy, made when the call is tracked', () => {
+  it('a message edited in place after the call does not change the event', async () => {
+    serveOpenAI('/chat/completions', chatCompletion());
+    const ph = posthogMock();
+    const client = createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog });
+    const messages = [{ role: 'user' as const, content: 'as sent' }];
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages });
+    messages[0]!.content = 'edited afterwards';
+    const [event] = await ph.received();
+    expect(event!.properties.$ai_input).toEqual([{ role: 'user', content: 'as sent' }]);
+  });
+
+  it('a property whose toJSON throws costs only that value: the event and the rest of the batch arrive; toJSON is used as JSON does', async () => {
+    serveOpenAI('/chat/completions', chatCompletion(), 3);
+    const ph = posthogMock();
+    const client = createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog });
+    const hostile = {
+      toJSON() {
+        throw new Error('no JSON for you');
+      },
+    };
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'first' }] });
+    await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'second' }],
+      posthogProperties: { hostile, link: new URL('https://example.test/a?b=1') },
+    });
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'third' }] });
+    const events = await ph.received();
+    expect(events.map((event) => event.properties.$ai_input[0].content)).toEqual(['first', 'second', 'third']);
+    expect(events[1]!.properties).toMatchObject({ hostile: '[unreadable]', link: 'https://example.test/a?b=1' });
+  });
+});
+
 describe('timings', () => {
   it('rounds a noisy performance.now() difference to the microsecond', () => {
     // (1084.641555 - 1000) / 1000 is 0.08464155500000003 in floating point.

@@ -94,43 +94,60 @@ function walkValue(value: unknown, key: string, walk: Walk, depth: number): unkn
     return Number.isNaN(object.getTime()) ? null : object.toISOString();
   }
 
+  // Like JSON.stringify, a value's toJSON() says what it is; one that throws gets a marker.
+  let toJSON: unknown;
+  try {
+    toJSON = (object as { toJSON?: unknown }).toJSON;
+  } catch {
+    toJSON = undefined; // walked as an object: its own unreadable values get the marker
+  }
+  if (typeof toJSON === 'function') {
+    let json: unknown;
+    try {
+      json = toJSON.call(object, key);
+    } catch {
+      walk.chars += 14;
+      return '[unreadable]';
+    }
+    if (json === object) return walkObject(object, key, walk, depth);
+    return walkValue(json, key, walk, depth + 1);
+  }
+  return walkObject(object, key, walk, depth);
+}
+
+/**
+ * A copy of an array or an object, its values made safe: always a copy, so that what the caller
+ * changes after the call (a message edited in place) never changes the event.
+ */
+function walkObject(object: object, key: string, walk: Walk, depth: number): unknown {
   walk.path.push(object);
   try {
     if (Array.isArray(object)) {
-      let copy: unknown[] | undefined;
+      const copy: unknown[] = new Array(object.length);
       for (let i = 0; i < object.length; i++) {
-        const item = object[i];
-        let safe = walkValue(item, key, walk, depth + 1);
-        if (safe === undefined) safe = null; // as JSON.stringify writes it
-        if (safe !== item && !copy) copy = object.slice(0, i);
-        if (copy) copy.push(safe);
+        const safe = walkValue(object[i], key, walk, depth + 1);
+        copy[i] = safe === undefined ? null : safe; // as JSON.stringify writes it
       }
       walk.chars += object.length + 2;
-      return copy ?? object;
+      return copy;
     }
-    let copy: Record<string, unknown> | undefined;
+    const copy: Record<string, unknown> = {};
     const record = object as Record<string, unknown>;
     const keys = Object.keys(record);
     for (let i = 0; i < keys.length; i++) {
       const name = keys[i]!;
       let item: unknown;
-      // A throwing getter: the copy gets a marker (the original would throw again when serialized).
-      let unreadable = false;
       try {
         item = record[name];
       } catch {
+        // A throwing getter: the copy gets a marker (the original would throw again when serialized).
         item = '[unreadable]';
-        unreadable = true;
       }
       const safe = walkValue(item, name, walk, depth + 1);
-      if ((safe !== item || unreadable) && !copy) {
-        copy = {};
-        for (let j = 0; j < i; j++) setOwn(copy, keys[j]!, record[keys[j]!]);
-      }
-      if (copy && safe !== undefined) setOwn(copy, name, safe);
+      if (safe !== undefined) setOwn(copy, name, safe);
       walk.chars += name.length + 4;
     }
-    return copy ?? object;
+    return copy;
   } finally {
     walk.path.pop();
   }
