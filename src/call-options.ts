@@ -1,6 +1,6 @@
 import type { DebugLogger } from './options.js';
 import { setOwn } from './records.js';
-import { describeValue } from './validation.js';
+import { describeValue, isRecord } from './validation.js';
 
 /**
  * Per-call options, given in the request body with the same names as PostHog's own wrapper
@@ -107,10 +107,6 @@ type CallOptionName = keyof PostHogCallOptions;
 /** Option names already warned about: a wrong type is told once per process, not once per call. */
 const warnedCallOptions = new Set<string>();
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 function isCost(value: unknown): boolean {
   return value === undefined || (typeof value === 'number' && Number.isFinite(value) && value >= 0);
 }
@@ -119,9 +115,9 @@ function isCost(value: unknown): boolean {
 const CALL_OPTION_CHECKS: Record<CallOptionName, { valid: (value: unknown) => boolean; expected: string }> = {
   posthogDistinctId: { valid: (value) => typeof value === 'string', expected: 'a string' },
   posthogTraceId: { valid: (value) => typeof value === 'string', expected: 'a string' },
-  posthogProperties: { valid: isObject, expected: 'an object' },
+  posthogProperties: { valid: isRecord, expected: 'an object' },
   posthogGroups: {
-    valid: (value) => isObject(value) && Object.values(value).every((key) => typeof key === 'string' || typeof key === 'number'),
+    valid: (value) => isRecord(value) && Object.values(value).every((key) => typeof key === 'string' || typeof key === 'number'),
     expected: 'an object of strings or numbers',
   },
   posthogPrivacyMode: { valid: (value) => typeof value === 'boolean', expected: 'a boolean' },
@@ -129,17 +125,17 @@ const CALL_OPTION_CHECKS: Record<CallOptionName, { valid: (value: unknown) => bo
   posthogModelOverride: { valid: (value) => typeof value === 'string', expected: 'a string' },
   posthogProviderOverride: { valid: (value) => typeof value === 'string', expected: 'a string' },
   posthogCostOverride: {
-    valid: (value) => isObject(value) && isCost(value.inputCost) && isCost(value.outputCost),
+    valid: (value) => isRecord(value) && isCost(value.inputCost) && isCost(value.outputCost),
     expected: '{ inputCost, outputCost } with numbers >= 0 (USD per token)',
   },
   posthogCallCostOverride: {
-    valid: (value) => isObject(value) && isCost(value.inputCost) && isCost(value.outputCost),
+    valid: (value) => isRecord(value) && isCost(value.inputCost) && isCost(value.outputCost),
     expected: '{ inputCost, outputCost } with numbers >= 0 (USD)',
   },
 };
 
 function describeFound(value: unknown): string {
-  if (isObject(value)) return 'an object with other values';
+  if (isRecord(value)) return 'an object with other values';
   return describeValue(value);
 }
 

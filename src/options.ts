@@ -174,6 +174,13 @@ function neverThrowing(logger: DebugLogger): DebugLogger {
 /** One wrapper per logger, so that clients sharing a logger (or `debug: true`) log each PostHog problem once. */
 const safeLoggers = new WeakMap<DebugLogger, DebugLogger>();
 
+/** A function given where an instance belongs, named; a class with how to make its instance. */
+function describeWithInstanceHint(value: unknown, constructorArgs: string): string {
+  const described = describeValue(value);
+  const className = /^the class (.+)$/.exec(described)?.[1];
+  return className ? `${described} (pass an instance: new ${className}(${constructorArgs}))` : described;
+}
+
 /** An object with a `capture()` method: a PostHog client where something else was expected. */
 function looksLikePostHog(value: unknown): boolean {
   try {
@@ -197,9 +204,7 @@ export function checkOpenAIClient(client: unknown): void {
     fail(`${start}, got ${describeValue(client)}`);
   }
   if (typeof client === 'function') {
-    const described = describeValue(client);
-    const hint = described.startsWith('the class ') ? ` (pass an instance: new ${described.slice(10)}())` : '';
-    fail(`${start}, got ${described}${hint}`);
+    fail(`${start}, got ${describeWithInstanceHint(client, '')}`);
   }
   if (looksLikePostHog(client)) {
     fail(`${start}, got a posthog-node client: the OpenAI client comes first, createTrackedOpenAI(openai, { posthog })`);
@@ -283,9 +288,7 @@ export function resolveTrackingOptions(input: unknown, strict: boolean): Resolve
     fail('option `posthog` is required: pass your posthog-node client, e.g. `{ posthog: new PostHog(key) }`');
   }
   if (typeof posthog === 'function') {
-    const described = describeValue(posthog);
-    const hint = described.startsWith('the class ') ? ` (pass an instance: new ${described.slice(10)}(apiKey))` : '';
-    fail(`option \`posthog\` must be a posthog-node client instance, got ${described}${hint}`);
+    fail(`option \`posthog\` must be a posthog-node client instance, got ${describeWithInstanceHint(posthog, 'apiKey')}`);
   }
   if (typeof posthog !== 'object' || typeof posthog.capture !== 'function') {
     fail(`option \`posthog\` must be a posthog-node client (an object with a capture() method), got ${describeValue(posthog)}`);

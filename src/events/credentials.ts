@@ -1,3 +1,5 @@
+import { isRecord } from '../validation.js';
+
 /**
  * Credentials that requests carry outside the client's own key: in a URL (`user:password@`, or a
  * key in the query string, as some gateways take it) and in tool definitions (a Responses `mcp`
@@ -21,10 +23,6 @@ export function urlWithoutCredentials(url: string): string {
     // Not a URL the platform parses: cut what could carry a secret by hand.
     return url.replace(/[?#].*$/s, '').replace(/\/\/[^/]*@/, '//');
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** A tool definition as an event may show it: its credentials replaced by a marker. */
