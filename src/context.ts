@@ -1,4 +1,5 @@
 import type { PostHogLike } from './options.js';
+import { defineOwn } from './records.js';
 import type { Tracking } from './tracking.js';
 
 /** What `withTracking()` puts around a block of code: every tracked call inside carries it. */
@@ -104,25 +105,99 @@ function unavailable(what: string): Error {
   );
 }
 
-/** Merges an inner context over the outer one: inner values win, properties and groups merge. */
-export function mergeContext(outer: ActiveContext | undefined, inner: ActiveContext): ActiveContext {
-  if (!outer) return inner;
-  const merged: ActiveContext = { ...outer, ...stripUndefined(inner) };
-  if (outer.properties || inner.properties) merged.properties = { ...outer.properties, ...inner.properties };
-  if (outer.groups || inner.groups) merged.groups = { ...outer.groups, ...inner.groups };
+/** What `src/events/sanitize.ts` puts where a value cannot be read (a getter that throws). */
+export const UNREADABLE = '[unreadable]';
+
+/** The fields of a `TrackingContext`, as `readContext` copies them. */
+const CONTEXT_FIELDS = ['distinctId', 'traceId', 'sessionId', 'properties', 'groups', 'privacyMode', 'posthog'] as const;
+
+/** `source[key]`, or `fallback` when reading it throws (a getter, a revoked proxy). */
+export function readOr(source: object, key: PropertyKey, fallback: unknown): unknown {
+  try {
+    return (source as Record<PropertyKey, unknown>)[key];
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * Copies the own enumerable string-keyed values of `source` onto `target`, each read once: a value
+ * whose getter throws becomes `unreadable` (left out when that is undefined). Keys are defined as a
+ * spread defines them (an own `"__proto__"` key stays a key). Nothing here throws.
+ */
+function copyReadable(target: Record<string, unknown>, source: unknown, unreadable: unknown): void {
+  if (source === null || typeof source !== 'object') return;
+  let keys: string[];
+  try {
+    keys = Object.keys(source);
+  } catch {
+    return; // a proxy whose keys cannot be listed: nothing of it can be read
+  }
+  for (const key of keys) {
+    const value = readOr(source, key, unreadable);
+    if (value === undefined && unreadable === undefined) continue;
+    defineOwn(target, key, value);
+  }
+}
+
+/**
+ * The context as stored: each field read once, so that a getter is never read again when a call is
+ * tracked, and a throwing one (on a field, or at the top level of `properties` or `groups`) never
+ * reaches the caller. A field that cannot be read is left out; a property that cannot be read
+ * becomes `'[unreadable]'`, as deeper ones do when the event is sent; a group that cannot be read is
+ * left out (a marker is no group key).
+ */
+export function readContext(context: TrackingContext): TrackingContext {
+  const read: TrackingContext = {};
+  for (const field of CONTEXT_FIELDS) {
+    const value = readOr(context, field, undefined);
+    if (value !== undefined) (read as Record<string, unknown>)[field] = value;
+  }
+  if (read.properties !== undefined) {
+    const properties: Record<string, unknown> = {};
+    copyReadable(properties, read.properties, UNREADABLE);
+    read.properties = properties;
+  }
+  if (read.groups !== undefined) {
+    const groups: Record<string, unknown> = {};
+    copyReadable(groups, read.groups, undefined);
+    read.groups = groups as Record<string, string | number>;
+  }
+  return read;
+}
+
+/**
+ * Merges an inner context over the outer one (itself made by this function): inner values win,
+ * properties and groups merge. The inner context is read once, here, and the result holds copies
+ * of its `properties` and `groups`: see {@link readContext}. `tree`: the position of a trace or
+ * span, which only `trace()` and `span()` set. Never throws.
+ */
+export function mergeContext(
+  outer: ActiveContext | undefined,
+  inner: TrackingContext,
+  tree?: Pick<ActiveContext, 'parentId' | 'scope'>,
+): ActiveContext {
+  const read: ActiveContext = readContext(inner);
+  if (tree) Object.assign(read, tree);
+  if (!outer) return read;
+  const merged: ActiveContext = { ...outer, ...read };
+  if (outer.properties && read.properties) {
+    const properties: Record<string, unknown> = {};
+    copyReadable(properties, outer.properties, UNREADABLE);
+    copyReadable(properties, read.properties, UNREADABLE);
+    merged.properties = properties;
+  }
+  if (outer.groups && read.groups) {
+    const groups: Record<string, unknown> = {};
+    copyReadable(groups, outer.groups, undefined);
+    copyReadable(groups, read.groups, undefined);
+    merged.groups = groups as Record<string, string | number>;
+  }
   return merged;
 }
 
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const key of Object.keys(value) as (keyof T)[]) {
-    if (value[key] !== undefined) out[key] = value[key];
-  }
-  return out;
-}
-
 /** Runs `fn` inside `context`, merged over the current one (or as given, when `merged`). */
-export function runInContext<R>(context: ActiveContext, fn: () => R, what: string, merged = false): R {
+export function runInContext<R>(context: TrackingContext, fn: () => R, what: string, merged = false): R {
   if (!storage) throw unavailable(what);
   return storage.run(merged ? context : mergeContext(storage.getStore(), context), fn);
 }

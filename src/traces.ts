@@ -1,4 +1,14 @@
-import { type ActiveContext, currentContext, mergeContext, runInContext, type TraceScope, type TrackingContext } from './context.js';
+import {
+  type ActiveContext,
+  currentContext,
+  mergeContext,
+  readContext,
+  readOr,
+  runInContext,
+  type TraceScope,
+  type TrackingContext,
+  UNREADABLE,
+} from './context.js';
 import { rememberedSecrets } from './events/credentials.js';
 import { describeError } from './events/error.js';
 import { newTraceId } from './events/ids.js';
@@ -49,14 +59,16 @@ function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceO
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     throw new TypeError(`tracked-openai: ${kind}(name, fn, options) needs options to be an object`);
   }
-  const { input, captureOutput, ...contextOptions } = options ?? {};
+  // Each option read once; one whose getter throws never reaches the caller (see readContext).
+  const input = options === undefined ? undefined : readOr(options, 'input', UNREADABLE);
+  const captureOutput = options !== undefined && readOr(options, 'captureOutput', false);
+  const contextOptions = readContext(options ?? {});
   const outer = currentContext();
   const traceId = kind === 'trace' ? (contextOptions.traceId ?? newTraceId()) : (outer?.traceId ?? contextOptions.traceId ?? newTraceId());
   const spanId = kind === 'trace' ? traceId : newTraceId();
   const parentId = kind === 'span' ? (outer?.parentId ?? traceId) : undefined;
   const scope: TraceScope = { tracking: undefined, parent: outer?.scope, secrets: new Set() };
-  const inner: ActiveContext = { ...contextOptions, traceId, parentId: spanId, scope };
-  const context = mergeContext(kind === 'trace' ? stripTree(outer) : outer, inner);
+  const context = mergeContext(kind === 'trace' ? stripTree(outer) : outer, { ...contextOptions, traceId }, { parentId: spanId, scope });
   const startedAt = performance.now();
 
   const finish = (error: unknown, failed: boolean, output: unknown): void => {
