@@ -14,6 +14,8 @@ export interface PostHogLike {
     event: string;
     properties?: Record<string, unknown>;
     groups?: Record<string, string | number>;
+    /** Given when the queue is counted (see `maxQueuedBytes`): posthog-node reports it back once sent. */
+    uuid?: string;
   }): unknown;
   captureImmediate?(message: {
     distinctId: string;
@@ -89,6 +91,13 @@ export interface TrackingOptions {
    * a visible marker. Default 900,000 (PostHog rejects `$ai_*` events above 983,040 bytes).
    */
   maxEventBytes?: number;
+  /**
+   * The most bytes of events waiting in posthog-node's queue while PostHog does not take them (it
+   * is down, slow or refusing): past half of it, events go without their input and output (tokens,
+   * cost, latency and errors stay); at it, events are dropped until PostHog takes the queue. Counted
+   * with posthog-node 4.16 and later. `Infinity` for no bound. Default 50,000,000 (50 MB).
+   */
+  maxQueuedBytes?: number;
   /** `true` logs every event and every tracking problem to the console; a function receives them instead. Default false. */
   debug?: boolean | DebugLogger;
   /**
@@ -111,6 +120,7 @@ export interface ResolvedTrackingOptions {
   readonly includeStreamUsage: boolean;
   readonly redact: ((event: TrackedEvent) => TrackedEvent | null) | undefined;
   readonly maxEventBytes: number;
+  readonly maxQueuedBytes: number;
   readonly log: DebugLogger | undefined;
   readonly pricing: ResolvedPricing;
 }
@@ -127,6 +137,7 @@ export const TRACKING_OPTION_NAMES = [
   'includeStreamUsage',
   'redact',
   'maxEventBytes',
+  'maxQueuedBytes',
   'debug',
   'pricing',
 ] as const satisfies readonly (keyof TrackingOptions)[];
@@ -134,6 +145,8 @@ export const TRACKING_OPTION_NAMES = [
 const DEFAULT_IMMEDIATE_TIMEOUT_MS = 1000;
 const MAX_TIMER_MS = 2_147_483_647;
 const MIN_EVENT_BYTES = 10_000;
+const DEFAULT_MAX_QUEUED_BYTES = 50_000_000;
+const MIN_QUEUED_BYTES = 100_000;
 
 function fail(message: string): never {
   throw new TypeError(`tracked-openai: ${message}`);
@@ -330,6 +343,11 @@ export function resolveTrackingOptions(input: unknown, strict: boolean): Resolve
     fail(`option \`maxEventBytes\` must be a number >= ${MIN_EVENT_BYTES}, got ${describeValue(maxEventBytes)}`);
   }
 
+  const maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
+  if (typeof maxQueuedBytes !== 'number' || Number.isNaN(maxQueuedBytes) || maxQueuedBytes < MIN_QUEUED_BYTES) {
+    fail(`option \`maxQueuedBytes\` must be a number >= ${MIN_QUEUED_BYTES} (or Infinity), got ${describeValue(maxQueuedBytes)}`);
+  }
+
   const debug = options.debug;
   if (debug !== undefined && typeof debug !== 'boolean' && typeof debug !== 'function') {
     fail(`option \`debug\` must be a boolean or a function, got ${describeValue(debug)}`);
@@ -350,6 +368,7 @@ export function resolveTrackingOptions(input: unknown, strict: boolean): Resolve
     includeStreamUsage: options.includeStreamUsage === undefined ? true : optionalBoolean(options, 'includeStreamUsage'),
     redact: redact as ResolvedTrackingOptions['redact'],
     maxEventBytes,
+    maxQueuedBytes,
     log,
     pricing,
   };

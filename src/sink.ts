@@ -1,5 +1,7 @@
+import { type Backlog, backlogOf, MAX_IMMEDIATE_IN_FLIGHT } from './backlog.js';
 import { explainDeliveryError } from './check.js';
-import { fitProperties, prepareProperties, sanitizeProperties } from './events/sanitize.js';
+import { boundedId } from './events/ids.js';
+import { fitProperties, jsonBytes, sanitizeProperties, withoutContent } from './events/sanitize.js';
 import type { DebugLogger, PostHogLike, ResolvedTrackingOptions, TrackedEvent } from './options.js';
 
 /** One event as posthog-node's `capture()` takes it. */
@@ -61,10 +63,6 @@ function logDeliveryErrors(posthog: PostHogLike, log: DebugLogger): void {
 }
 
 /**
- * Hands events to the injected PostHog client. Nothing here throws or rejects: PostHog being down,
- * slow or rejecting is reported through the debug log and never reaches the caller.
- */
-/**
  * The event as the `redact` hook gets it: a copy, made serializable first, so that a hook that masks
  * in place changes the event and never the caller's messages or the SDK's result.
  */
@@ -79,12 +77,40 @@ function copyForRedact(message: CaptureMessage): CaptureMessage {
   return { ...message, properties, ...(message.groups ? { groups: { ...message.groups } } : {}) };
 }
 
+/** PostHog has 5 group types per project: more than this many in one event is a mistake, not data. */
+const MAX_GROUP_TYPES = 20;
+
+/** `groups` with ids of a bounded length, and not too many of them. */
+function boundedGroups(groups: Record<string, string | number>): Record<string, string | number> {
+  const bounded: Record<string, string | number> = {};
+  let count = 0;
+  for (const [type, key] of Object.entries(groups)) {
+    if (++count > MAX_GROUP_TYPES) break;
+    bounded[boundedId(type)] = typeof key === 'string' ? boundedId(key) : key;
+  }
+  return bounded;
+}
+
+/** What the size limit leaves for the properties once the event's name, distinct id and groups are in. */
+function roomForProperties(message: CaptureMessage, maxEventBytes: number): number {
+  const ids = 3 * (message.event.length + message.distinctId.length); // UTF-16 units: at most 3 bytes each
+  return maxEventBytes - ids - (message.groups ? jsonBytes(message.groups) : 0);
+}
+
+/**
+ * Hands events to the injected PostHog client. Nothing here throws or rejects: PostHog being down,
+ * slow or rejecting is reported through the debug log and never reaches the caller.
+ */
 export class Sink {
+  private readonly backlog: Backlog;
+
   constructor(private readonly options: ResolvedTrackingOptions) {
     if (options.log) logDeliveryErrors(options.posthog, options.log);
+    this.backlog = backlogOf(options.posthog);
   }
 
   private warnedDisabled = false;
+  private warnedBusy = false;
 
   /**
    * Queues the event (posthog-node batches and delivers it in the background), or, when `immediate`,
@@ -96,8 +122,9 @@ export class Sink {
    */
   send(built: CaptureMessage, immediate: boolean, safeChars?: number): Promise<void> | undefined {
     const { posthog, log } = this.options;
-    const message = this.finalize(built, safeChars);
-    if (!message) return undefined;
+    const finalized = this.finalize(built, safeChars);
+    if (!finalized) return undefined;
+    const { message, bytes } = finalized;
     // The event as it is sent: after the redact hook, privacy mode and the size limit.
     log?.(`${message.event} ${String(message.properties.$ai_model ?? message.properties.$ai_span_name ?? '')}`, message);
     if (log && !this.warnedDisabled && readField(posthog, 'disabled') === true) {
@@ -106,11 +133,14 @@ export class Sink {
     }
     try {
       if (immediate) {
-        const delivery = this.deliverNow(message);
+        const delivery = this.backlog.startImmediate(() => this.deliverNow(message, bytes));
         if (delivery) return this.bounded(delivery);
+        if (log && !this.warnedBusy && this.backlog.immediateInFlight >= MAX_IMMEDIATE_IN_FLIGHT) {
+          this.warnedBusy = true;
+          log(`${MAX_IMMEDIATE_IN_FLIGHT} immediate deliveries are still in flight (PostHog is slow or down): further events go through posthog-node's queue, and calls don't wait for them`);
+        }
       }
-      const queued = posthog.capture(message);
-      if (isThenable(queued)) queued.then(undefined, (error) => log?.('capture() failed', error));
+      this.enqueue(message, bytes);
     } catch (error) {
       log?.('capture() threw; the event was dropped', error);
     }
@@ -118,13 +148,15 @@ export class Sink {
   }
 
   /**
-   * The user's `redact` hook, then what every event needs: serializable, no inline media, under
-   * the size limit. Undefined when the event is dropped.
+   * The user's `redact` hook, then what every event needs: serializable, no inline media, ids of a
+   * bounded length, the whole under the size limit. Undefined when the event is dropped; `bytes`:
+   * an estimate of its size.
    */
-  private finalize(built: CaptureMessage, safeChars: number | undefined): CaptureMessage | undefined {
+  private finalize(built: CaptureMessage, safeChars: number | undefined): { message: CaptureMessage; bytes: number } | undefined {
     const { redact, maxEventBytes, log } = this.options;
     let message = built;
     let chars = safeChars;
+    let safe = built.properties;
     if (redact) {
       let redacted: unknown;
       try {
@@ -146,22 +178,50 @@ export class Sink {
       message = redacted as CaptureMessage;
       chars = undefined; // the hook may have put anything in
     }
-    const properties =
-      chars === undefined
-        ? prepareProperties(message.properties ?? {}, maxEventBytes)
-        : fitProperties(message.properties, chars, maxEventBytes);
-    return properties === message.properties ? message : { ...message, properties };
+    if (chars === undefined) {
+      ({ properties: safe, chars } = sanitizeProperties(message.properties ?? {}));
+    }
+    const distinctId = boundedId(message.distinctId);
+    if (distinctId !== message.distinctId) message = { ...message, distinctId };
+    if (message.groups) message = { ...message, groups: boundedGroups(message.groups) };
+    const properties = fitProperties(safe, chars, roomForProperties(message, maxEventBytes), maxEventBytes);
+    if (properties !== message.properties) message = { ...message, properties };
+    return { message, bytes: Math.min(chars, maxEventBytes) };
+  }
+
+  /**
+   * Hands the event to posthog-node's queue, whole while what PostHog has not taken yet is under
+   * half of `maxQueuedBytes`, then without its input and output up to `maxQueuedBytes`, then not at
+   * all: an outage costs a bounded amount of memory.
+   */
+  private enqueue(message: CaptureMessage, bytes: number): void {
+    const { posthog, log, maxQueuedBytes } = this.options;
+    let queued = message;
+    let queuedBytes = bytes;
+    if (!this.backlog.hasRoom(bytes, maxQueuedBytes / 2)) {
+      const properties = withoutContent(message.properties, '[removed: PostHog was not taking events]');
+      queuedBytes = jsonBytes(properties);
+      if (!this.backlog.hasRoom(queuedBytes, maxQueuedBytes)) {
+        this.backlog.holdingBack('dropped', maxQueuedBytes, log);
+        return;
+      }
+      this.backlog.holdingBack('without_content', maxQueuedBytes, log);
+      queued = { ...message, properties };
+    }
+    const uuid = this.backlog.enqueued(queuedBytes);
+    const result = posthog.capture(uuid === undefined ? queued : { ...queued, uuid });
+    if (isThenable(result)) result.then(undefined, (error) => log?.('capture() failed', error));
   }
 
   /** Starts an immediate delivery, or returns undefined when the client has no way to do one. */
-  private deliverNow(message: CaptureMessage): Promise<unknown> | undefined {
+  private deliverNow(message: CaptureMessage, bytes: number): Promise<unknown> | undefined {
     const { posthog } = this.options;
     if (typeof posthog.captureImmediate === 'function' && !this.captureImmediateResolvesEarly()) {
       return posthog.captureImmediate(message);
     }
     const flush = posthog.flush;
     if (typeof flush === 'function') {
-      posthog.capture(message);
+      this.enqueue(message, bytes);
       // posthog-node 4 queues a captured event a few promise turns after capture(), and its flush()
       // does not wait for captures in flight: flush once the event is in the queue.
       return new Promise((resolve) => setTimeout(resolve, 0)).then(() => flush.call(posthog));

@@ -267,6 +267,35 @@ describe('size limit', () => {
     const [event] = expectUnderLimit(ph);
     expect(event!.properties).toMatchObject({ $ai_model: 'gpt-4o-mini', $ai_is_error: false, $ai_output_tokens: 5 });
   });
+
+  test('a megabyte distinct id and group key: cut to 200 characters (two long ids stay apart), the event under the limit', async () => {
+    echoChat(2);
+    const { ph, openai } = trackedSetup();
+    const longId = (end: string) => `user-${'u'.repeat(1024 * 1024)}${end}`;
+    const longGroup = `acme-${'g'.repeat(1024 * 1024)}`;
+    await openai.chat.completions.create(chatBody('one', { posthogDistinctId: longId('a'), posthogGroups: { company: longGroup } }));
+    await openai.chat.completions.create(chatBody('two', { posthogDistinctId: longId('b') }));
+    await eventsOf(ph);
+    const [first, second] = expectUnderLimit(ph);
+    expect(first!.distinct_id.length).toBeLessThanOrEqual(200);
+    expect(first!.distinct_id.startsWith('user-uuu')).toBe(true);
+    expect(second!.distinct_id.length).toBeLessThanOrEqual(200);
+    expect(second!.distinct_id).not.toBe(first!.distinct_id);
+    const company = first!.properties.$groups.company as string;
+    expect(company.length).toBeLessThanOrEqual(200);
+    expect(company.startsWith('acme-ggg')).toBe(true);
+    expect(first!.properties.$ai_input).toEqual([{ role: 'user', content: 'one' }]);
+  });
+
+  test('a property whose toJSON() gives megabytes is measured as what it gives: the event is under the limit', async () => {
+    echoChat();
+    const { ph, openai } = trackedSetup();
+    const report = { toJSON: () => ({ text: 'j'.repeat(3 * 1024 * 1024) }) };
+    await openai.chat.completions.create(chatBody('small', { posthogProperties: { report } }));
+    await eventsOf(ph);
+    const [event] = expectUnderLimit(ph);
+    expect(String(event!.properties.report.text)).toMatch(/…\[truncated \d+ characters\]$/);
+  });
 });
 
 describe('values that cannot be serialized', () => {

@@ -81,9 +81,13 @@ const sdkOptions = { apiKey: 'sk-bench-not-a-key', baseURL: `${host}/v1`, maxRet
 // The library's own cost: a real posthog-node client, with capture() replaced by an in-memory capture.
 const memory = { events: 0, last: undefined };
 const inMemoryPostHog = new PostHog('phc_bench', { host, fetchRetryCount: 0 });
+// Every 20 events it says they were sent, as posthog-node's `flush` event does after a batch.
+const capturedBatch = [];
 inMemoryPostHog.capture = (message) => {
   memory.events += 1;
   memory.last = message;
+  capturedBatch.push(message);
+  if (capturedBatch.length === 20) inMemoryPostHog._events.emit('flush', capturedBatch.splice(0));
 };
 // Real delivery: posthog-node as a user runs it (default batching and compression), to 127.0.0.1.
 const deliveringPostHog = new PostHog('phc_bench', { host, fetchRetryCount: 0 });

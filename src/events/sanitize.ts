@@ -184,8 +184,18 @@ export function sanitizeProperties(
   return { properties: safe, chars: walk.chars };
 }
 
-function byteSize(value: unknown): number {
+/** The size of `value` as JSON, in UTF-8 bytes. */
+export function jsonBytes(value: unknown): number {
   return new TextEncoder().encode(JSON.stringify(value)).length;
+}
+
+/** Safe properties with their input and output (and trace states, tools) replaced by `marker`. */
+export function withoutContent(safe: Record<string, unknown>, marker: string): Record<string, unknown> {
+  const slim = { ...safe };
+  for (const name of TRUNCATABLE) {
+    if (slim[name] !== undefined && slim[name] !== null) slim[name] = marker;
+  }
+  return slim;
 }
 
 /**
@@ -208,48 +218,46 @@ function cutLongStrings(
     } else {
       cutDown = sanitizeProperties(safe, stringCap).properties;
     }
-    if (byteSize(cutDown) <= maxBytes) return cutDown;
+    if (jsonBytes(cutDown) <= maxBytes) return cutDown;
     stringCap = Math.floor(stringCap / 4);
   }
   return undefined;
 }
 
 /**
- * Returns properties that JSON can encode and that fit in `maxBytes`. When they don't fit, the
- * long strings of the input and output (and trace states, tools) are cut with a visible marker,
- * shorter and shorter; then long strings anywhere (your own properties); then the largest of those
- * properties are replaced by a marker; as a last resort, only the `$` properties are kept.
- */
-export function prepareProperties(properties: Record<string, unknown>, maxBytes: number): Record<string, unknown> {
-  const { properties: safe, chars } = sanitizeProperties(properties);
-  return fitProperties(safe, chars, maxBytes);
-}
-
-/**
  * Properties already made safe by {@link sanitizeProperties} (`chars`: the sum of its estimates),
- * cut down to `maxBytes` when they could be larger, as {@link prepareProperties} does.
+ * made to fit in `maxBytes` when they could be larger. When they don't fit, the long strings of the
+ * input and output (and trace states, tools) are cut with a visible marker, shorter and shorter;
+ * then long strings anywhere (your own properties); then the largest of those properties are
+ * replaced by a marker; as a last resort, only the `$` properties are kept. `eventLimit`: the limit
+ * the markers name (the whole event's, of which `maxBytes` is the properties' share).
  */
-export function fitProperties(safe: Record<string, unknown>, chars: number, maxBytes: number): Record<string, unknown> {
+export function fitProperties(
+  safe: Record<string, unknown>,
+  chars: number,
+  maxBytes: number,
+  eventLimit = maxBytes,
+): Record<string, unknown> {
   // A UTF-16 character is at most 3 UTF-8 bytes: only events that could be too large are measured.
   if (chars * 3 <= maxBytes) return safe;
-  if (byteSize(safe) <= maxBytes) return safe;
+  if (jsonBytes(safe) <= maxBytes) return safe;
 
   const cut = cutLongStrings(safe, maxBytes, TRUNCATABLE) ?? cutLongStrings(safe, maxBytes);
   if (cut) return cut;
 
-  const marker = `[removed: the event was over ${maxBytes} bytes]`;
+  const marker = `[removed: the event was over ${eventLimit} bytes]`;
   const replaced = { ...safe };
-  const largestFirst = TRUNCATABLE.filter((name) => name in replaced).sort((a, b) => byteSize(safe[b]) - byteSize(safe[a]));
+  const largestFirst = TRUNCATABLE.filter((name) => name in replaced).sort((a, b) => jsonBytes(safe[b]) - jsonBytes(safe[a]));
   for (const name of largestFirst) {
     replaced[name] = marker;
-    if (byteSize(replaced) <= maxBytes) return replaced;
+    if (jsonBytes(replaced) <= maxBytes) return replaced;
   }
   const rest = cutLongStrings(replaced, maxBytes);
   if (rest) return rest;
   // Many small values add up (thousands of properties of your own): keep only ours, small ones whole.
   const minimal: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(replaced)) {
-    if (name.startsWith('$')) minimal[name] = byteSize(value) <= 256 ? value : marker;
+    if (name.startsWith('$')) minimal[name] = jsonBytes(value) <= 256 ? value : marker;
   }
   return minimal;
 }
