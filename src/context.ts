@@ -31,7 +31,7 @@ export interface ActiveContext extends TrackingContext {
 /**
  * A running trace or span. The tracked calls made inside it, at any depth, tell it (and every
  * trace or span around it) which client's PostHog to send its own event through, and which
- * credentials to keep out of its `$ai_error`.
+ * credentials to keep out of its `$ai_error`. (`src/call.ts` sets `tracking`, `src/traces.ts` the rest.)
  */
 export interface TraceScope {
   tracking: Tracking | undefined;
@@ -39,6 +39,13 @@ export interface TraceScope {
   parent: TraceScope | undefined;
   /** API key, organization and project of the clients whose calls ran inside. */
   secrets: Set<string>;
+  /** Whether its `fn` has ended (and its event was sent, or is waiting for a scope around it). */
+  ended: boolean;
+  /**
+   * The events of scopes inside this one that ended before any client was known to them: tried
+   * again when this one ends, by which time a call made here later may have told the client.
+   */
+  waiting: (() => void)[] | undefined;
 }
 
 interface Storage {

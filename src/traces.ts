@@ -15,8 +15,9 @@ import { newTraceId } from './events/ids.js';
 import { secondsBetween } from './events/seconds.js';
 import { posthogPrivacyMode, resolveTrackingOptions } from './options.js';
 import { assignRecord } from './records.js';
-import { Sink } from './sink.js';
-import { Tracking } from './tracking.js';
+import { sanitizeProperties } from './events/sanitize.js';
+import { type CaptureMessage, Sink } from './sink.js';
+import { latestTrackingOf, livePostHogCount, liveLoggers, onlyPostHogTracking, type Tracking } from './tracking.js';
 import { LIB_NAME, LIB_VERSION } from './version.js';
 
 /** Options of `trace()` and `span()`: a context for the calls inside, plus what the trace itself records. */
@@ -42,15 +43,64 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 /** What `trace()` and `span()` return: `fn`'s value, or a `Promise` of what `fn`'s promise gives. */
 export type ScopeResult<R> = R extends PromiseLike<infer U> ? Promise<Awaited<U>> : R;
 
+/** Where a trace or span event goes, decided when it ends: see {@link routeOf}. */
+type Route =
+  | { kind: 'send'; sink: Sink; tracking: Tracking | undefined }
+  | { kind: 'wait'; around: TraceScope }
+  | { kind: 'drop'; posthogs: number };
+
+/** The client that tracked calls told this scope, or else the nearest scope around it. */
+function knownTracking(scope: TraceScope): Tracking | undefined {
+  for (let at: TraceScope | undefined = scope; at; at = at.parent) if (at.tracking) return at.tracking;
+  return undefined;
+}
+
+/** The nearest trace or span around `scope` that is still running. */
+function runningAround(scope: TraceScope): TraceScope | undefined {
+  for (let at = scope.parent; at; at = at.parent) if (!at.ended) return at;
+  return undefined;
+}
+
 /**
- * The sink for a trace's own event: the PostHog client named in its options or context (with the
- * tracked client's redact hook, size limit and log), else the tracked client's own.
+ * Where the event of a trace or span that has just ended goes. Never to a PostHog client it cannot
+ * be attributed to:
+ *
+ * 1. `posthog` in its options or context: there, with the options (redact hook, size limit, log)
+ *    of the client of the calls made in it, else of a client using that PostHog client.
+ * 2. The client of the tracked calls made in it, else of those made so far in the nearest trace or
+ *    span around it.
+ * 3. The only PostHog client in use: the live tracked clients (not yet garbage collected) all use
+ *    one, as with a single client, or several sharing one.
+ * 4. Otherwise it waits for the nearest trace or span around it that is still running, and is
+ *    tried again when that one ends (a call made there later tells the client).
+ * 5. With none left, it is not sent: said in the debug log of every live client when several
+ *    PostHog clients are in use.
  */
-function sinkFor(context: ActiveContext, tracking: Tracking | undefined): Sink | undefined {
-  if (context.posthog) {
-    return new Sink(tracking ? { ...tracking.options, posthog: context.posthog } : resolveTrackingOptions({ posthog: context.posthog }, false));
+function routeOf(scope: TraceScope, context: ActiveContext): Route {
+  const known = knownTracking(scope);
+  const posthog = context.posthog;
+  if (posthog) {
+    const tracking = known ?? latestTrackingOf(posthog) ?? onlyPostHogTracking();
+    const options = tracking ? { ...tracking.options, posthog } : resolveTrackingOptions({ posthog }, false);
+    return { kind: 'send', sink: new Sink(options), tracking };
   }
-  return tracking?.sink;
+  const tracking = known ?? onlyPostHogTracking();
+  if (tracking) return { kind: 'send', sink: tracking.sink, tracking };
+  const around = runningAround(scope);
+  if (around) return { kind: 'wait', around };
+  return { kind: 'drop', posthogs: livePostHogCount() };
+}
+
+/** How a trace or span ended, kept until its event is sent. */
+interface Ending {
+  failed: boolean;
+  error: unknown;
+  output: unknown;
+  latency: number;
+  /** When it ended: the event's timestamp, when it is sent later than that. */
+  at: number;
+  /** Whether it waited for a scope around it (then its values are copies made when it ended). */
+  waited: boolean;
 }
 
 function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceOptions | undefined): ScopeResult<R> {
@@ -60,23 +110,46 @@ function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceO
     throw new TypeError(`tracked-openai: ${kind}(name, fn, options) needs options to be an object`);
   }
   // Each option read once; one whose getter throws never reaches the caller (see readContext).
-  const input = options === undefined ? undefined : readOr(options, 'input', UNREADABLE);
+  let input = options === undefined ? undefined : readOr(options, 'input', UNREADABLE);
   const captureOutput = options !== undefined && readOr(options, 'captureOutput', false);
   const contextOptions = readContext(options ?? {});
   const outer = currentContext();
   const traceId = kind === 'trace' ? (contextOptions.traceId ?? newTraceId()) : (outer?.traceId ?? contextOptions.traceId ?? newTraceId());
   const spanId = kind === 'trace' ? traceId : newTraceId();
   const parentId = kind === 'span' ? (outer?.parentId ?? traceId) : undefined;
-  const scope: TraceScope = { tracking: undefined, parent: outer?.scope, secrets: new Set() };
+  const scope: TraceScope = { tracking: undefined, parent: outer?.scope, secrets: new Set(), ended: false, waiting: undefined };
   const context = mergeContext(kind === 'trace' ? stripTree(outer) : outer, { ...contextOptions, traceId }, { parentId: spanId, scope });
+  let userProperties = context.properties;
   const startedAt = performance.now();
+  const event = kind === 'trace' ? '$ai_trace' : '$ai_span';
 
-  const finish = (error: unknown, failed: boolean, output: unknown): void => {
+  /** Sends the event, or leaves it to wait for a scope around (then tried again); never throws. */
+  const deliver = (ending: Ending): void => {
+    let route: Route | undefined;
     try {
-      // The client of the tracked calls made inside (at any depth), else the latest one created.
-      const tracking = scope.tracking ?? Tracking.latest();
-      const sink = sinkFor(context, tracking);
-      if (!sink) return;
+      route = routeOf(scope, context);
+      if (route.kind === 'wait') {
+        if (!ending.waited) {
+          // What the caller may change before it is sent (the value fn returned, its input): copies.
+          ending.waited = true;
+          const copies = sanitizeProperties({ input, output: ending.output, user: userProperties ?? {} }).properties;
+          input = copies.input;
+          ending.output = copies.output;
+          userProperties = copies.user as Record<string, unknown>;
+        }
+        (route.around.waiting ??= []).push(() => deliver(ending));
+        return;
+      }
+      if (route.kind === 'drop') {
+        if (route.posthogs > 1) {
+          const why =
+            `${event} "${name}" was not sent: the tracked clients use ${route.posthogs} PostHog clients, and no tracked call ` +
+            `in it or around it tells which one it belongs to; pass \`posthog\` in the options of ${kind}() (or of withTracking()) to send it`;
+          for (const log of liveLoggers()) log(why);
+        }
+        return;
+      }
+      const { sink, tracking } = route;
       // As for calls: the context's setting, else the client's or its posthog-node client's.
       const privacy =
         context.privacyMode ??
@@ -86,8 +159,8 @@ function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceO
         $ai_lib_version: LIB_VERSION,
         $ai_trace_id: traceId,
         $ai_span_name: name,
-        $ai_latency: secondsBetween(startedAt, performance.now()),
-        $ai_is_error: failed,
+        $ai_latency: ending.latency,
+        $ai_is_error: ending.failed,
       };
       if (kind === 'span') {
         properties.$ai_span_id = spanId;
@@ -95,23 +168,33 @@ function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceO
       }
       if (context.sessionId) properties.$ai_session_id = context.sessionId;
       if (input !== undefined) properties.$ai_input_state = privacy ? null : input;
-      if (captureOutput) properties.$ai_output_state = privacy ? null : output;
+      if (captureOutput) properties.$ai_output_state = privacy ? null : ending.output;
       // A scope in which no tracked call ran knows no client: every tracked client's credentials.
-      if (failed) properties.$ai_error = describeError(error, [...scope.secrets, ...rememberedSecrets()], privacy).message;
-      if (context.properties) assignRecord(properties, context.properties);
+      if (ending.failed) properties.$ai_error = describeError(ending.error, [...scope.secrets, ...rememberedSecrets()], privacy).message;
+      if (userProperties) assignRecord(properties, userProperties);
       let distinctId = context.distinctId ?? tracking?.options.distinctId;
       if (!distinctId) {
         distinctId = traceId;
         properties.$process_person_profile = false;
       }
       const groups = context.groups ?? tracking?.options.groups;
-      sink.send(
-        { distinctId, event: kind === 'trace' ? '$ai_trace' : '$ai_span', properties, ...(groups ? { groups } : {}) },
-        false,
-      );
+      const message: CaptureMessage & { timestamp?: Date } = { distinctId, event, properties, ...(groups ? { groups } : {}) };
+      // Sent after a scope around it ended: dated when it ended, as an event sent then would be.
+      if (ending.waited) message.timestamp = new Date(ending.at);
+      sink.send(message, false);
     } catch (problem) {
-      Tracking.latest()?.options.log?.(`could not send the ${kind} event`, problem);
+      const log = route?.kind === 'send' ? route.tracking?.options.log : undefined;
+      for (const logger of log ? [log] : liveLoggers()) logger(`could not send the ${kind} event`, problem);
     }
+  };
+
+  const finish = (error: unknown, failed: boolean, output: unknown): void => {
+    scope.ended = true;
+    deliver({ failed, error, output, latency: secondsBetween(startedAt, performance.now()), at: Date.now(), waited: false });
+    // The scopes inside that ended before a client was known to them: a call made here since may tell it.
+    const waiting = scope.waiting;
+    scope.waiting = undefined;
+    if (waiting) for (const retry of waiting) retry();
   };
 
   let result: R;

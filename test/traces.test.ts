@@ -187,7 +187,7 @@ describe('the trace tree', () => {
 
   test('a trace with no distinctId anywhere is anonymous: its trace id as distinct_id, no person profile', async () => {
     const { ph } = trackedSetup();
-    await trace('anonymous', async () => 1);
+    await trace('anonymous', async () => 1, { posthog: ph.posthog });
     const event = scopeEvent(await eventsOf(ph), 'anonymous');
     expect(event.distinct_id).toBe(event.properties.$ai_trace_id);
     expect(event.properties.$process_person_profile).toBe(false);
@@ -197,7 +197,7 @@ describe('the trace tree', () => {
     echoChat(1);
     const { ph, openai } = trackedSetup({ distinctId: 'client-user', groups: { company: 'acme' } });
     await trace('with client defaults', () => openai.chat.completions.create(chatBody('x')));
-    await withTracking({ properties: { plan: 'pro' }, groups: { company: 'ctx-co' } }, () => trace('with context', async () => 'done'));
+    await withTracking({ properties: { plan: 'pro' }, groups: { company: 'ctx-co' }, posthog: ph.posthog }, () => trace('with context', async () => 'done'));
     const events = await eventsOf(ph);
     const first = scopeEvent(events, 'with client defaults');
     expect(first.distinct_id).toBe('client-user');
@@ -211,10 +211,14 @@ describe('the trace tree', () => {
 describe('what a trace or span records', () => {
   test('$ai_latency covers fn, and the library name and version are set', async () => {
     const { ph } = trackedSetup();
-    await trace('slow', async () => {
-      await span('slower part', () => sleep(30));
-      await sleep(10);
-    });
+    await trace(
+      'slow',
+      async () => {
+        await span('slower part', () => sleep(30));
+        await sleep(10);
+      },
+      { posthog: ph.posthog },
+    );
     const events = await eventsOf(ph);
     const root = scopeEvent(events, 'slow');
     const part = scopeEvent(events, 'slower part');
@@ -228,13 +232,17 @@ describe('what a trace or span records', () => {
   test('returns what fn returns: the same value from a sync fn (not a promise), the same object from an async fn', async () => {
     const { ph } = trackedSetup();
     const value = { id: 1 };
-    const syncResult = trace('sync', () => value);
+    const syncResult = trace('sync', () => value, { posthog: ph.posthog });
     expect(syncResult).toBe(value);
-    expect(span('sync span', () => 7)).toBe(7);
-    const asyncResult = await trace('async', async () => {
-      await sleep(1);
-      return value;
-    });
+    expect(span('sync span', () => 7, { posthog: ph.posthog })).toBe(7);
+    const asyncResult = await trace(
+      'async',
+      async () => {
+        await sleep(1);
+        return value;
+      },
+      { posthog: ph.posthog },
+    );
     expect(asyncResult).toBe(value);
     const events = await eventsOf(ph);
     expect(scopeEvent(events, 'sync').properties.$ai_is_error).toBe(false);
@@ -275,10 +283,14 @@ describe('what a trace or span records', () => {
     class CheckoutError extends Error {}
     const error = new CheckoutError('payment declined');
     const caught = await rejectionOf(
-      trace('failing', async () => {
-        await sleep(1);
-        throw error;
-      }),
+      trace(
+        'failing',
+        async () => {
+          await sleep(1);
+          throw error;
+        },
+        { posthog: ph.posthog },
+      ),
     );
     expect(caught).toBe(error);
     const event = scopeEvent(await eventsOf(ph), 'failing');
@@ -291,15 +303,19 @@ describe('what a trace or span records', () => {
     const { ph } = trackedSetup();
     const error = new TypeError('bad step');
     let thrown: unknown;
-    await trace('around', async () => {
-      try {
-        span('throws', () => {
-          throw error;
-        });
-      } catch (e) {
-        thrown = e;
-      }
-    });
+    await trace(
+      'around',
+      async () => {
+        try {
+          span('throws', () => {
+            throw error;
+          });
+        } catch (e) {
+          thrown = e;
+        }
+      },
+      { posthog: ph.posthog },
+    );
     expect(thrown).toBe(error);
     const events = await eventsOf(ph);
     expect(scopeEvent(events, 'throws').properties).toMatchObject({ $ai_is_error: true, $ai_error: 'TypeError: bad step' });
@@ -308,7 +324,7 @@ describe('what a trace or span records', () => {
 
   test('a non-Error thrown value is rethrown as is and described', async () => {
     const { ph } = trackedSetup();
-    const caught = await rejectionOf(trace('throws a string', () => Promise.reject('plain string')));
+    const caught = await rejectionOf(trace('throws a string', () => Promise.reject('plain string'), { posthog: ph.posthog }));
     expect(caught).toBe('plain string');
     expect(scopeEvent(await eventsOf(ph), 'throws a string').properties.$ai_error).toBe('Error: plain string');
   });
@@ -332,10 +348,11 @@ describe('what a trace or span records', () => {
 
   test('input becomes $ai_input_state; captureOutput records what fn returned as $ai_output_state; without it there is none', async () => {
     const { ph } = trackedSetup();
-    await trace('with state', async () => ({ answer: 'yes', score: 0.9 }), { input: { question: 'ok?', n: 2 }, captureOutput: true });
-    await span('sync with state', () => ['a', 'b'], { input: 'just text', captureOutput: true });
-    await trace('input only', async () => 'secret output', { input: [1, 2, 3] });
-    await trace('nothing', async () => 'x');
+    const posthog = ph.posthog;
+    await trace('with state', async () => ({ answer: 'yes', score: 0.9 }), { input: { question: 'ok?', n: 2 }, captureOutput: true, posthog });
+    await span('sync with state', () => ['a', 'b'], { input: 'just text', captureOutput: true, posthog });
+    await trace('input only', async () => 'secret output', { input: [1, 2, 3], posthog });
+    await trace('nothing', async () => 'x', { posthog });
     const events = await eventsOf(ph);
     expect(scopeEvent(events, 'with state').properties).toMatchObject({
       $ai_input_state: { question: 'ok?', n: 2 },
@@ -352,7 +369,7 @@ describe('what a trace or span records', () => {
 
   test('a failed fn with captureOutput has no output state', async () => {
     const { ph } = trackedSetup();
-    await rejectionOf(trace('failed with capture', () => Promise.reject(new Error('x')), { captureOutput: true }));
+    await rejectionOf(trace('failed with capture', () => Promise.reject(new Error('x')), { captureOutput: true, posthog: ph.posthog }));
     const event = scopeEvent(await eventsOf(ph), 'failed with capture');
     expect(event.properties.$ai_is_error).toBe(true);
     expect(event.properties.$ai_output_state ?? null).toBeNull();
@@ -406,12 +423,108 @@ describe('where trace events go', () => {
     expect(events[0]!.properties.$ai_input_state).toBe('[hidden]');
   });
 
-  test('a trace with no tracked call inside goes to the most recently created tracked client', async () => {
-    const first = trackedSetup();
-    const latest = trackedSetup();
-    await trace('no calls', async () => 'ok');
-    expect(await eventsOf(first.ph)).toEqual([]);
-    expect((await eventsOf(latest.ph)).map((e) => e.event)).toEqual(['$ai_trace']);
+  // Issue 15: with two clients for two tenants, a trace without calls went to the client created
+  // last, i.e. to the other tenant's project. Clients on one PostHog client: test/trace-routing.test.ts.
+  test('two PostHog clients in use: a trace with no call inside goes to neither, and each debug log says why and what to do', async () => {
+    const logA: string[] = [];
+    const logB: string[] = [];
+    const a = trackedSetup({ debug: (message) => logA.push(message) });
+    const b = trackedSetup({ debug: (message) => logB.push(message) });
+    expect(await trace('no calls', async () => 'ok')).toBe('ok');
+    expect(span('no calls either', () => 1)).toBe(1);
+    expect(await eventsOf(a.ph)).toEqual([]);
+    expect(await eventsOf(b.ph)).toEqual([]);
+    for (const log of [logA, logB]) {
+      expect(log).toContainEqual(expect.stringMatching(/^\$ai_trace "no calls" was not sent: the tracked clients use \d+ PostHog clients, .*pass `posthog` in the options of trace\(\)/));
+      expect(log).toContainEqual(expect.stringMatching(/^\$ai_span "no calls either" was not sent: .*pass `posthog` in the options of span\(\)/));
+    }
+  });
+
+  test("posthog in the options, or in withTracking's context, names where a trace with no call goes, with that client's options", async () => {
+    const a = trackedSetup({ redact: (event) => ({ ...event, properties: { ...event.properties, redactedBy: 'a' } }) });
+    const b = trackedSetup({ distinctId: 'b-user' });
+    await trace('named a', async () => 'ok', { posthog: a.ph.posthog });
+    await withTracking({ posthog: b.ph.posthog }, () => trace('named b', () => span('named b span', () => 'ok')));
+    const eventsA = await eventsOf(a.ph);
+    const eventsB = await eventsOf(b.ph);
+    expect(eventsA.map((e) => e.properties.$ai_span_name)).toEqual(['named a']);
+    expect(eventsA[0]!.properties.redactedBy).toBe('a');
+    expect(eventsB.map((e) => e.properties.$ai_span_name).sort()).toEqual(['named b', 'named b span']);
+    expect(eventsB.every((e) => e.distinct_id === 'b-user')).toBe(true);
+  });
+
+  test("a span with no call of its own in a trace with A's call goes to A's PostHog: after the call at once, before it when the trace learns A", async () => {
+    echoChat(2);
+    const a = trackedSetup();
+    const b = trackedSetup();
+    await trace('call first', async () => {
+      await a.openai.chat.completions.create(chatBody('before the span'));
+      await span('after the call', async () => 'x');
+    });
+    await trace('span first', async () => {
+      await span('before the call', () => sleep(1));
+      await sleep(40);
+      await a.openai.chat.completions.create(chatBody('after the span'));
+    });
+    const eventsA = await eventsOf(a.ph);
+    expect(await eventsOf(b.ph)).toEqual([]);
+    expect(eventsA.map((e) => e.event).sort()).toEqual(['$ai_generation', '$ai_generation', '$ai_span', '$ai_span', '$ai_trace', '$ai_trace']);
+    const root = scopeEvent(eventsA, 'span first');
+    const waited = scopeEvent(eventsA, 'before the call');
+    expect(waited.properties.$ai_parent_id).toBe(root.properties.$ai_trace_id);
+    expect(scopeEvent(eventsA, 'after the call').properties.$ai_parent_id).toBe(scopeEvent(eventsA, 'call first').properties.$ai_trace_id);
+    // Sent when the trace ended, dated when the span ended.
+    expect(Date.parse(root.timestamp!) - Date.parse(waited.timestamp!)).toBeGreaterThanOrEqual(35);
+  });
+
+  test('spans without calls nested in spans without calls wait for the outermost scope that learns the client; a trace in a trace too', async () => {
+    echoChat(1);
+    const a = trackedSetup();
+    const b = trackedSetup();
+    await trace('outer', async () => {
+      await span('level 1', () => span('level 2', () => trace('inner trace', async () => 'no call')));
+      await a.openai.chat.completions.create(chatBody('a at the end'));
+    });
+    expect(await eventsOf(b.ph)).toEqual([]);
+    const eventsA = await eventsOf(a.ph);
+    expect(eventsA.map((e) => e.properties.$ai_span_name ?? e.event).sort()).toEqual(['$ai_generation', 'inner trace', 'level 1', 'level 2', 'outer']);
+  });
+
+  test('a span ending after its trace (not awaited) goes where the trace went; with nothing known it is not sent', async () => {
+    echoChat(1);
+    const a = trackedSetup();
+    const b = trackedSetup();
+    let late!: Promise<unknown>;
+    await trace('ends first', async () => {
+      await a.openai.chat.completions.create(chatBody('in the trace'));
+      late = span('ends later', () => sleep(10));
+    });
+    let unknown!: Promise<unknown>;
+    await trace('knows nothing', async () => {
+      unknown = span('ends later, knowing nothing', () => sleep(10));
+    });
+    await Promise.all([late, unknown]);
+    const eventsA = await eventsOf(a.ph);
+    expect(eventsA.map((e) => e.properties.$ai_span_name ?? e.event).sort()).toEqual(['$ai_generation', 'ends first', 'ends later']);
+    expect(await eventsOf(b.ph)).toEqual([]);
+  });
+
+  test('a span that waits records its input, output and properties as they were when it ended', async () => {
+    echoChat(1);
+    const a = trackedSetup();
+    trackedSetup();
+    const input = { step: 1 };
+    const properties = { stage: 'retrieve' };
+    let docs!: string[];
+    await trace('changes afterwards', async () => {
+      docs = await span('retrieve', async () => ['doc 1'], { input, captureOutput: true, properties });
+      docs.push('doc 2');
+      input.step = 2;
+      properties.stage = 'changed';
+      await a.openai.chat.completions.create(chatBody('answer'));
+    });
+    const waited = scopeEvent(await eventsOf(a.ph), 'retrieve');
+    expect(waited.properties).toMatchObject({ $ai_input_state: { step: 1 }, $ai_output_state: ['doc 1'], stage: 'retrieve' });
   });
 
   test('an event that cannot be sent never breaks the traced code', async () => {
