@@ -143,7 +143,15 @@ function copyReadable(target: Record<string, unknown>, source: unknown, unreadab
   for (const key of keys) {
     const value = readOr(source, key, unreadable);
     if (value === undefined && unreadable === undefined) continue;
-    defineOwn(target, key, value);
+    if (key === '__proto__') {
+      defineOwn(target, key, value);
+      continue;
+    }
+    try {
+      target[key] = value; // fast: defining each key costs more than the rest of the copy
+    } catch {
+      defineOwn(target, key, value); // a key that a frozen Object.prototype holds read-only
+    }
   }
 }
 

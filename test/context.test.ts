@@ -268,6 +268,22 @@ describe('a throwing getter at the top level of properties (issue 15)', () => {
     expect(scopeEvent(events, 'hostile options').properties.$ai_input_state).toBe('[unreadable]');
   });
 
+  test('keys such as "__proto__" and "constructor" in properties are copied as keys, nested or not', async () => {
+    echoChat(2);
+    const { ph, openai } = trackedSetup();
+    const properties = JSON.parse('{"__proto__": {"polluted": true}, "constructor": "mine"}') as Record<string, unknown>;
+    await withTracking({ properties }, () => openai.chat.completions.create(chatBody('odd keys')));
+    await withTracking({ properties: { outer: 1 } }, () => withTracking({ properties }, () => openai.chat.completions.create(chatBody('odd keys nested'))));
+    const events = await eventsOf(ph);
+    for (const text of ['odd keys', 'odd keys nested']) {
+      const sent = generationFor(events, text).properties;
+      expect(Object.prototype.hasOwnProperty.call(sent, '__proto__'), text).toBe(true);
+      expect(sent.__proto__).toEqual({ polluted: true });
+      expect(sent.constructor).toBe('mine');
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   // Not fixed here: the client option `properties` and the per-call `posthogProperties` are merged
   // in src/events/build.ts (userProperties → mergeRecords → assignRecord, which reads the getter
   // and throws), so the whole event is dropped. These pass once that is fixed: flip them to test().
