@@ -155,6 +155,13 @@ function copyReadable(target: Record<string, unknown>, source: unknown, unreadab
   }
 }
 
+/** `{ ...a, ...b }` of the sources that are objects, each value read once: one whose getter throws becomes `'[unreadable]'`. */
+export function mergeReadable(...sources: unknown[]): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const source of sources) copyReadable(merged, source, UNREADABLE);
+  return merged;
+}
+
 /**
  * The context as stored: each field read once, so that a getter is never read again when a call is
  * tracked, and a throwing one (on a field, or at the top level of `properties` or `groups`) never

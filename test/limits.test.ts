@@ -148,7 +148,7 @@ describe('inline media', () => {
   test('a data URL in a trace input state becomes a marker too', async () => {
     const { ph } = trackedSetup();
     const input = { upload: png };
-    await trace('with media', async () => 'ok', { input });
+    await trace('with media', async () => 'ok', { input, posthog: ph.posthog });
     expect(input.upload).toBe(png);
     expect(scopeEvent(await eventsOf(ph), 'with media').properties.$ai_input_state).toEqual({ upload: '[inline image/png data, 300.0 KB, removed]' });
   });
@@ -242,7 +242,7 @@ describe('size limit', () => {
 
   test('a 3 MB trace input state is cut too', async () => {
     const { ph } = trackedSetup();
-    await trace('big state', async () => 'ok', { input: { document: 'z'.repeat(MB3) } });
+    await trace('big state', async () => 'ok', { input: { document: 'z'.repeat(MB3) }, posthog: ph.posthog });
     await eventsOf(ph);
     const [event] = expectUnderLimit(ph);
     expect(event!.properties.$ai_input_state.document).toMatch(/…\[truncated \d+ characters\]$/);
@@ -345,9 +345,9 @@ describe('values that cannot be serialized', () => {
   test('the same values in trace and span input and output: events still sent, return values unchanged', async () => {
     const { ph } = trackedSetup();
     const output = awkward();
-    const result = await trace('awkward trace', async () => output, { input: awkward(), captureOutput: true, properties: { extra: awkward() } });
+    const result = await trace('awkward trace', async () => output, { input: awkward(), captureOutput: true, properties: { extra: awkward() }, posthog: ph.posthog });
     expect(result).toBe(output);
-    expect(span('awkward span', () => 5n, { input: awkward(), captureOutput: true })).toBe(5n);
+    expect(span('awkward span', () => 5n, { input: awkward(), captureOutput: true, posthog: ph.posthog })).toBe(5n);
     const events = await eventsOf(ph);
     const root = scopeEvent(events, 'awkward trace');
     expect(root.properties.$ai_input_state).toEqual(expected);

@@ -314,7 +314,7 @@ describe('the redact hook', () => {
     const first = await openai.chat.completions.create(chatBody('hook throws'));
     expect(first.choices[0]!.message.content).toBe('echo: hook throws');
     calls = -10; // the trace, its span and the next call all meet a throwing hook
-    const traced = await trace('hook throws on traces', () => span('and spans', async () => 'traced value'));
+    const traced = await trace('hook throws on traces', () => span('and spans', async () => 'traced value'), { posthog: ph.posthog });
     expect(traced).toBe('traced value');
     calls = 1;
     await openai.chat.completions.create(chatBody('hook fine'));

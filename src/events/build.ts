@@ -1,5 +1,6 @@
 import type { PostHogCallOptions } from '../call-options.js';
 import type { CallOutcome, TrackedCall } from '../call.js';
+import { mergeReadable } from '../context.js';
 import { endpointOf } from '../provider.js';
 import { assignRecord, mergeRecords, setOwn } from '../records.js';
 import type { CaptureMessage } from '../sink.js';
@@ -100,8 +101,17 @@ export function buildRequestPart(call: TrackedCall): RequestPart {
   }
 
   // User properties last, as in PostHog's own wrapper: they may deliberately override ours.
-  let user = userProperties(call);
-  if (user) assignRecord(properties, user);
+  let user: Record<string, unknown> | undefined;
+  try {
+    user = userProperties(call);
+    if (user) assignRecord(properties, user);
+  } catch {
+    // A getter that throws at the top level of the client's or the call's properties: the value
+    // becomes '[unreadable]', as a deeper one does, and the event is still sent.
+    const fromCall = call.callOptions?.posthogProperties;
+    user = mergeReadable(options.properties, context?.properties, isRecord(fromCall) ? fromCall : undefined);
+    assignRecord(properties, user);
+  }
   const userKeys = user ? Object.keys(user) : undefined;
 
   // With a redact hook, the sink makes the whole event safe after the hook has seen it.
