@@ -99,41 +99,53 @@ function failedParse(error: unknown, props: { response?: Response } | undefined,
  * directly rather than through the promise's `responsePromise` and `parseResponse`: a helper that
  * unwraps the tapped promise (`chat.completions.parse()`) would fail unseen, and with
  * `captureImmediate` reject before the failure's event is delivered. What it unwraps to is
- * observed the same way as the tapped promise.
+ * observed the same way as the tapped promise, and reads the tapped promise's request promise (the
+ * one that rejects once the failure is observed): one rejection for the whole chain, as without
+ * tracking, so an unwrapped promise the caller never awaits rejects unhandled once, not twice.
  */
-function observeUnwrapping(
-  tapped: APIPromiseLike,
-  call: TrackedCall,
-  endWithFailure: (error: unknown) => Promise<void> | undefined,
-): void {
+function observeUnwrapping(tapped: APIPromiseLike, call: TrackedCall): void {
   if (!Object.prototype.hasOwnProperty.call(tapped, '_thenUnwrap')) return; // openai 5 and 6: the prototype's, which goes through both
   const sdkThenUnwrap = tapped._thenUnwrap;
   tapped._thenUnwrap = function _thenUnwrap(this: unknown, transform) {
     const unwrapped = sdkThenUnwrap.call(this, transform);
+    if (tapped.responsePromise instanceof Promise) unwrapped.responsePromise = tapped.responsePromise;
     observeParseFailure(unwrapped, call);
-    if (call.captureImmediate) waitForFailureDelivery(unwrapped, endWithFailure);
-    observeUnwrapping(unwrapped, call, endWithFailure);
+    observeUnwrapping(unwrapped, call);
     return unwrapped;
   } as APIPromiseLike['_thenUnwrap'];
 }
 
 /**
+ * The request promise the caller's chain reads from now on (`then`, `parse()`, `asResponse()`,
+ * `withResponse()`, `_thenUnwrap`): it settles as the SDK's own does, after tracking has seen a
+ * failure. The SDK's own request promise is handled here, and this one rejects with the SDK's
+ * very error object, handled or not exactly as the caller's code makes it: a call the caller
+ * awaits or catches is handled, a failing call nobody awaits is an unhandled rejection, as it is
+ * without tracking (in openai 5, 6 and 7 that rejection is the request promise's, not the
+ * `APIPromise`'s, which always resolves).
+ *
  * With `captureImmediate`, a failed request (HTTP error, connection error, timeout, abort) reaches
  * the caller once its event is delivered, at most `immediateTimeoutMs` later, as a success does:
- * a serverless function that catches the error and returns must not lose the event. The tapped
- * promise's request promise is swapped for one that waits; it rejects with the SDK's own error.
+ * a serverless function that catches the error and returns must not lose the event.
  */
-function waitForFailureDelivery(tapped: APIPromiseLike, endWithFailure: (error: unknown) => Promise<void> | undefined): void {
-  const sdkResponse = tapped.responsePromise;
-  if (!(sdkResponse instanceof Promise)) return;
-  const waited = sdkResponse.then(undefined, async (error: unknown) => {
-    const delivery = endWithFailure(error);
-    if (delivery) await delivery;
-    throw error;
+function observeRequest(
+  request: Promise<unknown>,
+  call: TrackedCall,
+  endWithFailure: (error: unknown) => Promise<void> | undefined,
+): Promise<unknown> {
+  return request.then(undefined, (error: unknown) => {
+    const rethrow = (): never => {
+      throw error;
+    };
+    let delivery: Promise<void> | undefined;
+    try {
+      delivery = endWithFailure(error);
+    } catch (trackingError) {
+      // Never the caller's problem: they get the SDK's error as it is.
+      call.tracking.options.log?.('could not observe the failed request', trackingError);
+    }
+    return delivery && call.captureImmediate ? delivery.then(rethrow, rethrow) : rethrow();
   });
-  // Whoever awaits the call sees the rejection; nobody awaiting is not an unhandled rejection of ours.
-  waited.then(undefined, ignore);
-  tapped.responsePromise = waited;
 }
 
 /** What the SDK parsed for the caller: a stream is handed over wrapped, anything else ends the call. */
@@ -176,14 +188,10 @@ function tapInPlace(promise: APIPromiseLike, call: TrackedCall): APIPromiseLike 
  * through the promise's `parseResponse`. The caller gets an `APIPromise` made by the SDK itself
  * (`_thenUnwrap` over the same in-flight request), whose unwrapping is observed too.
  */
-function tapByUnwrapping(
-  promise: APIPromiseLike,
-  call: TrackedCall,
-  endWithFailure: (error: unknown) => Promise<void> | undefined,
-): APIPromiseLike {
+function tapByUnwrapping(promise: APIPromiseLike, call: TrackedCall): APIPromiseLike {
   const tapped = promise._thenUnwrap((data, props) => observeParsed(data, props, call));
   observeParseFailure(tapped, call);
-  observeUnwrapping(tapped, call, endWithFailure);
+  observeUnwrapping(tapped, call);
   return tapped;
 }
 
@@ -192,7 +200,9 @@ function tapByUnwrapping(
  * `_request_id` and lazy parsing all behave as without tracking.
  *
  * - success: seen when the SDK parses the body for the caller;
- * - failure: the request promise rejects with the SDK's own error object, which is only read;
+ * - failure: the request promise rejects with the SDK's own error object, which is only read, and
+ *   is handled only by whoever handles it without tracking: a failing call nobody awaits is still
+ *   an unhandled rejection, with the same error (see `observeRequest`);
  * - `asResponse()`: tracked from a clone of the response.
  */
 export function tapAPIPromise<T>(promise: T, call: TrackedCall): T {
@@ -218,14 +228,15 @@ export function tapAPIPromise<T>(promise: T, call: TrackedCall): T {
     const stream = streamed ? { ending: aborted ? ('aborted' as const) : ('error' as const), firstContentAt: undefined } : undefined;
     return (failureDelivery = call.end(aborted ? { aborted, stream } : { error, stream }));
   };
-  const request = promise.responsePromise;
-  if (request instanceof Promise) request.then(ignore, endWithFailure);
-  else promise.asResponse().then(ignore, endWithFailure);
-
   const inPlace =
     typeof promise.parseResponse === 'function' && !Object.prototype.hasOwnProperty.call(promise, '_thenUnwrap');
-  const tapped = inPlace ? tapInPlace(promise, call) : tapByUnwrapping(promise, call, endWithFailure);
-  if (call.captureImmediate) waitForFailureDelivery(tapped, endWithFailure);
+  const tapped = inPlace ? tapInPlace(promise, call) : tapByUnwrapping(promise, call);
+  // The SDK's request promise is what rejects unhandled when a failing call is never awaited: the
+  // caller's chain reads a promise that rejects the same way once tracking has seen the failure,
+  // never one that tracking handled for them.
+  const request = tapped.responsePromise;
+  if (request instanceof Promise) tapped.responsePromise = observeRequest(request, call, endWithFailure);
+  else promise.asResponse().then(ignore, endWithFailure);
 
   const sdkAsResponse = tapped.asResponse;
   Object.defineProperty(tapped, 'asResponse', {
@@ -233,9 +244,17 @@ export function tapAPIPromise<T>(promise: T, call: TrackedCall): T {
     writable: true,
     enumerable: false,
     value: function asResponse(this: APIPromiseLike): Promise<Response> {
-      const response = sdkAsResponse.call(this);
-      response.then((raw) => (call.body.stream === true ? trackRawStream(raw, call) : trackFromCopy(raw, call)), ignore);
-      return response;
+      // The caller gets a promise of the same Response that rejects with the same error, unhandled
+      // if they never await it, as the SDK's own would.
+      return sdkAsResponse.call(this).then((raw) => {
+        try {
+          if (call.body.stream === true) trackRawStream(raw, call);
+          else trackFromCopy(raw, call);
+        } catch (error) {
+          call.tracking.options.log?.('could not observe the raw response', error);
+        }
+        return raw;
+      });
     },
   });
   return tapped as T;
