@@ -43,8 +43,13 @@ export class Backlog {
   private reported: Admission = 'whole';
   private log: DebugLogger | undefined;
 
+  /** posthog-node's bound on its queue, in events. */
+  private readonly maxQueueSize: number;
+
   constructor(private readonly posthog: PostHogLike) {
     this.counted = this.listen();
+    const maxQueueSize = readField(posthog, 'maxQueueSize');
+    this.maxQueueSize = typeof maxQueueSize === 'number' ? maxQueueSize : Number.POSITIVE_INFINITY;
   }
 
   private listen(): boolean {
@@ -100,8 +105,7 @@ export class Backlog {
     this.queued.set(uuid, bytes);
     this.queuedBytes += bytes;
     // posthog-node drops its oldest events past `maxQueueSize`: so does the count.
-    const maxQueueSize = readField(this.posthog, 'maxQueueSize');
-    if (typeof maxQueueSize === 'number' && this.queued.size > maxQueueSize) {
+    if (this.queued.size > this.maxQueueSize) {
       for (const [oldest, oldestBytes] of this.queued) {
         this.queued.delete(oldest);
         this.queuedBytes -= oldestBytes;
