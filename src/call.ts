@@ -7,7 +7,10 @@ import type { Operation } from './operations/operation.js';
 import { posthogPrivacyMode } from './options.js';
 import type { Tracking } from './tracking.js';
 
-/** How a streamed call ended. `not_read`: the caller took the raw response (`asResponse()`). */
+/**
+ * How a streamed call ended. `not_read`: nobody read the stream, because the caller took the raw
+ * response (`asResponse()`) or let the stream (or the promise of it) go unread (see intercept/unread.ts).
+ */
 export type StreamEnding = 'completed' | 'stopped' | 'aborted' | 'error' | 'not_read';
 
 /** How a call ended, as far as analytics is concerned. */
@@ -20,6 +23,8 @@ export interface CallOutcome {
   stream?: { ending: StreamEnding; firstContentAt: number | undefined };
   /** The caller aborted the call (its signal) before the answer: not an error. */
   aborted?: boolean;
+  /** Where the latency ends (a `performance.now()` time) when that is not now: a stream found unread when collected. */
+  endedAt?: number;
 }
 
 // Edge runtimes have no setImmediate: a timer does the same, a little later.
@@ -79,6 +84,8 @@ export class TrackedCall {
   declare hideUsageChunk: boolean;
   /** Streamed calls: the SDK's stream was handed to the caller, wrapped for tracking. */
   declare streamWrapped: boolean;
+  /** Streamed calls: when the response headers arrived (`performance.now()`), once they have. */
+  declare respondedAt: number | undefined;
   private declare ended: boolean;
   private declare requestPart: RequestPart | undefined;
 
@@ -114,6 +121,7 @@ export class TrackedCall {
     this.hideUsageChunk = hideUsageChunk;
     this.requestHeaders = requestHeaders;
     this.streamWrapped = false;
+    this.respondedAt = undefined;
     this.ended = false;
     this.requestPart = undefined;
   }
@@ -155,7 +163,7 @@ export class TrackedCall {
   end(outcome: CallOutcome): Promise<void> | undefined {
     if (this.ended) return undefined;
     this.ended = true;
-    const latencySeconds = secondsBetween(this.startedAt, performance.now());
+    const latencySeconds = secondsBetween(this.startedAt, outcome.endedAt ?? performance.now());
     try {
       const { message, chars } = buildCallEvent(this, outcome, latencySeconds);
       return this.tracking.sink.send(message, this.captureImmediate, chars);

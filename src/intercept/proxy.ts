@@ -6,6 +6,7 @@ import type { Tracking } from '../tracking.js';
 import { mergeRecords } from '../records.js';
 import { CLIENT_NODE, type PathNode } from './method-table.js';
 import { tapAPIPromise } from './promise.js';
+import { requestOf, watchUnreadRequest } from './unread.js';
 
 /**
  * A tracked proxy answers this key with the object it wraps. `Symbol.for` so that the ESM and the
@@ -53,7 +54,8 @@ function trackedMethod(tracking: Tracking, resource: object, operation: Operatio
     const body = split.body as Record<string, unknown>;
     if (body === null || typeof body !== 'object') return Reflect.apply(method, resource, args);
     let hideUsageChunk = false;
-    if (body.stream === true) {
+    const streamed = body.stream === true;
+    if (streamed) {
       if (!operation.accumulateStream) return Reflect.apply(method, resource, args);
       try {
         const streamOptions = operation.streamUsageOnRequest && tracking.options.includeStreamUsage ? withUsageAsked(body.stream_options) : undefined;
@@ -83,8 +85,12 @@ function trackedMethod(tracking: Tracking, resource: object, operation: Operatio
     const result = Reflect.apply(method, resource, args);
     if (!call) return result;
     try {
+      // The SDK's own request promise, before tapping may hand the caller another one.
+      const request = streamed ? requestOf(result) : undefined;
       const tapped = tapAPIPromise(result, call);
       call.prepareWhileWaiting();
+      // A streamed call whose promise is never awaited still gets its event (issue 15).
+      if (streamed) watchUnreadRequest(tapped as object, request, call);
       return tapped;
     } catch (error) {
       tracking.options.log?.('could not observe this call', error);

@@ -1,5 +1,7 @@
 import type { StreamEnding, TrackedCall } from '../call.js';
 import { isUsageOnlyChunk, type StreamAccumulator } from '../operations/operation.js';
+import type { DebugLogger } from '../options.js';
+import { type Collectable, whenCollected } from './unread.js';
 
 /** The parts of the SDK's `Stream` we rely on (openai 5, 6 and 7). */
 interface StreamLike<Item = unknown> extends AsyncIterable<Item> {
@@ -50,6 +52,165 @@ function withoutUsage(chunk: Record<string, unknown>): Record<string, unknown> {
 }
 
 /**
+ * One tracked stream: what its event needs, and how far the caller read. The tracked iterators and
+ * the abort listener refer to it; it never refers to the caller's stream (nor to anything that
+ * does), since it is what the FinalizationRegistry keeps until that stream is collected.
+ */
+class StreamTracking implements Collectable {
+  // Declared, then assigned once each in the constructor: one shape for every stream's record.
+  declare readonly call: TrackedCall;
+  declare readonly accumulator: StreamAccumulator;
+  declare readonly signal: AbortSignal;
+  declare readonly hideUsageChunk: boolean;
+  declare readonly log: DebugLogger | undefined;
+  /**
+   * Released once the call has ended. The controller's signal, whose abort listener refers to this
+   * record, is kept by the HTTP client while the response body is open, and an unread body stays
+   * open until its `Response` is collected: held here after the end, it would never be, and the
+   * connection of a stream dropped unread would stay open for good.
+   */
+  declare response: Response | undefined;
+  declare firstContentAt: number | undefined;
+  declare ended: boolean;
+  /** Reads under way: an abort during one is left to that read to report. */
+  declare reading: number;
+  /** The caller asked for a chunk at least once. */
+  declare started: boolean;
+
+  constructor(call: TrackedCall, signal: AbortSignal, response: Response | undefined, hideUsageChunk: boolean) {
+    this.call = call;
+    this.accumulator = call.operation.accumulateStream!();
+    this.signal = signal;
+    this.hideUsageChunk = hideUsageChunk;
+    this.log = call.tracking.options.log;
+    this.response = response;
+    this.firstContentAt = undefined;
+    this.ended = false;
+    this.reading = 0;
+    this.started = false;
+  }
+
+  /** Ends the call once (later endings are ignored); `endedAt`: where the latency ends, when not now. */
+  end(ending: StreamEnding, error?: unknown, endedAt?: number): Promise<void> | undefined {
+    if (this.ended) return undefined;
+    this.ended = true;
+    const response = this.response;
+    this.response = undefined;
+    let result: Record<string, unknown> | undefined;
+    if (ending !== 'not_read') {
+      try {
+        result = this.accumulator.result();
+      } catch (problem) {
+        this.log?.('could not assemble the streamed output', problem);
+      }
+    }
+    return this.call.end({ result, response, error, stream: { ending, firstContentAt: this.firstContentAt }, endedAt });
+  }
+
+  /**
+   * The caller's stream and every iterator over it were collected before the stream ended: nobody
+   * can read it any more. Never read: `not_read`, its latency up to the response headers. Read
+   * part of the way and let go without stopping it (an iterator dropped, no `return()`): `stopped`,
+   * with what was read, its latency up to the first chunk with content (the last moment known
+   * without timing every chunk), or the headers.
+   */
+  collected(): void {
+    if (this.ended) return;
+    const respondedAt = this.call.respondedAt;
+    if (this.started) this.end('stopped', undefined, this.firstContentAt ?? respondedAt);
+    else this.end('not_read', undefined, respondedAt);
+  }
+}
+
+/**
+ * The property of each tracked iterator that refers to the caller's stream: a stream whose
+ * iterator is still held (a `for await` over `await create()`, `tee()` halves, a readable from
+ * `toReadableStream()`) is still being read, and must not be collected before it.
+ */
+const READS = Symbol('tracked-openai.reads');
+
+/**
+ * An abort while no read is under way (before the first read, or in the caller's loop body) ends
+ * the call now: a stream aborted and never read again would otherwise send no event. An abort
+ * during a read (the SDK aborts on errors too) is left to that read to report. (Here, not in
+ * `trackStream`: this listener, which the signal keeps, refers to the record alone.)
+ */
+function endOnAbort(tracking: StreamTracking): void {
+  tracking.signal.addEventListener(
+    'abort',
+    () => {
+      if (tracking.reading === 0) tracking.end('aborted');
+    },
+    { once: true },
+  );
+}
+
+/**
+ * The tracked iterator over the SDK's `source` iterator. Its functions refer to the record and the
+ * source, never to the caller's stream: a read the caller left pending must not keep that stream
+ * alive through the response body. The iterator object itself refers to `stream` (`READS`).
+ */
+function trackedIterator(source: AsyncIterator<unknown>, tracking: StreamTracking, stream: object | undefined): AsyncIterator<unknown> {
+  const failed = (error: unknown): never => {
+    tracking.reading--;
+    tracking.end('error', error);
+    throw error;
+  };
+
+  // Plain promise callbacks, not an async function around an await: one promise per chunk, not three.
+  const received = (step: IteratorResult<unknown>): IteratorResult<unknown> | Promise<IteratorResult<unknown>> => {
+    tracking.reading--;
+    if (step.done) {
+      let providerError: unknown;
+      try {
+        providerError = tracking.accumulator.providerError();
+      } catch {
+        providerError = undefined;
+      }
+      const ending = providerError !== undefined ? 'error' : tracking.signal.aborted ? 'aborted' : 'completed';
+      const delivery = tracking.end(ending, providerError);
+      return delivery ? delivery.then(() => step) : step;
+    }
+    const chunk = asRecord(step.value);
+    if (chunk) {
+      try {
+        if (tracking.accumulator.add(chunk) && tracking.firstContentAt === undefined) tracking.firstContentAt = performance.now();
+        if (tracking.hideUsageChunk) {
+          if (isUsageOnlyChunk(chunk)) return next();
+          if (chunk.usage === null) return { done: false, value: withoutUsage(chunk) };
+        }
+      } catch (problem) {
+        tracking.log?.('could not read a streamed chunk', problem);
+      }
+    }
+    return step;
+  };
+
+  const next = (): Promise<IteratorResult<unknown>> => {
+    tracking.reading++;
+    tracking.started = true;
+    let pending: Promise<IteratorResult<unknown>>;
+    try {
+      pending = Promise.resolve(source.next());
+    } catch (error) {
+      return Promise.reject(error).catch(failed);
+    }
+    return pending.then(received, failed);
+  };
+
+  return {
+    next,
+    async return(value?: unknown): Promise<IteratorResult<unknown>> {
+      tracking.end('stopped');
+      // The SDK's iterator aborts the HTTP request when it is returned early.
+      if (typeof source.return === 'function') return source.return(value);
+      return { done: true, value };
+    },
+    [READS]: stream,
+  } as AsyncIterator<unknown>;
+}
+
+/**
  * Returns a new `Stream` of the SDK's own class, over the same `controller`, whose items are the
  * SDK stream's items, observed one by one as the caller pulls them:
  *
@@ -58,102 +219,24 @@ function withoutUsage(chunk: Record<string, unknown>): Record<string, unknown> {
  *   each way of consuming is tracked once;
  * - the call ends once: at the end of the stream (completed, or aborted through the controller or
  *   the request's signal), when the caller stops early (`break`, `return`, a throw in the loop,
- *   a cancelled readable: the iterator's `return()`), or when reading fails (the very same error is
- *   rethrown to the caller, with the partial output kept in the event);
+ *   a cancelled readable: the iterator's `return()`), when reading fails (the very same error is
+ *   rethrown to the caller, with the partial output kept in the event), or when the stream is
+ *   garbage collected before any of these (see unread.ts);
  * - with `hideUsageChunk`, the usage-only chunk that tracking asked for is observed, not passed on,
  *   and the other chunks come without the `"usage": null` it brings.
  */
 export function trackStream<S>(stream: S & StreamLike, call: TrackedCall, response: Response | undefined, hideUsageChunk: boolean): S {
-  const accumulator: StreamAccumulator = call.operation.accumulateStream!();
-  const log = call.tracking.options.log;
-  let firstContentAt: number | undefined;
-  let ended = false;
+  // Without the SDK's request promise to say when the headers came, they had come by now.
+  if (call.respondedAt === undefined) call.respondedAt = performance.now();
+  const tracking = new StreamTracking(call, stream.controller.signal, response, hideUsageChunk);
+  endOnAbort(tracking);
 
-  const end = (ending: StreamEnding, error?: unknown): Promise<void> | undefined => {
-    if (ended) return undefined;
-    ended = true;
-    let result: Record<string, unknown> | undefined;
-    try {
-      result = accumulator.result();
-    } catch (problem) {
-      log?.('could not assemble the streamed output', problem);
-    }
-    return call.end({ result, response, error, stream: { ending, firstContentAt } });
-  };
-
-  // An abort while no read is under way (before the first read, or in the caller's loop body) ends
-  // the call now: a stream aborted and never read again would otherwise send no event. An abort
-  // during a read (the SDK aborts on errors too) is left to that read to report.
-  let reading = 0;
-  stream.controller.signal.addEventListener(
-    'abort',
-    () => {
-      if (reading === 0) end('aborted');
-    },
-    { once: true },
-  );
-
-  const iteratorFactory = (): AsyncIterator<unknown> => {
-    // Throws, as the SDK does, when the stream was already consumed.
-    const source = stream[Symbol.asyncIterator]();
-
-    const failed = (error: unknown): never => {
-      reading--;
-      end('error', error);
-      throw error;
-    };
-
-    // Plain promise callbacks, not an async function around an await: one promise per chunk, not three.
-    const received = (step: IteratorResult<unknown>): IteratorResult<unknown> | Promise<IteratorResult<unknown>> => {
-      reading--;
-      if (step.done) {
-        let providerError: unknown;
-        try {
-          providerError = accumulator.providerError();
-        } catch {
-          providerError = undefined;
-        }
-        const ending = providerError !== undefined ? 'error' : stream.controller.signal.aborted ? 'aborted' : 'completed';
-        const delivery = end(ending, providerError);
-        return delivery ? delivery.then(() => step) : step;
-      }
-      const chunk = asRecord(step.value);
-      if (chunk) {
-        try {
-          if (accumulator.add(chunk) && firstContentAt === undefined) firstContentAt = performance.now();
-          if (hideUsageChunk) {
-            if (isUsageOnlyChunk(chunk)) return next();
-            if (chunk.usage === null) return { done: false, value: withoutUsage(chunk) };
-          }
-        } catch (problem) {
-          log?.('could not read a streamed chunk', problem);
-        }
-      }
-      return step;
-    };
-
-    const next = (): Promise<IteratorResult<unknown>> => {
-      reading++;
-      let pending: Promise<IteratorResult<unknown>>;
-      try {
-        pending = Promise.resolve(source.next());
-      } catch (error) {
-        return Promise.reject(error).catch(failed);
-      }
-      return pending.then(received, failed);
-    };
-
-    return {
-      next,
-      async return(value?: unknown): Promise<IteratorResult<unknown>> {
-        end('stopped');
-        // The SDK's iterator aborts the HTTP request when it is returned early.
-        if (typeof source.return === 'function') return source.return(value);
-        return { done: true, value };
-      },
-    };
-  };
+  let tracked: S | undefined;
+  // Throws, as the SDK does, when the stream was already consumed.
+  const iteratorFactory = (): AsyncIterator<unknown> => trackedIterator(stream[Symbol.asyncIterator](), tracking, tracked as object | undefined);
 
   const StreamClass = stream.constructor as StreamConstructor;
-  return new StreamClass(iteratorFactory, stream.controller, call.client) as unknown as S;
+  tracked = new StreamClass(iteratorFactory, stream.controller, call.client) as unknown as S;
+  whenCollected(tracked as object, tracking);
+  return tracked;
 }
