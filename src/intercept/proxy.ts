@@ -2,10 +2,12 @@ import { splitCallOptions } from '../call-options.js';
 import { TrackedCall } from '../call.js';
 import { rememberSecretsOf } from '../events/credentials.js';
 import type { Operation } from '../operations/operation.js';
+import { endpointOf } from '../provider.js';
 import type { Tracking } from '../tracking.js';
 import { mergeRecords } from '../records.js';
 import { CLIENT_NODE, type PathNode } from './method-table.js';
 import { tapAPIPromise } from './promise.js';
+import { recoverFromRejectedUsage, rejectsStreamUsage } from './stream-usage.js';
 import { requestOf, watchUnreadRequest } from './unread.js';
 
 /**
@@ -58,7 +60,8 @@ function trackedMethod(tracking: Tracking, resource: object, operation: Operatio
     if (streamed) {
       if (!operation.accumulateStream) return Reflect.apply(method, resource, args);
       try {
-        const streamOptions = operation.streamUsageOnRequest && tracking.options.includeStreamUsage ? withUsageAsked(body.stream_options) : undefined;
+        const asked = operation.streamUsageOnRequest && tracking.options.includeStreamUsage && !rejectsStreamUsage(endpointOf(client).baseURL);
+        const streamOptions = asked ? withUsageAsked(body.stream_options) : undefined;
         if (streamOptions) {
           // Without this, chat and legacy completion streams report no token usage at all.
           const sent = mergeRecords(body);
@@ -82,9 +85,13 @@ function trackedMethod(tracking: Tracking, resource: object, operation: Operatio
     } catch (error) {
       tracking.options.log?.('could not start tracking this call', error);
     }
-    const result = Reflect.apply(method, resource, args);
+    let result = Reflect.apply(method, resource, args);
     if (!call) return result;
     try {
+      if (hideUsageChunk) {
+        const resendAsWritten = () => Reflect.apply(method, resource, [body, ...args.slice(1)]);
+        result = recoverFromRejectedUsage(result, Reflect.get(resource, '_client'), resendAsWritten, call, endpointOf(client).baseURL);
+      }
       // The SDK's own request promise, before tapping may hand the caller another one.
       const request = streamed ? requestOf(result) : undefined;
       const tapped = tapAPIPromise(result, call);
