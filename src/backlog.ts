@@ -1,3 +1,4 @@
+import { readOr } from './context.js';
 import type { DebugLogger, PostHogLike } from './options.js';
 
 /**
@@ -8,13 +9,6 @@ import type { DebugLogger, PostHogLike } from './options.js';
  */
 export const MAX_IMMEDIATE_IN_FLIGHT = 20;
 
-function readField(target: object, name: string): unknown {
-  try {
-    return (target as Record<string, unknown>)[name];
-  } catch {
-    return undefined;
-  }
-}
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1_000_000).toFixed(1)} MB`;
@@ -48,13 +42,13 @@ export class Backlog {
 
   constructor(private readonly posthog: PostHogLike) {
     this.counted = this.listen();
-    const maxQueueSize = readField(posthog, 'maxQueueSize');
+    const maxQueueSize = readOr(posthog, 'maxQueueSize', undefined);
     this.maxQueueSize = typeof maxQueueSize === 'number' ? maxQueueSize : Number.POSITIVE_INFINITY;
   }
 
   private listen(): boolean {
-    const on = readField(this.posthog, 'on');
-    if (typeof on !== 'function' || readField(this.posthog, 'disabled') === true) return false;
+    const on = readOr(this.posthog, 'on', undefined);
+    if (typeof on !== 'function' || readOr(this.posthog, 'disabled', undefined) === true) return false;
     try {
       on.call(this.posthog, 'flush', (messages: unknown) => this.delivered(messages));
       return true;

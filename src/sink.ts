@@ -1,5 +1,6 @@
 import { type Backlog, backlogOf, MAX_IMMEDIATE_IN_FLIGHT } from './backlog.js';
 import { explainDeliveryError } from './check.js';
+import { readOr } from './context.js';
 import { boundedId } from './events/ids.js';
 import { fitProperties, jsonBytes, sanitizeProperties, withoutContent } from './events/sanitize.js';
 import type { DebugLogger, PostHogLike, ResolvedTrackingOptions, TrackedEvent } from './options.js';
@@ -22,14 +23,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 
-/** A field of the injected client that may not exist (or may be a throwing getter): undefined then. */
-function readField(target: object, name: string): unknown {
-  try {
-    return (target as Record<string, unknown>)[name];
-  } catch {
-    return undefined;
-  }
-}
 
 /** The debug loggers that hear a PostHog client's delivery errors, one `error` listener per client. */
 const deliveryLoggers = new WeakMap<object, Set<DebugLogger>>();
@@ -42,14 +35,14 @@ const MAX_DELIVERY_LOGGERS = 8;
  * `debug`, that event is where those problems are logged.
  */
 function logDeliveryErrors(posthog: PostHogLike, log: DebugLogger): void {
-  const on = readField(posthog, 'on');
+  const on = readOr(posthog, 'on', undefined);
   if (typeof on !== 'function') return;
   let loggers = deliveryLoggers.get(posthog);
   if (!loggers) {
     const listeners = new Set<DebugLogger>();
     loggers = listeners;
     deliveryLoggers.set(posthog, listeners);
-    const host = readField(posthog, 'host');
+    const host = readOr(posthog, 'host', undefined);
     try {
       on.call(posthog, 'error', (error: unknown) => {
         const line = `PostHog did not get events: ${explainDeliveryError(error, typeof host === 'string' ? host : undefined)}`;
@@ -127,7 +120,7 @@ export class Sink {
     const { message, bytes } = finalized;
     // The event as it is sent: after the redact hook, privacy mode and the size limit.
     log?.(`${message.event} ${String(message.properties.$ai_model ?? message.properties.$ai_span_name ?? '')}`, message);
-    if (log && !this.warnedDisabled && readField(posthog, 'disabled') === true) {
+    if (log && !this.warnedDisabled && readOr(posthog, 'disabled', undefined) === true) {
       this.warnedDisabled = true;
       log('the PostHog client is disabled (it was given no project API key, or `disabled: true`): it sends no events');
     }
