@@ -79,7 +79,7 @@ describe('PostHog hangs, captureImmediate', () => {
     const posthogServer = await outagePostHog('hang');
     // posthog-node's defaults for how long it holds on: 10 s a request, 3 retries.
     const posthog = new PostHog('phc_outage', { host: posthogServer.host, flushAt: 20, flushInterval: 0, disableCompression: true });
-    closers.push(posthogServer.close, () => posthog.shutdown(100));
+    closers.push(posthogServer.close, () => posthog.shutdown(100).catch(() => {})); // posthog-node 4 rejects on its timeout
     const lines: string[] = [];
     const openai = createTrackedOpenAI(inProcessOpenAI(), {
       posthog,
@@ -109,7 +109,7 @@ describe('PostHog refuses connections: a byte bound on what waits for it', () =>
       disableCompression: true,
       maxQueueSize: 100_000,
     });
-    closers.push(posthogServer.close, () => posthog.shutdown(1000));
+    closers.push(posthogServer.close, () => posthog.shutdown(1000).catch(() => {}));
     posthog.on('error', () => {}); // the refused deliveries, expected
     const quiet = vi.spyOn(console, 'error').mockImplementation(() => {}); // posthog-node reports each one too
     closers.push(async () => quiet.mockRestore());
