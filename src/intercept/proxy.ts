@@ -85,12 +85,12 @@ function trackedMethod(tracking: Tracking, resource: object, operation: Operatio
     } catch (error) {
       tracking.options.log?.('could not start tracking this call', error);
     }
-    let result = Reflect.apply(method, resource, args);
+    const result = Reflect.apply(method, resource, args);
     if (!call) return result;
     try {
       if (hideUsageChunk) {
         const resendAsWritten = () => Reflect.apply(method, resource, [body, ...args.slice(1)]);
-        result = recoverFromRejectedUsage(result, Reflect.get(resource, '_client'), resendAsWritten, call, endpointOf(client).baseURL);
+        recoverFromRejectedUsage(result, resendAsWritten, call, endpointOf(client).baseURL);
       }
       // The SDK's own request promise, before tapping may hand the caller another one.
       const request = streamed ? requestOf(result) : undefined;

@@ -28,7 +28,6 @@ function isStreamOptionsRejection(error: unknown): boolean {
 
 interface RequestCarrier {
   responsePromise?: unknown;
-  _thenUnwrap?: unknown;
 }
 
 /**
@@ -38,24 +37,24 @@ interface RequestCarrier {
  * returned: the call works as it does untracked, with no usage in its event. The server is
  * remembered and not asked again.
  *
- * The SDK's promise reads its request from `responsePromise` (openai 5 and 6), or from the request
- * it was made over (openai 7, whose promise is then remade over the recovering request by the SDK's
- * own `responsePromise()`). Returns the promise to hand on.
+ * The SDK's promise reads its request from its `responsePromise` field (openai 5 to 7), which is
+ * replaced by the recovering one. openai 7 also gives each promise its own `_thenUnwrap` and
+ * `withResponse`, which read the request they were made over: those are removed, so that the
+ * prototype's, which read `responsePromise`, serve instead.
  */
 export function recoverFromRejectedUsage(
   promise: unknown,
-  sdkClient: unknown,
   resendAsWritten: () => unknown,
   call: TrackedCall,
   baseURL: string | undefined,
-): unknown {
+): void {
   const carrier = promise as RequestCarrier | null;
   const request = carrier?.responsePromise;
-  if (!(request instanceof Promise)) return promise;
-  const ownUnwrap = Object.prototype.hasOwnProperty.call(carrier, '_thenUnwrap');
-  const remake = (sdkClient as { responsePromise?: unknown } | null | undefined)?.responsePromise;
-  if (ownUnwrap && typeof remake !== 'function') return promise; // no way to hand the caller a recovered promise
-  const recovering = request.then(undefined, (error: unknown) => {
+  if (!(request instanceof Promise)) return;
+  for (const own of ['_thenUnwrap', 'withResponse']) {
+    if (Object.prototype.hasOwnProperty.call(carrier, own) && !Reflect.deleteProperty(carrier!, own)) return;
+  }
+  carrier!.responsePromise = request.then(undefined, (error: unknown) => {
     if (!isStreamOptionsRejection(error)) throw error;
     if (baseURL !== undefined && rejectingServers.size < MAX_REJECTING_SERVERS) rejectingServers.add(baseURL);
     call.tracking.options.log?.(`${baseURL ?? 'the server'} rejected stream_options.include_usage; the stream is sent again as written, without token usage (and no longer asked for it)`);
@@ -64,7 +63,4 @@ export function recoverFromRejectedUsage(
     if (!(resent instanceof Promise)) throw error;
     return resent;
   });
-  if (ownUnwrap) return (remake as (this: unknown, request: Promise<unknown>) => unknown).call(sdkClient, recovering);
-  carrier!.responsePromise = recovering;
-  return promise;
 }
