@@ -5,9 +5,6 @@
 import OpenAI from 'openai';
 import { PostHog } from 'posthog-node';
 import { checkPostHog, createTrackedOpenAI } from 'tracked-openai';
-import { startLocalServicesIfNoKeys } from './local-services.mjs';
-
-const local = await startLocalServicesIfNoKeys(); // only for running without accounts
 
 const posthog = new PostHog(process.env.POSTHOG_API_KEY, { host: process.env.POSTHOG_HOST });
 
@@ -47,6 +44,5 @@ try {
   }
 } finally {
   await posthog.shutdown();
-  await local.finish();
 }
 if (!check.ok) process.exitCode = 1;

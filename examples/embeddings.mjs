@@ -5,9 +5,6 @@
 import OpenAI from 'openai';
 import { PostHog } from 'posthog-node';
 import { createTrackedOpenAI } from 'tracked-openai';
-import { startLocalServicesIfNoKeys } from './local-services.mjs';
-
-const local = await startLocalServicesIfNoKeys(); // only for running without accounts
 
 const posthog = new PostHog(process.env.POSTHOG_API_KEY, { host: process.env.POSTHOG_HOST });
 const openai = createTrackedOpenAI(new OpenAI(), { posthog, distinctId: 'user_42', properties: { feature: 'help-search' } });
@@ -44,5 +41,4 @@ try {
   console.log(`Best match: ${ranked[0].article} (similarity ${ranked[0].score.toFixed(2)}, ${query.embedding.length} dimensions)`);
 } finally {
   await posthog.shutdown();
-  await local.finish();
 }

@@ -7,9 +7,6 @@
 // After:
 import { OpenAI } from 'tracked-openai';
 import { PostHog } from 'posthog-node';
-import { startLocalServicesIfNoKeys } from './local-services.mjs';
-
-const local = await startLocalServicesIfNoKeys(); // only for running without accounts
 
 const posthog = new PostHog(process.env.POSTHOG_API_KEY, { host: process.env.POSTHOG_HOST });
 
@@ -40,5 +37,4 @@ try {
   console.log('A second call in the same trace, sent without its prompt and answer (posthogPrivacyMode).');
 } finally {
   await posthog.shutdown();
-  await local.finish();
 }

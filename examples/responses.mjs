@@ -6,9 +6,6 @@
 import OpenAI from 'openai';
 import { PostHog } from 'posthog-node';
 import { createTrackedOpenAI } from 'tracked-openai';
-import { startLocalServicesIfNoKeys } from './local-services.mjs';
-
-const local = await startLocalServicesIfNoKeys(); // only for running without accounts
 
 const posthog = new PostHog(process.env.POSTHOG_API_KEY, { host: process.env.POSTHOG_HOST });
 const openai = createTrackedOpenAI(new OpenAI(), { posthog, distinctId: 'user_42', properties: { feature: 'assistant' } });
@@ -34,5 +31,4 @@ try {
   process.stdout.write('\n');
 } finally {
   await posthog.shutdown();
-  await local.finish();
 }

@@ -11,10 +11,6 @@ import { pathToFileURL } from 'node:url';
 import OpenAI from 'openai';
 import { PostHog } from 'posthog-node';
 import { createTrackedOpenAI } from 'tracked-openai';
-import { startLocalServicesIfNoKeys } from './local-services.mjs';
-
-const runDirectly = import.meta.url === pathToFileURL(process.argv[1]).href;
-const local = runDirectly ? await startLocalServicesIfNoKeys() : undefined; // only for running without accounts
 
 // Created once per instance (outside the handler), reused by warm invocations.
 const posthog = new PostHog(process.env.POSTHOG_API_KEY, { host: process.env.POSTHOG_HOST });
@@ -50,12 +46,12 @@ export async function handlerWithFlush(event) {
   }
 }
 
-if (runDirectly) {
+// Run as a program (not imported by a platform): call both handlers once, as a platform would.
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const request = { body: JSON.stringify({ question: 'Hello from a serverless function!' }), headers: { 'x-user-id': 'user_42' } };
   console.log('handler:', (await handler(request)).body);
   console.log('handlerWithFlush:', (await handlerWithFlush(request)).body);
   // No posthog.shutdown() here, on purpose: like a frozen function, nothing runs after the handlers,
   // and the events have still arrived.
-  await local?.finish();
   process.exit(0);
 }

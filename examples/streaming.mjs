@@ -4,13 +4,12 @@
 // the OpenAI request is aborted (no more tokens paid for) and tracked with the partial answer.
 //
 //   npm run build && node examples/streaming.mjs        then: curl -N http://127.0.0.1:3000/api/story
+//
+// No accounts? `node --import ./scripts/demo/offline.mjs examples/streaming.mjs` (local stand-ins).
 import { createServer } from 'node:http';
 import OpenAI from 'openai';
 import { PostHog } from 'posthog-node';
 import { createTrackedOpenAI } from 'tracked-openai';
-import { startLocalServicesIfNoKeys } from './local-services.mjs';
-
-const local = await startLocalServicesIfNoKeys(); // only for running without accounts
 
 const posthog = new PostHog(process.env.POSTHOG_API_KEY, { host: process.env.POSTHOG_HOST });
 const openai = createTrackedOpenAI(new OpenAI(), { posthog, properties: { feature: 'story' } });
@@ -59,7 +58,6 @@ async function shutdown() {
   for (let waited = 0; active > 0 && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
   server.closeAllConnections();
   await posthog.shutdown();
-  await local.finish();
 }
 process.once('SIGINT', shutdown);
 process.once('SIGTERM', shutdown);

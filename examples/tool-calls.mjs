@@ -8,9 +8,6 @@ import { randomUUID } from 'node:crypto';
 import OpenAI from 'openai';
 import { PostHog } from 'posthog-node';
 import { createTrackedOpenAI, withTracking } from 'tracked-openai';
-import { startLocalServicesIfNoKeys } from './local-services.mjs';
-
-const local = await startLocalServicesIfNoKeys(); // only for running without accounts
 
 const posthog = new PostHog(process.env.POSTHOG_API_KEY, { host: process.env.POSTHOG_HOST });
 const openai = createTrackedOpenAI(new OpenAI(), { posthog });
@@ -56,5 +53,4 @@ try {
   console.log(`Answer: ${answer}`);
 } finally {
   await posthog.shutdown();
-  await local.finish();
 }

@@ -7,9 +7,6 @@
 import OpenAI from 'openai';
 import { PostHog } from 'posthog-node';
 import { createTrackedOpenAI, span, trace } from 'tracked-openai';
-import { startLocalServicesIfNoKeys } from './local-services.mjs';
-
-const local = await startLocalServicesIfNoKeys(); // only for running without accounts
 
 const posthog = new PostHog(process.env.POSTHOG_API_KEY, { host: process.env.POSTHOG_HOST });
 const openai = createTrackedOpenAI(new OpenAI(), { posthog });
@@ -57,5 +54,4 @@ try {
   }
 } finally {
   await posthog.shutdown();
-  await local.finish();
 }

@@ -2,7 +2,7 @@
 // with web-standard Request objects, no Next installed. The clients in lib/posthog-openai.ts read
 // their settings from the environment when first imported, so the environment is set first.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type CaptureEndpoint, type FakeOpenAI, startCaptureEndpoint, startFakeOpenAI } from '../examples/local-services.mjs';
+import { type CaptureEndpoint, type FakeOpenAI, startCaptureEndpoint, startFakeOpenAI } from '../scripts/demo/local-services.mjs';
 import { eventsFrom } from './helpers/examples.js';
 
 let fake: FakeOpenAI;

@@ -1,7 +1,11 @@
 // Each example in examples/ run as written (`node examples/<file>`), as its own process, against
-// the local stand-ins for OpenAI and PostHog; the assertions are on what reached the capture endpoint.
+// the local stand-ins for OpenAI and PostHog, found where an app finds the real services: in
+// OPENAI_API_KEY / OPENAI_BASE_URL / POSTHOG_API_KEY / POSTHOG_HOST. The assertions are on what
+// reached the capture endpoint. The examples themselves know nothing of the stand-ins.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { eventsFrom, exampleEnv, localStandIns, offlineEnv, runNode, startServerExample, waitFor } from './helpers/examples.js';
+import { OFFLINE, eventsFrom, exampleEnv, localStandIns, offlineEnv, root, runNode, startServerExample, waitFor } from './helpers/examples.js';
 
 const standIns = localStandIns();
 
@@ -12,16 +16,85 @@ async function runExample(file: string, source: string) {
   return { stdout: result.stdout, events: eventsFrom(standIns.capture, source) };
 }
 
-describe('examples run as written', () => {
-  test('quickstart.mjs with no keys starts its own local stand-ins and prints what PostHog received', async () => {
-    const { code, stdout } = await runNode('examples/quickstart.mjs', offlineEnv());
-    expect(code).toBe(0);
-    expect(stdout).toContain('OpenAI answered: Hello!');
-    expect(stdout).toContain('A failing call still throws as usual (RateLimitError 429) and is tracked too.');
-    expect(stdout).toContain('The local PostHog received 2 event(s)');
-    expect(stdout).toMatch(/demo-user\s+quickstart\s+\d+ \/ \d+\s+\$0\.0000\d+/);
+/** The packages an app using tracked-openai has anyway; an example imports nothing else but its own files. */
+const APP_PACKAGES = new Set(['openai', 'posthog-node', 'tracked-openai', 'express']);
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : /\.(m?js|tsx?)$/.test(entry.name) ? [join(dir, entry.name)] : [],
+  );
+}
+
+function importsOf(source: string): string[] {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|\s)\/\/.*$/gm, '$1'); // comments show imports too
+  const patterns = [/\b(?:import|export)\s[^;'"]*?\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g];
+  return patterns.flatMap((pattern) => [...code.matchAll(pattern)].map((match) => match[1]!));
+}
+
+describe('examples can be copied into an app as they are', () => {
+  test('each imports only node:*, openai, posthog-node, tracked-openai, express, and files of its own app folder', () => {
+    const examplesDir = join(root, 'examples');
+    const files = sourceFiles(examplesDir);
+    expect(files.length).toBeGreaterThanOrEqual(12);
+    const strays: string[] = [];
+    for (const file of files) {
+      // examples/<name>.mjs is an app of one file; examples/<dir>/... (express, nextjs) an app of that folder.
+      const [top, ...rest] = relative(examplesDir, file).split(sep);
+      const appFolder = rest.length > 0 ? join(examplesDir, top!) : undefined;
+      for (const specifier of importsOf(readFileSync(file, 'utf8'))) {
+        if (specifier.startsWith('.')) {
+          const target = resolve(dirname(file), specifier);
+          if (!appFolder || !target.startsWith(appFolder + sep)) strays.push(`${relative(root, file)}: ${specifier}`);
+        } else if (!specifier.startsWith('node:') && !APP_PACKAGES.has(specifier)) {
+          strays.push(`${relative(root, file)}: ${specifier}`);
+        }
+      }
+    }
+    expect(strays).toEqual([]);
   });
 
+  test('with no keys, an example fails as an app would: it has no local fallback of its own', async () => {
+    const { code, stderr } = await runNode('examples/quickstart.mjs', offlineEnv());
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('OPENAI_API_KEY');
+  });
+});
+
+describe('node --import ./scripts/demo/offline.mjs: one example, unchanged, with no accounts', () => {
+  test('quickstart.mjs (ends by itself) and serverless.mjs (ends with process.exit): the stand-ins, then what PostHog received', async () => {
+    const [quickstart, serverless] = await Promise.all([
+      runNode('examples/quickstart.mjs', offlineEnv(), OFFLINE),
+      runNode('examples/serverless.mjs', offlineEnv(), OFFLINE),
+    ]);
+    expect(quickstart.stderr).toBe('');
+    expect(quickstart.code).toBe(0);
+    expect(quickstart.stdout).toContain('OpenAI answered: Hello!');
+    expect(quickstart.stdout).toContain('A failing call still throws as usual (RateLimitError 429) and is tracked too.');
+    expect(quickstart.stdout).toContain('The local PostHog received 2 event(s)');
+    expect(quickstart.stdout).toMatch(/demo-user\s+quickstart\s+\d+ \/ \d+\s+\$0\.0000\d+/);
+    expect(serverless.stderr).toBe('');
+    expect(serverless.code).toBe(0);
+    expect(serverless.stdout).toContain('The local PostHog received 2 event(s)');
+    expect(serverless.stdout).toMatch(/user_42\s+serverless-flush\s+\d+ \/ \d+/);
+  });
+
+  test('express/server.mjs: serves against the stand-ins, and prints what PostHog received when stopped', async () => {
+    const server = await startServerExample('examples/express/server.mjs', offlineEnv(), OFFLINE);
+    let code: number | null;
+    try {
+      const response = await fetch(`${server.url}/api/test-llm?user=user_42`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ answer: expect.stringContaining('Hello!') });
+    } finally {
+      code = await server.stop();
+    }
+    expect(code, server.output()).toBe(0);
+    expect(server.output()).toContain('The local PostHog received 1 event(s)');
+    expect(server.output()).toMatch(/user_42\s+llm-test-button\s+\d+ \/ \d+/);
+  });
+});
+
+describe('examples run as written', () => {
   test('quickstart.mjs: one event per call, the 429 included', async () => {
     const { events } = await runExample('quickstart.mjs', 'quickstart');
     expect(events.map((event) => event.event)).toEqual(['$ai_generation', '$ai_generation']);

@@ -4,17 +4,14 @@
 //   npm run build && node examples/express/server.mjs      then open http://127.0.0.1:3000
 //
 // Button click → fetch('/api/test-llm') → this route → OpenAI (tracked) → PostHog ($ai_generation).
-// With OPENAI_API_KEY / POSTHOG_API_KEY (and POSTHOG_HOST) set it uses the real services;
-// otherwise local stand-ins. PORT (default 3000) and HOST (default 127.0.0.1) choose where it listens.
+// It reads OPENAI_API_KEY, POSTHOG_API_KEY and POSTHOG_HOST from the environment; PORT (default
+// 3000) and HOST (default 127.0.0.1) choose where it listens. No accounts? In this repository,
+// `node --import ./scripts/demo/offline.mjs examples/express/server.mjs` runs it against local stand-ins.
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import OpenAI from 'openai';
 import { PostHog } from 'posthog-node';
 import { createTrackedOpenAI } from 'tracked-openai';
-import { startLocalServicesIfNoKeys } from '../local-services.mjs';
-
-// Only for running this example without accounts.
-const local = await startLocalServicesIfNoKeys();
 
 // lib/posthog-openai in the guide: one PostHog client and one tracked OpenAI client for the app.
 const posthog = new PostHog(process.env.POSTHOG_API_KEY, {
@@ -70,7 +67,6 @@ async function shutdown() {
   for (let waited = 0; active > 0 && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
   server.closeAllConnections();
   await posthog.shutdown();
-  await local.finish();
 }
 process.once('SIGINT', shutdown);
 process.once('SIGTERM', shutdown);

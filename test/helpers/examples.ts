@@ -8,9 +8,12 @@ import {
   type FakeOpenAI,
   startCaptureEndpoint,
   startFakeOpenAI,
-} from '../../examples/local-services.mjs';
+} from '../../scripts/demo/local-services.mjs';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Node's arguments that preload the local stand-ins into an example's own process (`node --import`). */
+export const OFFLINE = ['--import', './scripts/demo/offline.mjs'];
 
 /** The local OpenAI and PostHog stand-ins of one test file: started before its tests, closed after them. */
 export function localStandIns(): { readonly fake: FakeOpenAI; readonly capture: CaptureEndpoint } {
@@ -56,10 +59,10 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs `node <file>` (relative to the repository) to its end. */
-export async function runNode(file: string, env: NodeJS.ProcessEnv, timeout = 20_000): Promise<RunResult> {
+/** Runs `node [nodeArgs] <file>` (relative to the repository) to its end. */
+export async function runNode(file: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = [], timeout = 20_000): Promise<RunResult> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [file], { cwd: root, env, timeout });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [...nodeArgs, file], { cwd: root, env, timeout });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -74,9 +77,9 @@ export interface RunningServer {
   stop(timeoutMs?: number): Promise<number | null>;
 }
 
-/** Starts a server example with PORT=0 and waits for its "Listening on <url>" line. */
-export function startServerExample(file: string, env: NodeJS.ProcessEnv): Promise<RunningServer> {
-  const child: ChildProcess = spawn(process.execPath, [file], { cwd: root, env: { ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts a server example with PORT=0 (`node [nodeArgs] <file>`) and waits for its "Listening on <url>" line. */
+export function startServerExample(file: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<RunningServer> {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, file], { cwd: root, env: { ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (data) => (output += data));
   child.stderr!.on('data', (data) => (output += data));

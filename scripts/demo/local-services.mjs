@@ -1,16 +1,15 @@
-// Local stand-ins for OpenAI and PostHog, so that the examples run on a machine with no accounts and
-// no network. Both listen on 127.0.0.1 only, on a free port, and stop when `close()` is called.
+// Local stand-ins for OpenAI and PostHog, so that the demo, the examples' tests and a single example
+// run on a machine with no accounts and no network. Both listen on 127.0.0.1 only, on a free port,
+// and stop when `close()` is called. The examples know nothing of them: they read OPENAI_API_KEY,
+// OPENAI_BASE_URL, POSTHOG_API_KEY and POSTHOG_HOST as in an app, and whoever runs them (demo.mjs,
+// offline.mjs, the tests) points those variables here.
 //
 // - startFakeOpenAI(): an OpenAI-compatible API with realistic answers: chat completions, legacy
 //   completions, the Responses API and embeddings, streamed (SSE) or not, tool calls, usage with
 //   token counts, and a 429 quota error for the model `rate-limited-model`.
 // - startCaptureEndpoint(): a PostHog capture endpoint that keeps every event it receives.
-// - startLocalServicesIfNoKeys(): what the examples call first: with no OPENAI_API_KEY it starts
-//   the fake OpenAI and points OPENAI_BASE_URL at it; with no POSTHOG_API_KEY it starts the capture
-//   endpoint and points POSTHOG_HOST at it. With the keys set it does nothing: real services.
 import { createServer } from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { formatReport } from './report.mjs';
 
 function readBody(req) {
   return new Promise((resolve, reject) => {
@@ -42,6 +41,14 @@ function closer(server) {
       server.close(() => resolve());
       server.closeAllConnections();
     });
+}
+
+/** Lets the process end while the server listens (for a stand-in living in the example's own process). */
+function unrefer(server) {
+  return () => {
+    server.unref();
+    server.on('connection', (socket) => socket.unref());
+  };
 }
 
 let requestCounter = 0;
@@ -160,8 +167,9 @@ const pieces = (text) => text.match(/\S+\s*/g) ?? [text];
 
 /**
  * An OpenAI-compatible server with realistic answers. `chunkDelayMs` spaces stream chunks (default 8).
- * Returns `{ baseURL, requests, failWith, close }`: `requests` lists `{ method, path, body }` of each
- * request; `failWith(429)` answers every request with the quota error until `failWith(null)`.
+ * Returns `{ baseURL, requests, failWith, close, unref }`: `requests` lists `{ method, path, body }` of
+ * each request; `failWith(429)` answers every request with the quota error until `failWith(null)`;
+ * `unref()` lets the process end while the server still listens.
  */
 export async function startFakeOpenAI({ chunkDelayMs = 8 } = {}) {
   const requests = [];
@@ -380,6 +388,7 @@ export async function startFakeOpenAI({ chunkDelayMs = 8 } = {}) {
       failure = status;
     },
     close: closer(server),
+    unref: unrefer(server),
   };
 }
 
@@ -406,7 +415,7 @@ function embed(text, dimensions) {
  * A PostHog capture endpoint that keeps what it receives (posthog-node posts to `<host>/batch/`).
  * A path before `/batch/` (a host of `http://127.0.0.1:PORT/quickstart`) is kept as each event's
  * `source`, so that one endpoint can tell several programs' events apart.
- * Returns `{ host, events, close }`.
+ * Returns `{ host, events, close, unref }`.
  */
 export async function startCaptureEndpoint() {
   const events = [];
@@ -429,40 +438,5 @@ export async function startCaptureEndpoint() {
     sendJson(res, 200, { status: 'Ok' });
   });
   const host = await listen(server);
-  return { host, events, close: closer(server) };
-}
-
-// ---------------------------------------------------------------------------------------------
-// For the examples
-
-/**
- * Without OPENAI_API_KEY, starts the fake OpenAI and sets OPENAI_API_KEY / OPENAI_BASE_URL (which
- * `new OpenAI()` reads) to it; without POSTHOG_API_KEY, starts the capture endpoint and sets
- * POSTHOG_API_KEY / POSTHOG_HOST. Call it before creating the clients.
- *
- * `finish()` stops what was started and, when PostHog was local, prints what it received.
- */
-export async function startLocalServicesIfNoKeys() {
-  const openai = process.env.OPENAI_API_KEY ? undefined : await startFakeOpenAI();
-  const capture = process.env.POSTHOG_API_KEY ? undefined : await startCaptureEndpoint();
-  if (openai) {
-    process.env.OPENAI_API_KEY = 'sk-local-demo';
-    process.env.OPENAI_BASE_URL = openai.baseURL;
-  }
-  if (capture) {
-    process.env.POSTHOG_API_KEY = 'phc_local_demo';
-    process.env.POSTHOG_HOST = capture.host;
-  }
-  return {
-    openai,
-    capture,
-    async finish() {
-      await openai?.close();
-      await capture?.close();
-      if (capture) {
-        console.log(`\nThe local PostHog received ${capture.events.length} event(s):\n`);
-        console.log(formatReport(capture.events));
-      }
-    },
-  };
+  return { host, events, close: closer(server), unref: unrefer(server) };
 }

@@ -1,17 +1,20 @@
-// npm run demo: runs the bundled examples end to end and prints what PostHog received.
+// npm run demo: runs the examples in examples/ end to end and prints what PostHog received.
 //
 // With no OPENAI_API_KEY it starts a local OpenAI-compatible server, and with no POSTHOG_API_KEY a
 // local capture endpoint (both on 127.0.0.1, see local-services.mjs); with those variables set
 // (and POSTHOG_HOST if you are not on PostHog's US cloud) the examples use the real services.
-// Each example runs as its own program, exactly as `node examples/<name>.mjs` runs it; the two
-// servers (express, streaming) are started, sent a request, and stopped. Nothing is left running.
+// Each example runs as its own program, exactly as `node examples/<name>.mjs` runs it, and finds
+// the services where an app finds them: in OPENAI_API_KEY, OPENAI_BASE_URL, POSTHOG_API_KEY and
+// POSTHOG_HOST, which the demo sets for it. The two servers (express, streaming) are started, sent
+// a request, and stopped. Nothing is left running.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { checkPostHog } from 'tracked-openai';
 import { startCaptureEndpoint, startFakeOpenAI } from './local-services.mjs';
 import { formatReport } from './report.mjs';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const examples = new URL('../../examples/', import.meta.url);
 const EXAMPLE_TIMEOUT_MS = 30_000;
 
 /** What the demo does with a server example once it listens. Returns lines to print. */
@@ -68,8 +71,8 @@ function waitForExit(child, timeoutMs) {
 /** Runs one example as its own Node program; for a server, visits it and stops it with SIGTERM. */
 async function runExample(example, env) {
   const started = performance.now();
-  const child = spawn(process.execPath, [fileURLToPath(new URL(example.file, import.meta.url))], {
-    cwd: here,
+  const child = spawn(process.execPath, [fileURLToPath(new URL(example.file, examples))], {
+    cwd: root,
     env: { ...env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,4 +1,4 @@
-// Prints what PostHog received, as the demo and the examples show it: one row per event, then
+// Prints what PostHog received, as the demo and offline.mjs show it: one row per event, then
 // totals per model, per user and per feature. Reads the events as posthog-node sends them
 // ({ event, distinct_id, properties }).
 

@@ -18,6 +18,8 @@ export interface FakeOpenAI {
   /** `failWith(429)`: every request gets the quota error until `failWith(null)`. */
   failWith(status: 429 | null): void;
   close(): Promise<void>;
+  /** Lets the process end while the server still listens. */
+  unref(): void;
 }
 
 export interface CaptureEndpoint {
@@ -25,12 +27,9 @@ export interface CaptureEndpoint {
   host: string;
   events: CapturedEvent[];
   close(): Promise<void>;
+  /** Lets the process end while the server still listens. */
+  unref(): void;
 }
 
 export function startFakeOpenAI(options?: { chunkDelayMs?: number }): Promise<FakeOpenAI>;
 export function startCaptureEndpoint(): Promise<CaptureEndpoint>;
-export function startLocalServicesIfNoKeys(): Promise<{
-  openai: FakeOpenAI | undefined;
-  capture: CaptureEndpoint | undefined;
-  finish(): Promise<void>;
-}>;
