@@ -4,7 +4,7 @@ import { buildCallEvent, buildRequestPart, type RequestPart } from './events/bui
 import { secretsOf, toolsWithoutCredentials } from './events/credentials.js';
 import { secondsBetween } from './events/seconds.js';
 import type { Operation } from './operations/operation.js';
-import { posthogPrivacyMode } from './options.js';
+import { privacyModeOf } from './events/rules.js';
 import type { Tracking } from './tracking.js';
 
 /**
@@ -42,19 +42,6 @@ function prepareInBackground(call: TrackedCall): void {
 
 function prepareOneTurnLater(call: TrackedCall): void {
   if (!call.isEnded) scheduleSoon(prepareInBackground, call);
-}
-
-/** No input, output or error message in the event: per call, else the context, else the client. */
-function resolvePrivacyMode(
-  tracking: Tracking,
-  context: ActiveContext | undefined,
-  callOptions: PostHogCallOptions | undefined,
-): boolean {
-  const fromCall = callOptions?.posthogPrivacyMode;
-  if (typeof fromCall === 'boolean') return fromCall;
-  const fromContext = context?.privacyMode;
-  if (typeof fromContext === 'boolean') return fromContext;
-  return tracking.options.privacyMode || posthogPrivacyMode(tracking.options.posthog);
 }
 
 /**
@@ -112,7 +99,7 @@ export class TrackedCall {
       scope.tracking ??= tracking;
       for (const secret of secretsOf(client)) scope.secrets.add(secret);
     }
-    const privacyMode = resolvePrivacyMode(tracking, context, this.callOptions);
+    const privacyMode = privacyModeOf(tracking.options, context, this.callOptions?.posthogPrivacyMode);
     this.privacyMode = privacyMode;
     this.input = privacyMode ? null : operation.input(body);
     // A copy: posthog-node serializes at flush time, after the caller may have added tools to its array.

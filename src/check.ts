@@ -1,4 +1,5 @@
 import { newTraceId } from './events/ids.js';
+import { networkCode } from './posthog-errors.js';
 import { LIB_NAME, LIB_VERSION } from './version.js';
 
 /**
@@ -66,16 +67,6 @@ function keyHint(key: string): string {
     return ' The key looks like a personal or secret API key; events need the project API key (phc_...).';
   }
   return '';
-}
-
-function networkCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    current = (current as { cause?: unknown; error?: unknown }).cause ?? (current as { error?: unknown }).error;
-  }
-  return undefined;
 }
 
 /** The message of the innermost cause: `fetch failed` alone says nothing. */
@@ -269,25 +260,4 @@ export async function checkPostHog(posthog: PostHogConnection, options: CheckPos
     httpStatus: status,
     message: `PostHog at ${host} accepted a test event (${CHECK_EVENT_NAME}). If tracked calls still don't show, turn on debug: true and see the README's troubleshooting.`,
   });
-}
-
-/**
- * A posthog-node delivery error (from its `error` event), in plain words for the debug log.
- * posthog-node's HTTP errors carry `status`; its network errors carry the cause.
- */
-export function explainDeliveryError(error: unknown, host: string | undefined): string {
-  const where = host ? ` at ${host}` : '';
-  const status = (error as { status?: unknown } | null)?.status;
-  if (typeof status === 'number') {
-    if (status === 401 || status === 403) return `PostHog${where} rejected the project API key (HTTP ${status})`;
-    if (status === 404 || status === 405) return `there is no PostHog capture API${where} (HTTP ${status}): check the host`;
-    return `PostHog${where} did not accept the events (HTTP ${status})`;
-  }
-  const code = networkCode(error);
-  if (code === 'ENOTFOUND') return `the PostHog host${where} does not resolve: check the host`;
-  if (code === 'ECONNREFUSED') return `nothing accepts connections${where} (connection refused)`;
-  if (code || (error as { name?: unknown } | null)?.name === 'PostHogFetchNetworkError') {
-    return `PostHog${where} could not be reached${code ? ` (${code})` : ''}`;
-  }
-  return `posthog-node reported an error: ${error instanceof Error ? error.message : String(error)}`;
 }

@@ -1,9 +1,9 @@
 import { type Backlog, backlogOf, MAX_IMMEDIATE_IN_FLIGHT } from './backlog.js';
-import { explainDeliveryError } from './check.js';
 import { readOr } from './context.js';
 import { boundedId } from './events/ids.js';
 import { fitProperties, jsonBytes, sanitizeProperties, withoutContent } from './events/sanitize.js';
-import type { DebugLogger, PostHogLike, ResolvedTrackingOptions, TrackedEvent } from './options.js';
+import type { ResolvedTrackingOptions, TrackedEvent } from './options.js';
+import { logDeliveryErrors } from './posthog-errors.js';
 
 /** One event as posthog-node's `capture()` takes it. */
 export type CaptureMessage = TrackedEvent;
@@ -21,38 +21,6 @@ function isBefore(version: string, than: readonly [number, number, number]): boo
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
-}
-
-
-/** The debug loggers that hear a PostHog client's delivery errors, one `error` listener per client. */
-const deliveryLoggers = new WeakMap<object, Set<DebugLogger>>();
-/** Enough for every tracked client of one PostHog client; more would only repeat the same lines. */
-const MAX_DELIVERY_LOGGERS = 8;
-
-/**
- * posthog-node sends in the background and reports a failed delivery (a rejected key, a wrong host,
- * no network) only through its `error` event; `captureImmediate()` resolves all the same. With
- * `debug`, that event is where those problems are logged.
- */
-function logDeliveryErrors(posthog: PostHogLike, log: DebugLogger): void {
-  const on = readOr(posthog, 'on', undefined);
-  if (typeof on !== 'function') return;
-  let loggers = deliveryLoggers.get(posthog);
-  if (!loggers) {
-    const listeners = new Set<DebugLogger>();
-    loggers = listeners;
-    deliveryLoggers.set(posthog, listeners);
-    const host = readOr(posthog, 'host', undefined);
-    try {
-      on.call(posthog, 'error', (error: unknown) => {
-        const line = `PostHog did not get events: ${explainDeliveryError(error, typeof host === 'string' ? host : undefined)}`;
-        for (const logger of listeners) logger(line, error);
-      });
-    } catch {
-      // A client whose on() fails: its problems can't be heard, everything else still works.
-    }
-  }
-  if (loggers.size < MAX_DELIVERY_LOGGERS) loggers.add(log);
 }
 
 /**

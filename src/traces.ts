@@ -13,7 +13,9 @@ import { rememberedSecrets } from './events/credentials.js';
 import { describeError } from './events/error.js';
 import { newTraceId } from './events/ids.js';
 import { secondsBetween } from './events/seconds.js';
-import { posthogPrivacyMode, resolveTrackingOptions } from './options.js';
+import { resolveTrackingOptions } from './options.js';
+import { groupsOf, personOf, privacyModeOf } from './events/rules.js';
+import { SPAN_EVENT, TRACE_EVENT } from './events/vocabulary.js';
 import { assignRecord } from './records.js';
 import { sanitizeProperties } from './events/sanitize.js';
 import { type CaptureMessage, Sink } from './sink.js';
@@ -121,7 +123,7 @@ function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceO
   const context = mergeContext(kind === 'trace' ? stripTree(outer) : outer, { ...contextOptions, traceId }, { parentId: spanId, scope });
   let userProperties = context.properties;
   const startedAt = performance.now();
-  const event = kind === 'trace' ? '$ai_trace' : '$ai_span';
+  const event = kind === 'trace' ? TRACE_EVENT : SPAN_EVENT;
 
   /** Sends the event, or leaves it to wait for a scope around (then tried again); never throws. */
   const deliver = (ending: Ending): void => {
@@ -151,9 +153,7 @@ function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceO
       }
       const { sink, tracking } = route;
       // As for calls: the context's setting, else the client's or its posthog-node client's.
-      const privacy =
-        context.privacyMode ??
-        (tracking?.options.privacyMode === true || posthogPrivacyMode(tracking?.options.posthog) || posthogPrivacyMode(context.posthog));
+      const privacy = privacyModeOf(tracking?.options, context);
       const properties: Record<string, unknown> = {
         $ai_lib: LIB_NAME,
         $ai_lib_version: LIB_VERSION,
@@ -172,12 +172,9 @@ function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceO
       // A scope in which no tracked call ran knows no client: every tracked client's credentials.
       if (ending.failed) properties.$ai_error = describeError(ending.error, [...scope.secrets, ...rememberedSecrets()], privacy).message;
       if (userProperties) assignRecord(properties, userProperties);
-      let distinctId = context.distinctId ?? tracking?.options.distinctId;
-      if (!distinctId) {
-        distinctId = traceId;
-        properties.$process_person_profile = false;
-      }
-      const groups = context.groups ?? tracking?.options.groups;
+      const { distinctId, anonymous } = personOf(traceId, context.distinctId, tracking?.options.distinctId);
+      if (anonymous) properties.$process_person_profile = false;
+      const groups = groupsOf(tracking?.options.groups, context.groups);
       const message: CaptureMessage & { timestamp?: Date } = { distinctId, event, properties, ...(groups ? { groups } : {}) };
       // Sent after a scope around it ended: dated when it ended, as an event sent then would be.
       if (ending.waited) message.timestamp = new Date(ending.at);

@@ -12,6 +12,7 @@ import { withoutContent } from '../operations/operation.js';
 import { headerSecrets, secretsOf } from './credentials.js';
 import { describeError } from './error.js';
 import { newTraceId } from './ids.js';
+import { groupsOf, personOf } from './rules.js';
 import { SafeValues, sanitizeProperties } from './sanitize.js';
 import { secondsBetween } from './seconds.js';
 
@@ -88,17 +89,15 @@ export function buildRequestPart(call: TrackedCall): RequestPart {
   if (context?.sessionId) properties.$ai_session_id = context.sessionId;
   if (call.tools) properties.$ai_tools = call.tools;
 
-  let distinctId =
-    nonEmptyString(callOptions.posthogDistinctId) ??
-    nonEmptyString(context?.distinctId) ??
-    options.distinctId ??
-    nonEmptyString(body.user) ??
-    nonEmptyString(body.safety_identifier);
-  if (distinctId === undefined) {
-    // PostHog's convention for anonymous LLM events: the trace id, and no person profile.
-    distinctId = traceId;
-    properties.$process_person_profile = false;
-  }
+  const { distinctId, anonymous } = personOf(
+    traceId,
+    nonEmptyString(callOptions.posthogDistinctId),
+    nonEmptyString(context?.distinctId),
+    options.distinctId,
+    nonEmptyString(body.user),
+    nonEmptyString(body.safety_identifier),
+  );
+  if (anonymous) properties.$process_person_profile = false;
 
   // User properties last, as in PostHog's own wrapper: they may deliberately override ours.
   let user: Record<string, unknown> | undefined;
@@ -131,7 +130,7 @@ export function buildRequestPart(call: TrackedCall): RequestPart {
   const parameters = properties.$ai_model_parameters;
 
   const callGroups = isRecord(callOptions.posthogGroups) ? callOptions.posthogGroups : undefined;
-  const groups = callGroups || context?.groups ? mergeRecords(options.groups, context?.groups, callGroups) : options.groups;
+  const groups = groupsOf(options.groups, context?.groups, callGroups);
   return {
     properties,
     parameters: isRecord(parameters) && !(user && '$ai_model_parameters' in user) ? parameters : undefined,
@@ -139,7 +138,7 @@ export function buildRequestPart(call: TrackedCall): RequestPart {
     sanitized,
     chars,
     distinctId,
-    groups: groups && Object.keys(groups).length > 0 ? groups : undefined,
+    groups,
     model,
   };
 }
