@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { expect, test } from 'vitest';
 import { eventsFrom, exampleEnv, localStandIns, startServerExample, waitFor } from './helpers/examples.js';
-import { missingPart, realPart } from './helpers/real-parts.js';
+import { missingPart, realPart } from './support/real-parts.js';
 
 const HOW_TO_GET_CHROMIUM =
   "install Debian's chromium (`apt-get update && apt-get install -y chromium`; .ci/run does) or set CHROMIUM_PATH, then run `npx vitest run test/browser.test.ts`";
