@@ -11,6 +11,8 @@ export default defineConfig({
     // nock patches globals per process: keep each test file in its own fork.
     pool: 'forks',
     include: ['test/**/*.test.ts'],
+    // An unhandled rejection or uncaught exception in a test file's process fails that file.
+    setupFiles: ['test/support/setup.ts'],
     testTimeout: 15000,
   },
 });

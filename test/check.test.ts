@@ -2,36 +2,28 @@
 // meet (missing key, wrong host, unreachable, rejected, disabled, OK).
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { PostHog } from 'posthog-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type CaptureEndpoint, startCaptureEndpoint } from '../examples/local-services.mjs';
 import { checkPostHog } from '../src/index.js';
 import { offlineEnv, root } from './helpers/examples.js';
-import { posthogNodeAtLeast } from './helpers/versions.js';
+import { type LocalPostHog, localPostHog, type PostHogBehaviour } from './support/local-posthog.js';
+import { refusedPort } from './support/servers.js';
+import { posthogNodeAtLeast } from './support/versions.js';
 
-const servers: Server[] = [];
+/** A host nothing listens on (its port was just free). */
+const refusedHost = async () => `http://127.0.0.1:${await refusedPort()}`;
 
-/** A server on 127.0.0.1 answering every request with `handler`; its URL. */
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  const server = createServer(handler);
+const servers: LocalPostHog[] = [];
+
+/** A PostHog stand-in answering every request as `behaviour` says; its host. */
+async function answering(behaviour: PostHogBehaviour): Promise<string> {
+  const server = await localPostHog(behaviour);
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return server.host;
 }
 
-/** A port nothing listens on (it was just free). */
-async function refusedPort(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}`;
-}
-
-let capture: CaptureEndpoint;
+let capture: LocalPostHog;
 let rejecting: string;
 let forbidding: string;
 let failing: string;
@@ -41,39 +33,21 @@ let redirecting: string;
 let silent: string;
 
 beforeAll(async () => {
-  capture = await startCaptureEndpoint();
-  rejecting = await serve((req, res) => {
-    req.resume();
-    res.writeHead(401, { 'content-type': 'application/json' }).end('{"type":"authentication_error","detail":"Project API key invalid. You can find your project API key in PostHog project settings."}');
+  capture = await localPostHog();
+  rejecting = await answering({
+    status: 401,
+    body: '{"type":"authentication_error","detail":"Project API key invalid. You can find your project API key in PostHog project settings."}',
   });
-  forbidding = await serve((req, res) => {
-    req.resume();
-    res.writeHead(403).end();
-  });
-  failing = await serve((req, res) => {
-    req.resume();
-    res.writeHead(503, { 'content-type': 'text/plain' }).end('upstream unavailable for key phc_check_key_123');
-  });
-  notFound = await serve((req, res) => {
-    req.resume();
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
-  });
-  webPage = await serve((req, res) => {
-    req.resume();
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>My app</title>');
-  });
-  redirecting = await serve((req, res) => {
-    req.resume();
-    res.writeHead(301, { location: 'https://eu.i.posthog.com/batch/' }).end();
-  });
-  silent = await serve((req) => {
-    req.resume(); // never answers
-  });
+  forbidding = await answering({ status: 403, body: '' });
+  failing = await answering({ status: 503, body: 'upstream unavailable for key phc_check_key_123', headers: { 'content-type': 'text/plain' } });
+  notFound = await answering({ status: 404, body: 'Not found', headers: { 'content-type': 'text/plain' } });
+  webPage = await answering({ status: 200, body: '<!doctype html><title>My app</title>', headers: { 'content-type': 'text/html; charset=utf-8' } });
+  redirecting = await answering({ status: 301, body: '', headers: { location: 'https://eu.i.posthog.com/batch/' } });
+  silent = await answering({ hang: true });
 });
 
 afterAll(async () => {
-  for (const server of servers) server.closeAllConnections();
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  await Promise.all(servers.map((server) => server.close()));
   await capture?.close();
 });
 
@@ -81,7 +55,7 @@ describe('checkPostHog()', () => {
   test('OK: the host accepted the test event, which carries the key and the check event name', async () => {
     const result = await checkPostHog({ apiKey: 'phc_check_key_123', host: `${capture.host}/ok/` });
     expect(result).toMatchObject({ ok: true, status: 'ok', httpStatus: 200, host: `${capture.host}/ok` });
-    const received = capture.events.filter((event) => event.source === 'ok');
+    const received = capture.eventsAt('ok');
     expect(received).toHaveLength(1);
     expect(received[0]).toMatchObject({ event: 'tracked_openai_check', distinct_id: 'tracked-openai-check' });
     expect(received[0]!.properties).toMatchObject({ $lib: 'tracked-openai', $process_person_profile: false });
@@ -91,7 +65,7 @@ describe('checkPostHog()', () => {
     const posthog = new PostHog('phc_check_key_123', { host: `${capture.host}/client`, fetchRetryCount: 0 });
     try {
       expect(await checkPostHog(posthog)).toMatchObject({ ok: true, status: 'ok' });
-      expect(capture.events.filter((event) => event.source === 'client')).toHaveLength(1);
+      expect(capture.eventsAt('client')).toHaveLength(1);
     } finally {
       await posthog.shutdown();
     }
@@ -105,7 +79,7 @@ describe('checkPostHog()', () => {
     const result = await checkPostHog({ apiKey, host: capture.host });
     expect(result).toMatchObject({ ok: false, status: 'missing-key' });
     expect(result.message).toContain('no project API key');
-    expect(capture.events.filter((event) => event.source === '')).toHaveLength(0);
+    expect(capture.eventsAt('')).toHaveLength(0);
   });
 
   // posthog-node 4 throws when it is given no key: there is no such client to check.
@@ -125,7 +99,7 @@ describe('checkPostHog()', () => {
   });
 
   test('unreachable: a refused port', async () => {
-    const host = await refusedPort();
+    const host = await refusedHost();
     const result = await checkPostHog({ apiKey: 'phc_check_key_123', host });
     expect(result).toMatchObject({ ok: false, status: 'unreachable', host });
     expect(result.message).toContain('connection refused');
@@ -210,7 +184,7 @@ describe('npx tracked-openai check (dist/cli.js, the package bin)', () => {
     const rejected = await cli(['check'], { ...offlineEnv(), POSTHOG_API_KEY: 'phc_k', POSTHOG_HOST: rejecting });
     expect(rejected.code).toBe(1);
     expect(rejected.out).toContain('Problem (rejected)');
-    const unreachable = await cli(['check'], { ...offlineEnv(), POSTHOG_API_KEY: 'phc_k', POSTHOG_HOST: await refusedPort() });
+    const unreachable = await cli(['check'], { ...offlineEnv(), POSTHOG_API_KEY: 'phc_k', POSTHOG_HOST: await refusedHost() });
     expect(unreachable.code).toBe(1);
     expect(unreachable.out).toContain('Problem (unreachable)');
   });

@@ -1,9 +1,9 @@
 import * as sdk from 'openai';
 import { describe, expect, test } from 'vitest';
 import * as tracked from '../src/index.js';
-import { chatCompletion, embeddingResponse, legacyCompletion, responsesResponse } from './helpers/openai.js';
-import { chatChunks, sseBody } from './helpers/sse.js';
-import { legacyChunks, readAll, responsesEvents } from './helpers/streams.js';
+import { chatCompletion, embeddingResponse, legacyCompletion, responsesResponse } from './support/openai.js';
+import { chatChunks, legacyChunks, responsesEvents, sseBody } from './support/sse.js';
+import { readAll } from './support/streams.js';
 
 // Every client class the installed SDK exports (OpenAI, AzureOpenAI, BedrockOpenAI where present)
 // and subclasses of them, wrapped or swapped in: one event per HTTP request, for every tracked

@@ -1,92 +1,29 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { OpenAI } from 'openai';
-import { PostHog } from 'posthog-node';
-import { afterAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { createTrackedOpenAI, span, trace, withTracking } from '../src/index.js';
+import { echoChat, localOpenAI } from './support/local-openai.js';
+import { localPostHog, newPostHog } from './support/local-posthog.js';
+import { sleep } from './support/time.js';
 
 // 1,000 concurrent tracked requests, each in its own withTracking(), against 127.0.0.1 stand-ins for
 // OpenAI and PostHog's /batch/. This file loads no nock: nock's fetch interceptor costs time
 // quadratic in the number of requests in flight, which would dominate a test of this size.
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => {
-  unhandled.push(reason);
-};
-process.on('unhandledRejection', onUnhandled);
-afterAll(() => {
-  process.off('unhandledRejection', onUnhandled);
-});
-
 const API_KEY = 'sk-test-concurrency-0123456789SECRET';
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function localServer(handle: (body: any, request: IncomingMessage, response: ServerResponse) => void) {
-  const server: Server = createServer((request, response) => {
-    const parts: Buffer[] = [];
-    request.on('data', (part: Buffer) => parts.push(part));
-    request.on('end', () => handle(JSON.parse(Buffer.concat(parts).toString('utf8') || '{}'), request, response));
-  });
-  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 2048 }, resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-function json(response: ServerResponse, value: unknown) {
-  response.writeHead(200, { 'content-type': 'application/json' });
-  response.end(JSON.stringify(value));
-}
-
-/** An OpenAI stand-in answering every chat request with "echo: <first message>". */
-function echoOpenAI() {
-  return localServer((body, _request, response) =>
-    json(response, {
-      id: 'chatcmpl-local',
-      object: 'chat.completion',
-      created: 1_700_000_000,
-      model: 'gpt-4o-mini-2024-07-18',
-      choices: [{ index: 0, message: { role: 'assistant', content: `echo: ${body.messages[0].content}`, refusal: null }, logprobs: null, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
-    }),
-  );
-}
-
-/** A PostHog stand-in: every event posted to /batch/, and the raw bodies. */
-async function localPostHog() {
-  const events: { event: string; distinct_id: string; properties: Record<string, any> }[] = [];
-  const payloads: string[] = [];
-  const server = await localServer((body, request, response) => {
-    if (request.url?.startsWith('/batch')) {
-      payloads.push(JSON.stringify(body));
-      events.push(...body.batch);
-    }
-    json(response, { status: 1 });
-  });
-  const posthog = new PostHog('phc_test_project_key', {
-    host: server.url,
-    flushAt: 5000,
-    maxBatchSize: 5000,
-    maxQueueSize: 10_000,
-    flushInterval: 0,
-    disableCompression: true,
-    fetchRetryCount: 0,
-  });
-  return { posthog, events, payloads, server };
+/** A posthog-node client on the local PostHog, holding all 3,000 events of a test for one flush. */
+async function localPostHogClient() {
+  const server = await localPostHog();
+  const posthog = newPostHog(server.host, { flushAt: 5000, maxBatchSize: 5000, maxQueueSize: 10_000, requestTimeout: 10_000 });
+  return { posthog, events: server.events, server };
 }
 
 test('1,000 concurrent requests, each in its own withTracking, give 1,000 events with their own context and no cross-talk', async () => {
   const N = 1000;
-  const openaiServer = await echoOpenAI();
-  const ph = await localPostHog();
+  const openaiServer = await localOpenAI(echoChat, { keep: false });
+  const ph = await localPostHogClient();
   try {
-    const openai = createTrackedOpenAI(new OpenAI({ apiKey: API_KEY, baseURL: `${openaiServer.url}/v1`, maxRetries: 0 }), {
+    const openai = createTrackedOpenAI(new OpenAI({ apiKey: API_KEY, baseURL: openaiServer.baseURL, maxRetries: 0 }), {
       posthog: ph.posthog,
       properties: { service: 'api' },
     });
@@ -136,7 +73,7 @@ test('1,000 concurrent requests, each in its own withTracking, give 1,000 events
       }
     }
     expect(seen.size).toBe(N);
-    for (const payload of ph.payloads) expect(payload).not.toContain(API_KEY);
+    expect(JSON.stringify(ph.events)).not.toContain(API_KEY);
     expect(elapsed, `1,000 calls took ${Math.round(elapsed)} ms`).toBeLessThan(10_000);
   } finally {
     await ph.posthog.shutdown();
@@ -147,10 +84,10 @@ test('1,000 concurrent requests, each in its own withTracking, give 1,000 events
 
 test('100 concurrent traces, each with a span and a call, build 100 separate trees', async () => {
   const N = 100;
-  const openaiServer = await echoOpenAI();
-  const ph = await localPostHog();
+  const openaiServer = await localOpenAI(echoChat, { keep: false });
+  const ph = await localPostHogClient();
   try {
-    const openai = createTrackedOpenAI(new OpenAI({ apiKey: API_KEY, baseURL: `${openaiServer.url}/v1`, maxRetries: 0 }), { posthog: ph.posthog });
+    const openai = createTrackedOpenAI(new OpenAI({ apiKey: API_KEY, baseURL: openaiServer.baseURL, maxRetries: 0 }), { posthog: ph.posthog });
     await Promise.all(
       Array.from({ length: N }, (_, i) =>
         trace(
@@ -190,9 +127,4 @@ test('100 concurrent traces, each with a span and a call, build 100 separate tre
     await ph.server.close();
     await openaiServer.close();
   }
-});
-
-test('no unhandled rejections in this file', async () => {
-  await sleep(20);
-  expect(unhandled).toEqual([]);
 });

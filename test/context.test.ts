@@ -1,17 +1,18 @@
 import { createRequire } from 'node:module';
 import { describe, expect, test } from 'vitest';
 import { createTrackedOpenAI, isContextAvailable, span, trace, withTracking } from '../src/index.js';
-import { chatChunks, SSE_HEADERS, sseBody } from './helpers/sse.js';
-import { mockOpenAI } from './helpers/openai.js';
-import { chatBody, echoChat, eventsOf, fileGuards, generationFor, rejectionOf, scopeEvent, sleep, trackedSetup } from './helpers/tracked.js';
-import { newOpenAI } from './helpers/openai.js';
-import { mockPostHog } from './helpers/posthog.js';
+import { mockOpenAI, newOpenAI } from './support/openai.js';
+import { eventsOf, mockPostHog } from './support/posthog.js';
+import { chatBody, fileGuards, generationFor, mockEchoChat, scopeEvent, trackedSetup } from './support/tracked.js';
+import { chatChunks, SSE_HEADERS, sseBody } from './support/sse.js';
+import { rejectionOf } from './support/checks.js';
+import { sleep } from './support/time.js';
 
 // withTracking(): context carried through async work, merging, precedence, and isolation under load.
 // 1,000 concurrent contexts are in test/concurrency.test.ts, traces and spans in test/traces.test.ts,
 // runtimes without AsyncLocalStorage in test/context-unavailable.test.ts.
 
-const { unhandled } = fileGuards();
+fileGuards();
 
 describe('withTracking carries its context', () => {
   test('context is available in Node', () => {
@@ -19,7 +20,7 @@ describe('withTracking carries its context', () => {
   });
 
   test('every call inside carries the context: after awaits, in timers, in nested async functions, in Promise.all, in microtasks', async () => {
-    echoChat(10);
+    mockEchoChat(10);
     const { ph, openai } = trackedSetup();
     const chat = (text: string) => openai.chat.completions.create(chatBody(text));
 
@@ -87,7 +88,7 @@ describe('withTracking carries its context', () => {
   });
 
   test('a call started inside withTracking keeps its context when it is awaited outside', async () => {
-    echoChat();
+    mockEchoChat();
     const { ph, openai } = trackedSetup();
     const pending = withTracking({ distinctId: 'started-inside' }, () => openai.chat.completions.create(chatBody('late')));
     await pending;
@@ -112,7 +113,7 @@ describe('withTracking carries its context', () => {
   });
 
   test('sessionId becomes $ai_session_id; without one the property is absent', async () => {
-    echoChat(2);
+    mockEchoChat(2);
     const { ph, openai } = trackedSetup();
     await withTracking({ sessionId: 'session-42' }, () => openai.chat.completions.create(chatBody('with session')));
     await openai.chat.completions.create(chatBody('without session'));
@@ -142,7 +143,7 @@ describe('withTracking carries its context', () => {
 
 describe('nested withTracking', () => {
   test('inner values win, properties and groups merge, and the outer context is back after the inner block', async () => {
-    echoChat(3);
+    mockEchoChat(3);
     const { ph, openai } = trackedSetup();
     const chat = (text: string) => openai.chat.completions.create(chatBody(text));
     await withTracking(
@@ -188,7 +189,7 @@ describe('a throwing getter at the top level of properties (issue 15)', () => {
     }) as Record<string, unknown>;
 
   test('a nested withTracking runs fn, and the call inside carries the marker and the readable values', async () => {
-    echoChat(1);
+    mockEchoChat(1);
     const { ph, openai } = trackedSetup();
     let ran = false;
     await withTracking({ properties: { outer: 1 } }, () =>
@@ -203,7 +204,7 @@ describe('a throwing getter at the top level of properties (issue 15)', () => {
   });
 
   test('a span inside withTracking runs fn, and its event and the call inside carry the marker', async () => {
-    echoChat(1);
+    mockEchoChat(1);
     const { ph, openai } = trackedSetup();
     const result = await withTracking({ distinctId: 'u' }, () =>
       span('hostile span', () => openai.chat.completions.create(chatBody('in hostile span')), { properties: hostile() }),
@@ -215,7 +216,7 @@ describe('a throwing getter at the top level of properties (issue 15)', () => {
   });
 
   test('withTracking, not nested: the call is still sent, with the marker', async () => {
-    echoChat(1);
+    mockEchoChat(1);
     const { ph, openai } = trackedSetup();
     await withTracking({ properties: hostile({ fine: 2 }) }, () => openai.chat.completions.create(chatBody('top-level hostile')));
     const generation = generationFor(await eventsOf(ph), 'top-level hostile');
@@ -223,7 +224,7 @@ describe('a throwing getter at the top level of properties (issue 15)', () => {
   });
 
   test("trace() with no context around: the trace event is still sent, with the marker", async () => {
-    echoChat(1);
+    mockEchoChat(1);
     const { ph, openai } = trackedSetup();
     await trace('hostile trace', () => openai.chat.completions.create(chatBody('in hostile trace')), { properties: hostile({ fine: 3 }) });
     const events = await eventsOf(ph);
@@ -232,7 +233,7 @@ describe('a throwing getter at the top level of properties (issue 15)', () => {
   });
 
   test('a throwing getter in nested groups: fn runs, that group is left out and the others are kept', async () => {
-    echoChat(1);
+    mockEchoChat(1);
     const { ph, openai } = trackedSetup();
     const groups = Object.defineProperty({ team: 'red' }, 'company', {
       enumerable: true,
@@ -245,7 +246,7 @@ describe('a throwing getter at the top level of properties (issue 15)', () => {
   });
 
   test('a context or trace options object whose own fields throw: fn runs, the fields are left out', async () => {
-    echoChat(2);
+    mockEchoChat(2);
     const { ph, openai } = trackedSetup();
     const context = Object.defineProperty({ sessionId: 'kept' }, 'distinctId', {
       enumerable: true,
@@ -269,7 +270,7 @@ describe('a throwing getter at the top level of properties (issue 15)', () => {
   });
 
   test('keys such as "__proto__" and "constructor" in properties are copied as keys, nested or not', async () => {
-    echoChat(2);
+    mockEchoChat(2);
     const { ph, openai } = trackedSetup();
     const properties = JSON.parse('{"__proto__": {"polluted": true}, "constructor": "mine"}') as Record<string, unknown>;
     await withTracking({ properties }, () => openai.chat.completions.create(chatBody('odd keys')));
@@ -285,7 +286,7 @@ describe('a throwing getter at the top level of properties (issue 15)', () => {
   });
 
   test('the client option properties with a throwing getter: the event is sent, the value unreadable', async () => {
-    echoChat(1);
+    mockEchoChat(1);
     const ph = mockPostHog();
     const openai = createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog, properties: hostile({ fine: 4 }) });
     await openai.chat.completions.create(chatBody('hostile client option'));
@@ -293,7 +294,7 @@ describe('a throwing getter at the top level of properties (issue 15)', () => {
   });
 
   test('posthogProperties with a throwing getter: the event is sent, the value unreadable', async () => {
-    echoChat(1);
+    mockEchoChat(1);
     const { ph, openai } = trackedSetup();
     await openai.chat.completions.create(chatBody('hostile call option', { posthogProperties: hostile({ fine: 5 }) }));
     expect(generationFor(await eventsOf(ph), 'hostile call option').properties).toMatchObject({ fine: 5, boom: '[unreadable]' });
@@ -323,7 +324,7 @@ describe('precedence: per-call options > innermost context > client options', ()
   };
 
   test('client options apply outside any context', async () => {
-    echoChat();
+    mockEchoChat();
     const { ph, openai } = trackedSetup(clientOptions);
     await openai.chat.completions.create(chatBody('client only'));
     const [event] = await eventsOf(ph);
@@ -336,7 +337,7 @@ describe('precedence: per-call options > innermost context > client options', ()
   });
 
   test('the context wins over the client for distinctId, traceId, properties, groups and privacyMode', async () => {
-    echoChat();
+    mockEchoChat();
     const { ph, openai } = trackedSetup(clientOptions);
     await withTracking(context, () => openai.chat.completions.create(chatBody('context wins')));
     const event = generationFor(await eventsOf(ph), 'context wins'); // input present: context privacyMode false
@@ -348,7 +349,7 @@ describe('precedence: per-call options > innermost context > client options', ()
   });
 
   test('per-call options win over the innermost context and the client', async () => {
-    echoChat(2);
+    mockEchoChat(2);
     const { ph, openai } = trackedSetup(clientOptions);
     await withTracking(context, () =>
       withTracking({ properties: { layer: 'inner context' } }, async () => {
@@ -370,7 +371,7 @@ describe('precedence: per-call options > innermost context > client options', ()
   });
 
   test('a context privacyMode true wins over a client with privacyMode false', async () => {
-    echoChat();
+    mockEchoChat();
     const { ph, openai } = trackedSetup({ privacyMode: false });
     await withTracking({ privacyMode: true, distinctId: 'private' }, () => openai.chat.completions.create(chatBody('secret prompt')));
     const [event] = await eventsOf(ph);
@@ -385,7 +386,7 @@ describe('one context for the ESM and the CJS build (both loaded in one process,
     const require = createRequire(import.meta.url);
     const cjs = require('../dist/index.cjs') as typeof import('../src/index.js');
     const esm = (await import('../dist/index.js' as string)) as typeof import('../src/index.js');
-    echoChat(3);
+    mockEchoChat(3);
     const ph = mockPostHog();
     const cjsClient = cjs.createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog });
     const esmClient = esm.createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog });
@@ -398,9 +399,4 @@ describe('one context for the ESM and the CJS build (both loaded in one process,
     expect(generationFor(events, 'source context').distinct_id).toBe('set-through-source');
     await ph.shutdown();
   });
-});
-
-test('no unhandled rejections in this file', async () => {
-  await sleep(20);
-  expect(unhandled).toEqual([]);
 });

@@ -1,49 +1,39 @@
 // `debug`: the logged event is the one sent (after redaction and privacy mode), and each problem
 // delivering to PostHog (which posthog-node reports only through its `error` event) is logged.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { PostHog } from 'posthog-node';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { type CaptureEndpoint, type FakeOpenAI, startCaptureEndpoint, startFakeOpenAI } from '../examples/local-services.mjs';
 import { createTrackedOpenAI } from '../src/index.js';
-import { posthogNodeAtLeast } from './helpers/versions.js';
+import { chatCompletionFor, type LocalOpenAI, localOpenAI, sendJson } from './support/local-openai.js';
+import { type LocalPostHog, localPostHog } from './support/local-posthog.js';
+import { recordingLogger } from './support/checks.js';
+import { refusedPort } from './support/servers.js';
+import { posthogNodeAtLeast } from './support/versions.js';
 
-let fake: FakeOpenAI;
-let capture: CaptureEndpoint;
-let rejecting: Server;
+let fake: LocalOpenAI;
+let capture: LocalPostHog;
+let rejecting: LocalPostHog;
 let rejectingHost: string;
 
 beforeAll(async () => {
-  fake = await startFakeOpenAI();
-  capture = await startCaptureEndpoint();
-  rejecting = createServer((req, res) => {
-    req.resume();
-    res.writeHead(401, { 'content-type': 'application/json' }).end('{"type":"authentication_error"}');
-  });
-  await new Promise<void>((resolve) => rejecting.listen(0, '127.0.0.1', resolve));
-  rejectingHost = `http://127.0.0.1:${(rejecting.address() as AddressInfo).port}`;
+  fake = await localOpenAI(({ response, body }) => sendJson(response, 200, chatCompletionFor('Hello! How can I help?', body.model)));
+  capture = await localPostHog();
+  rejecting = await localPostHog({ status: 401, body: '{"type":"authentication_error"}' });
+  rejectingHost = rejecting.host;
 });
 
 afterAll(async () => {
   await fake?.close();
   await capture?.close();
-  rejecting?.closeAllConnections();
-  await new Promise((resolve) => rejecting?.close(resolve));
+  await rejecting?.close();
 });
-
-function recorder() {
-  const lines: { message: string; detail: unknown }[] = [];
-  const log = (message: string, detail?: unknown) => lines.push({ message, detail });
-  return { lines, log, messages: () => lines.map((line) => line.message) };
-}
 
 const ask = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Hello, my email is ada@example.com' }] };
 
 describe('debug', () => {
   test('logs each event as it is sent: after the redact hook, the same as PostHog receives', async () => {
     const posthog = new PostHog('phc_debug', { host: `${capture.host}/redacted`, flushAt: 1, flushInterval: 0, fetchRetryCount: 0 });
-    const { lines, log } = recorder();
+    const { lines, log } = recordingLogger();
     const openai = createTrackedOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 0 }), {
       posthog,
       debug: log,
@@ -54,14 +44,14 @@ describe('debug', () => {
 
     const logged = lines.find((line) => line.message.startsWith('$ai_generation'))!.detail as { properties: Record<string, unknown> };
     expect(logged.properties).toMatchObject({ $ai_input: '[removed]', redacted: true });
-    const [received] = capture.events.filter((event) => event.source === 'redacted');
+    const [received] = capture.eventsAt('redacted');
     expect(received!.properties).toMatchObject({ $ai_input: '[removed]', redacted: true });
     expect(JSON.stringify(lines)).not.toContain('ada@example.com');
   });
 
   test('logs the event as sent in privacy mode: no input, no output', async () => {
     const posthog = new PostHog('phc_debug', { host: `${capture.host}/private`, flushAt: 1, flushInterval: 0, fetchRetryCount: 0 });
-    const { lines, log } = recorder();
+    const { lines, log } = recordingLogger();
     const openai = createTrackedOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 0 }), { posthog, debug: log, privacyMode: true });
     await openai.chat.completions.create(ask);
     await posthog.shutdown();
@@ -72,7 +62,7 @@ describe('debug', () => {
 
   test('a rejected key (HTTP 401) with captureImmediate: the call still succeeds, and the log says why nothing arrived', async () => {
     const posthog = new PostHog('phc_wrong', { host: rejectingHost, fetchRetryCount: 0 });
-    const { log, messages } = recorder();
+    const { log, messages } = recordingLogger();
     const openai = createTrackedOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 0 }), {
       posthog,
       debug: log,
@@ -87,13 +77,10 @@ describe('debug', () => {
   test('an unreachable host with batching: the failed flush is logged once, even with two tracked clients sharing the logger', async () => {
     const quiet = vi.spyOn(console, 'error').mockImplementation(() => {}); // posthog-node's own flush error line
     try {
-      const refused = createServer();
-      await new Promise<void>((resolve) => refused.listen(0, '127.0.0.1', resolve));
-      const host = `http://127.0.0.1:${(refused.address() as AddressInfo).port}`;
-      await new Promise((resolve) => refused.close(resolve));
+      const host = `http://127.0.0.1:${await refusedPort()}`;
 
       const posthog = new PostHog('phc_debug', { host, flushAt: 1000, flushInterval: 0, fetchRetryCount: 0 });
-      const { log, messages } = recorder();
+      const { log, messages } = recordingLogger();
       const sdk = new OpenAI({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 0 });
       const first = createTrackedOpenAI(sdk, { posthog, debug: log });
       const second = createTrackedOpenAI(sdk, { posthog, debug: log, distinctId: 'someone' });
@@ -112,7 +99,7 @@ describe('debug', () => {
   // Before 5.30.1, posthog-node's constructor throws without a key.
   test.skipIf(!posthogNodeAtLeast('5.30.1'))('a PostHog client without a project key (posthog-node then drops every event silently) is logged once', async () => {
     const posthog = new PostHog('', { host: capture.host });
-    const { log, messages } = recorder();
+    const { log, messages } = recordingLogger();
     const openai = createTrackedOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 0 }), { posthog, debug: log });
     await openai.chat.completions.create(ask);
     await openai.chat.completions.create(ask);

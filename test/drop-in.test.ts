@@ -13,49 +13,14 @@ import {
   createTrackedOpenAI,
   OpenAI as TrackedOpenAI,
 } from '../src/index.js';
-import {
-  chatCompletion,
-  embeddingResponse,
-  legacyCompletion,
-  mockOpenAI,
-  newOpenAI,
-  responsesResponse,
-  TEST_API_KEY,
-} from './helpers/openai.js';
-import { mockPostHog, type ReceivedEvent } from './helpers/posthog.js';
-import { fileGuards } from './helpers/tracked.js';
-import { openaiAtLeast } from './helpers/versions.js';
+import { chatCompletion, embeddingResponse, legacyCompletion, mockOpenAI, newOpenAI, responsesResponse, TEST_API_KEY } from './support/openai.js';
+import { mockPostHog, type PostHogMock, waitForEvents } from './support/posthog.js';
+import { fileGuards } from './support/tracked.js';
+import { waitFor } from './support/time.js';
+import { openaiAtLeast } from './support/versions.js';
 
 // Drop-in fidelity (design/drop-in.md points 1-3, 5 non-streaming, 7-12): everything goes through
 // the real `openai` and `posthog-node` packages; only HTTP is mocked (nock).
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls `condition` until it holds, at most `ms` milliseconds. */
-async function waitFor(condition: () => boolean, ms = 1000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-    await sleep(5);
-  }
-}
-
-type PostHogMock = ReturnType<typeof mockPostHog>;
-
-/**
- * The events PostHog received once `expected` arrived (or a bounded wait ran out), after a short
- * extra wait so that a late duplicate would show too.
- */
-async function eventsOf(ph: PostHogMock, expected: number): Promise<ReceivedEvent[]> {
-  const deadline = Date.now() + 1000;
-  let events = await ph.received();
-  while (events.length < expected && Date.now() < deadline) {
-    await sleep(10);
-    events = await ph.received();
-  }
-  await sleep(20);
-  return ph.received();
-}
 
 const CHAT_BODY = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Hi' }] };
 const JSON_HEADERS = { 'x-request-id': 'req_drop_in_1' };
@@ -80,7 +45,7 @@ describe('create() returns the SDK APIPromise', () => {
 
     expect(completion.choices[0]!.message.content).toBe('Hello there!');
     expect(completion._request_id).toBe('req_drop_in_1');
-    const events = await eventsOf(ph, 1);
+    const events = await waitForEvents(ph, 1);
     expect(events).toHaveLength(1);
     expect(events[0]!.event).toBe('$ai_generation');
     expect(events[0]!.properties.$ai_input_tokens).toBe(12);
@@ -103,7 +68,7 @@ describe('create() returns the SDK APIPromise', () => {
     const promise = client.chat.completions.create(CHAT_BODY);
     expect(promise).toBe(made);
     expect((await promise)._request_id).toBe('req_drop_in_1');
-    expect(await eventsOf(ph, 1)).toHaveLength(1);
+    expect(await waitForEvents(ph, 1)).toHaveLength(1);
   });
 
   test('a call that fails before the request is sent (an aborted signal) still sends a complete event', async () => {
@@ -115,7 +80,7 @@ describe('create() returns the SDK APIPromise', () => {
       .create({ ...CHAT_BODY, posthogDistinctId: 'user-1', posthogTraceId: 'trace-1' }, { signal: AbortSignal.abort() })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
-    const events = await eventsOf(ph, 1);
+    const events = await waitForEvents(ph, 1);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       distinct_id: 'user-1',
@@ -142,7 +107,7 @@ describe('create() returns the SDK APIPromise', () => {
     expect(viaFinally.id).toBe('chatcmpl-abc123');
     expect(viaFinally._request_id).toBe('req_drop_in_1');
 
-    const events = await eventsOf(ph, 3);
+    const events = await waitForEvents(ph, 3);
     expect(events).toHaveLength(3);
   });
 
@@ -160,7 +125,7 @@ describe('create() returns the SDK APIPromise', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('x-custom')).toBe('yes');
     expect(request_id).toBe('req_drop_in_1');
-    const events = await eventsOf(ph, 1);
+    const events = await waitForEvents(ph, 1);
     expect(events).toHaveLength(1);
     expect(events[0]!.properties.$ai_input_tokens).toBe(12);
   });
@@ -177,7 +142,7 @@ describe('create() returns the SDK APIPromise', () => {
     const body = (await response.json()) as { id: string; usage: { total_tokens: number } };
     expect(body.id).toBe('chatcmpl-abc123');
     expect(body.usage.total_tokens).toBe(17);
-    const events = await eventsOf(ph, 1);
+    const events = await waitForEvents(ph, 1);
     expect(events).toHaveLength(1);
     expect(events[0]!.properties.$ai_input_tokens).toBe(12);
     expect(events[0]!.properties.$ai_output_tokens).toBe(5);
@@ -194,7 +159,7 @@ describe('create() returns the SDK APIPromise', () => {
 
     const completion = await promise;
     expect(completion.id).toBe('chatcmpl-abc123');
-    expect(await eventsOf(ph, 1)).toHaveLength(1);
+    expect(await waitForEvents(ph, 1)).toHaveLength(1);
   });
 
   test('the result of each tracked method is the same as an untracked client returns (chat, completions, embeddings, responses)', async () => {
@@ -224,7 +189,7 @@ describe('create() returns the SDK APIPromise', () => {
     // The SDK adds `output_text` to Responses results.
     expect(response.output_text).toBe('Hi from responses');
 
-    const events = await eventsOf(ph, 3);
+    const events = await waitForEvents(ph, 3);
     expect(events.map((e) => e.event).sort()).toEqual(['$ai_embedding', '$ai_generation', '$ai_generation']);
   });
 });
@@ -272,7 +237,7 @@ describe('SDK helpers are tracked once per HTTP request', () => {
     expect(scope.isDone()).toBe(true);
     expect(completion.choices[0]!.message.parsed).toEqual({ city: 'Paris', temperature: 21 });
     expect(completion._request_id).toBe('req_drop_in_1');
-    const events = await eventsOf(ph, 1);
+    const events = await waitForEvents(ph, 1);
     expect(events).toHaveLength(1);
     expect(events[0]!.properties.$ai_model_parameters.response_format.type).toBe('json_schema');
     expect(events[0]!.properties.$ai_output_choices[0].content).toBe(content);
@@ -320,7 +285,7 @@ describe('SDK helpers are tracked once per HTTP request', () => {
 
     expect(response.output_parsed).toEqual({ answer: 42 });
     expect(response.output_text).toBe(text);
-    const events = await eventsOf(ph, 1);
+    const events = await waitForEvents(ph, 1);
     expect(events).toHaveLength(1);
     expect(events[0]!.properties.$ai_input_tokens).toBe(20);
   });
@@ -390,7 +355,7 @@ describe('SDK helpers are tracked once per HTTP request', () => {
     expect(await runner.finalContent()).toBe('It is sunny in Paris.');
     expect(calls).toEqual([{ city: 'Paris' }]);
     expect(scope.isDone()).toBe(true);
-    const events = await eventsOf(ph, 2);
+    const events = await waitForEvents(ph, 2);
     expect(events).toHaveLength(2);
     expect(events.map((e) => e.properties.$ai_stop_reason).sort()).toEqual(['stop', 'tool_calls']);
     expect(events.every((e) => Array.isArray(e.properties.$ai_tools))).toBe(true);
@@ -420,7 +385,7 @@ describe('the client', () => {
 
     expect(completion.id).toBe('chatcmpl-abc123');
     expect(scope.isDone()).toBe(true);
-    const events = await eventsOf(ph, 1);
+    const events = await waitForEvents(ph, 1);
     expect(events).toHaveLength(1);
     expect(events[0]!.distinct_id).toBe('user-7');
     expect(events[0]!.properties.team).toBe('search');
@@ -442,8 +407,8 @@ describe('the client', () => {
     await sameAgain.chat.completions.create(CHAT_BODY);
     await createTrackedOpenAI(twice, { posthog: outer.posthog }).chat.completions.create(CHAT_BODY);
 
-    expect(await eventsOf(inner, 2)).toHaveLength(2);
-    expect(await eventsOf(outer, 2)).toHaveLength(2);
+    expect(await waitForEvents(inner, 2)).toHaveLength(2);
+    expect(await waitForEvents(outer, 2)).toHaveLength(2);
   });
 
   test('wrapping an instance of the tracked OpenAI class with createTrackedOpenAI does not double count', async () => {
@@ -456,8 +421,8 @@ describe('the client', () => {
     await wrapped.chat.completions.create(CHAT_BODY);
     await fromClass.chat.completions.create(CHAT_BODY);
 
-    expect(await eventsOf(wrapPh, 1)).toHaveLength(1);
-    expect(await eventsOf(classPh, 1)).toHaveLength(1);
+    expect(await waitForEvents(wrapPh, 1)).toHaveLength(1);
+    expect(await waitForEvents(classPh, 1)).toHaveLength(1);
   });
 
   test('other resources work untouched and send no events: models.list, files.list pagination over 2 pages, retrieve, baseURL, apiKey', async () => {
@@ -503,7 +468,7 @@ describe('the client', () => {
     expect((await client.files.retrieve('file-3')).filename).toBe('file-3.jsonl');
 
     expect(scope.pendingMocks()).toEqual([]);
-    expect(await eventsOf(ph, 0)).toHaveLength(0);
+    expect(await waitForEvents(ph, 0)).toHaveLength(0);
   });
 
   test('items of a paginated list are iterated across pages with for await', async () => {
@@ -522,7 +487,7 @@ describe('the client', () => {
     for await (const f of client.files.list()) ids.push(f.id);
 
     expect(ids).toEqual(['file-a', 'file-b']);
-    expect(await eventsOf(ph, 0)).toHaveLength(0);
+    expect(await waitForEvents(ph, 0)).toHaveLength(0);
   });
 
   test('an OpenAI-compatible provider set by baseURL is reported by name with its base URL', async () => {
@@ -534,7 +499,7 @@ describe('the client', () => {
 
     expect(completion.id).toBe('chatcmpl-abc123');
     expect(scope.isDone()).toBe(true);
-    const events = await eventsOf(ph, 1);
+    const events = await waitForEvents(ph, 1);
     expect(events).toHaveLength(1);
     expect(events[0]!.properties.$ai_provider).toBe('openrouter');
     expect(events[0]!.properties.$ai_base_url).toBe('https://openrouter.ai/api/v1');
@@ -574,7 +539,7 @@ describe('the client', () => {
     expect(Object.fromEntries(tracked.headers!.entries())).toEqual(Object.fromEntries(untracked.headers!.entries()));
     expect(tracked.headers!.get('retry-after')).toBe('20');
 
-    const events = await eventsOf(ph, 1);
+    const events = await waitForEvents(ph, 1);
     expect(events).toHaveLength(1);
     expect(events[0]!.properties.$ai_is_error).toBe(true);
     expect(events[0]!.properties.$ai_http_status).toBe(429);
@@ -603,7 +568,7 @@ describe('types', () => {
     expect(asBase).toBeInstanceOf(SDKAzureOpenAI);
     const completion: OpenAI.ChatCompletion = await c.chat.completions.create(CHAT_BODY);
     expect(completion.id).toBe('chatcmpl-abc123');
-    expect(await eventsOf(ph, 1)).toHaveLength(1);
+    expect(await waitForEvents(ph, 1)).toHaveLength(1);
   });
 
   test('per-call posthog* options type-check on create() for chat, completions, embeddings and responses, and are not sent to OpenAI', async () => {
@@ -666,7 +631,7 @@ describe('types', () => {
     for (const body of sentBodies) {
       expect(Object.keys(body).filter((key) => key.startsWith('posthog'))).toEqual([]);
     }
-    const events = await eventsOf(ph, 8);
+    const events = await waitForEvents(ph, 8);
     expect(events).toHaveLength(8);
     expect(events.every((e) => e.distinct_id === 'user-1')).toBe(true);
   });
@@ -686,7 +651,7 @@ describe('the import-swap classes', () => {
     const completion = await promise;
 
     expect(completion._request_id).toBe('req_drop_in_1');
-    const events = await eventsOf(ph, 1);
+    const events = await waitForEvents(ph, 1);
     expect(events).toHaveLength(1);
     expect(events[0]!.properties.$ai_provider).toBe('openai');
   });
@@ -712,7 +677,7 @@ describe('the import-swap classes', () => {
     await derived.withOptions({ timeout: 5000 }).chat.completions.create(CHAT_BODY);
 
     expect(scope.isDone()).toBe(true);
-    const events = await eventsOf(ph, 2);
+    const events = await waitForEvents(ph, 2);
     expect(events).toHaveLength(2);
     expect(events.every((e) => e.properties.app === 'drop-in')).toBe(true);
   });
@@ -739,7 +704,7 @@ describe('the import-swap classes', () => {
 
     expect(completion.id).toBe('chatcmpl-abc123');
     expect(scope.isDone()).toBe(true);
-    const events = await eventsOf(ph, 1);
+    const events = await waitForEvents(ph, 1);
     expect(events).toHaveLength(1);
     expect(events[0]!.properties.$ai_provider).toBe('azure');
     expect(events[0]!.properties.$ai_base_url).toBe('https://example-resource.openai.azure.com/openai');

@@ -14,13 +14,13 @@ import {
   legacyCompletion,
   mockOpenAI,
   newOpenAI,
+  nockSse,
   OPENAI_BASE,
   responsesResponse,
   TEST_API_KEY,
-} from './helpers/openai.js';
-import { mockPostHog, type ReceivedEvent } from './helpers/posthog.js';
-import { chatChunks, sseBody } from './helpers/sse.js';
-import { nockSse } from './helpers/streams.js';
+} from './support/openai.js';
+import { mockPostHog, type PostHogMock, type ReceivedEvent } from './support/posthog.js';
+import { chatChunks, sseBody } from './support/sse.js';
 
 const PACKAGE_VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -29,7 +29,6 @@ const PACKAGE_VERSION = (
 const REQUEST_ID = 'req_events_test_0001';
 
 type AnyRecord = Record<string, any>;
-type PostHogMock = ReturnType<typeof mockPostHog>;
 
 const openPostHogs: PostHogMock[] = [];
 

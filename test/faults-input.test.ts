@@ -1,25 +1,17 @@
 import { OpenAI } from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
-import {
-  chatCompletionFor,
-  echoChat,
-  expectWellFormedEvent,
-  localOpenAI,
-  type LocalOpenAI,
-  type OpenAIRequest,
-  observableError,
-  observableResult,
-  recordingPostHog,
-  watchProcess,
-} from './helpers/faults.js';
-import { openaiAtLeast } from './helpers/versions.js';
+import { chatCompletionFor, echoChat, localOpenAI, type LocalOpenAI, type OpenAIRequest } from './support/local-openai.js';
+import { recordingPostHog } from './support/local-posthog.js';
+import { expectWellFormedEvent, observableError, observableResult } from './support/checks.js';
+import { processErrors } from './support/process.js';
+import { openaiAtLeast } from './support/versions.js';
 
 // Odd call input and odd answers: tracking never throws, never changes what the caller gets, and
 // always sends exactly one well-formed event (no NaN, no negative or fractional counts, always
 // serializable), also for bodies the SDK cannot parse.
 
-const process_ = watchProcess();
+const process_ = processErrors();
 let openai: LocalOpenAI;
 // The SDK writes each stream line it cannot parse to console.error (untracked and tracked alike).
 const consoleErrors = vi.spyOn(console, 'error').mockImplementation(() => {});
@@ -46,7 +38,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await openai.close();
-  process_.stop();
   consoleErrors.mockRestore();
 });
 

@@ -1,23 +1,13 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { OpenAI } from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
-import {
-  activeResources,
-  echoChat,
-  expectWellFormedEvent,
-  localOpenAI,
-  localPostHog,
-  type LocalOpenAI,
-  type LocalPostHog,
-  newPostHog,
-  promptOf,
-  resourcesAbove,
-  sendJson,
-  sleep,
-  watchProcess,
-} from './helpers/faults.js';
+import { echoChat, localOpenAI, type LocalOpenAI, promptOf, sendJson } from './support/local-openai.js';
+import { localPostHog, type LocalPostHog, newPostHog } from './support/local-posthog.js';
+import { expectWellFormedEvent } from './support/checks.js';
+import { activeResources, processErrors, resourcesAbove } from './support/process.js';
+import { sleep } from './support/time.js';
 
 // 1,000 concurrent calls through one tracked client against a local server, streamed and not:
 // 1,000 events, each carrying its own call's input and output, and nothing kept afterwards.
@@ -32,7 +22,7 @@ function fullGc(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
-const process_ = watchProcess();
+const process_ = processErrors();
 let baseline: Record<string, number>;
 let openai: LocalOpenAI;
 let phServer: LocalPostHog;
@@ -53,8 +43,6 @@ beforeAll(async () => {
   }, { keep: false });
   phServer = await localPostHog();
 });
-
-afterAll(() => process_.stop());
 
 async function oneCall(client: OpenAI, kind: Kind, id: number): Promise<string> {
   const prompt = `call ${id}`;

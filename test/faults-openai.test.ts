@@ -1,34 +1,20 @@
 import { OpenAI } from 'openai';
 import type { PostHog } from 'posthog-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
-import {
-  activeResources,
-  chatChunksFor,
-  echoChat,
-  expectWellFormedEvent,
-  localOpenAI,
-  localPostHog,
-  type LocalOpenAI,
-  type LocalPostHog,
-  newPostHog,
-  type OpenAIRequest,
-  observableError,
-  observedSdkClient,
-  resourcesAbove,
-  sendJson,
-  sleep,
-  watchProcess,
-  watchSdkStreamErrors,
-} from './helpers/faults.js';
-import type { ReceivedEvent } from './helpers/posthog.js';
-import { rejectionOf } from './helpers/tracked.js';
+import { chatChunksFor, echoChat, localOpenAI, type LocalOpenAI, type OpenAIRequest, sendJson } from './support/local-openai.js';
+import type { ReceivedEvent } from './support/posthog.js';
+import { localPostHog, type LocalPostHog, newPostHog } from './support/local-posthog.js';
+import { watchSdkStreams } from './support/streams.js';
+import { expectWellFormedEvent, observableError, observedSdkClient, rejectionOf } from './support/checks.js';
+import { activeResources, processErrors, resourcesAbove } from './support/process.js';
+import { sleep } from './support/time.js';
 
 // OpenAI misbehaving, served by a local 127.0.0.1 server: every fault gives the caller what the
 // untracked client gives (the SDK's very own error object), sends exactly one event, and leaves no
 // timer, socket or server behind once the servers are closed and PostHog is shut down.
 
-const process_ = watchProcess();
+const process_ = processErrors();
 let baseline: Record<string, number>;
 let openai: LocalOpenAI;
 let phServer: LocalPostHog;
@@ -97,8 +83,6 @@ beforeAll(async () => {
   phServer = await localPostHog();
   posthog = newPostHog(phServer.host);
 });
-
-afterAll(() => process_.stop());
 
 let callCounter = 0;
 
@@ -245,7 +229,7 @@ describe('OpenAI cutting the connection', () => {
 
   it('a socket cut in the middle of a stream: the SDK iterator\'s own error, partial output, one event ending "error"', async () => {
     faultsTried++;
-    const sdkStreams = await watchSdkStreamErrors();
+    const sdkStreams = watchSdkStreams();
     try {
       const { untracked, tracked } = clients();
       const body = { ...CHAT, stream: true as const };
@@ -268,8 +252,9 @@ describe('OpenAI cutting the connection', () => {
         })(),
       );
 
-      expect(sdkStreams.thrown).toHaveLength(2);
-      expect(error).toBe(sdkStreams.thrown[1]);
+      const thrown = sdkStreams.streams.flatMap((view) => view.thrown);
+      expect(thrown).toHaveLength(2);
+      expect(error).toBe(thrown[1]);
       expect(observableError(error)).toEqual(observableError(expected));
       expect(chunks).toEqual(expectedChunks);
       const events = await eventsFor('cut mid-stream');

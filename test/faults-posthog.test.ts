@@ -2,35 +2,21 @@ import { OpenAI } from 'openai';
 import type { PostHog } from 'posthog-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
-import {
-  activeResources,
-  echoChat,
-  expectWellFormedEvent,
-  localOpenAI,
-  localPostHog,
-  type LocalOpenAI,
-  type LocalPostHog,
-  median,
-  newPostHog,
-  observableError,
-  observableResult,
-  type PostHogBehaviour,
-  resourcesAbove,
-  sendJson,
-  sleep,
-  timed,
-  watchProcess,
-} from './helpers/faults.js';
-import { refusedPort } from './helpers/net.js';
-import { rejectionOf } from './helpers/tracked.js';
-import { posthogNodeAtLeast } from './helpers/versions.js';
+import { echoChat, localOpenAI, type LocalOpenAI, sendJson } from './support/local-openai.js';
+import { localPostHog, type LocalPostHog, newPostHog, type PostHogBehaviour } from './support/local-posthog.js';
+import { readAll } from './support/streams.js';
+import { expectWellFormedEvent, observableError, observableResult, recordingLogger, rejectionOf } from './support/checks.js';
+import { activeResources, processErrors, resourcesAbove } from './support/process.js';
+import { refusedPort } from './support/servers.js';
+import { median, sleep, timed } from './support/time.js';
+import { posthogNodeAtLeast } from './support/versions.js';
 
 // PostHog misbehaving (local 127.0.0.1 servers, never nock): refusing, slow, failing, rejecting the
 // size, never answering. The caller's results, errors and latency stay those of an untracked
 // client; with captureImmediate a call waits at most immediateTimeoutMs; serverless patterns
 // (captureImmediate, flush before returning, posthog-node's waitUntil) deliver before the end.
 
-const process_ = watchProcess();
+const process_ = processErrors();
 let baseline: Record<string, number>;
 let openai: LocalOpenAI;
 let faultsTried = 0;
@@ -49,7 +35,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  process_.stop();
   consoleErrors.mockRestore();
 });
 
@@ -59,17 +44,6 @@ const BAD = { headers: { 'x-fault': 'status-400' } };
 
 function sdk(): OpenAI {
   return new OpenAI({ apiKey: 'sk-faults-test', baseURL: openai.baseURL, maxRetries: 0 });
-}
-
-function recordingLogger() {
-  const lines: { message: string; detail: unknown }[] = [];
-  return { lines, log: (message: string, detail?: unknown) => lines.push({ message, detail }) };
-}
-
-async function readAll(stream: AsyncIterable<unknown>): Promise<unknown[]> {
-  const chunks: unknown[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
 }
 
 interface Fault {

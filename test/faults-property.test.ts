@@ -2,16 +2,10 @@ import fc from 'fast-check';
 import { OpenAI } from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
-import {
-  expectWellFormedEvent,
-  localOpenAI,
-  type LocalOpenAI,
-  type OpenAIRequest,
-  observableError,
-  observableResult,
-  recordingPostHog,
-  watchProcess,
-} from './helpers/faults.js';
+import { localOpenAI, type LocalOpenAI, type OpenAIRequest } from './support/local-openai.js';
+import { recordingPostHog } from './support/local-posthog.js';
+import { expectWellFormedEvent, observableError, observableResult } from './support/checks.js';
+import { processErrors } from './support/process.js';
 
 // Property-based: for generated request bodies and generated answers (well-formed, half-formed or
 // arbitrary JSON, error statuses, broken bodies, odd stream chunks), a tracked client gives exactly
@@ -19,7 +13,7 @@ import {
 // one well-formed event. A fixed seed keeps CI deterministic; FAST_CHECK_SEED explores others.
 
 const SEED = Number(process.env.FAST_CHECK_SEED ?? 7_2024);
-const process_ = watchProcess();
+const process_ = processErrors();
 let openai: LocalOpenAI;
 // The SDK writes each stream line it cannot parse to console.error (untracked and tracked alike).
 const consoleErrors = vi.spyOn(console, 'error').mockImplementation(() => {});
@@ -74,7 +68,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await openai.close();
-  process_.stop();
   consoleErrors.mockRestore();
 });
 

@@ -1,13 +1,15 @@
 import { describe, expect, test } from 'vitest';
 import { span, trace, withTracking } from '../src/index.js';
-import { chatCompletion, mockOpenAI, responsesResponse } from './helpers/openai.js';
-import type { ReceivedEvent } from './helpers/posthog.js';
-import { chatBody, echoChat, eventsOf, fileGuards, rejectionOf, scopeEvent, sleep, trackedSetup, type PostHogMock } from './helpers/tracked.js';
+import { chatCompletion, mockOpenAI, responsesResponse } from './support/openai.js';
+import { eventsOf, type PostHogMock, type ReceivedEvent } from './support/posthog.js';
+import { chatBody, fileGuards, mockEchoChat, scopeEvent, trackedSetup } from './support/tracked.js';
+import { rejectionOf } from './support/checks.js';
+import { sleep } from './support/time.js';
 
 // What every event is made into before it is sent: inline media replaced by short markers, under
 // PostHog's size limit with visible truncation, and serializable whatever the properties hold.
 
-const { unhandled } = fileGuards();
+fileGuards();
 
 /** PostHog's /batch/ rejects an $ai_* event above this many bytes. */
 const POSTHOG_EVENT_LIMIT = 983_040;
@@ -192,7 +194,7 @@ describe('size limit', () => {
   });
 
   test('a 3 MB prompt of multi-byte characters is measured in bytes, not characters', async () => {
-    echoChat();
+    mockEchoChat();
     const { ph, openai } = trackedSetup();
     await openai.chat.completions.create(chatBody('日本語😀'.repeat(MB3 / 8)));
     await eventsOf(ph);
@@ -216,7 +218,7 @@ describe('size limit', () => {
   });
 
   test('a configured maxEventBytes is respected', async () => {
-    echoChat();
+    mockEchoChat();
     const { ph, openai } = trackedSetup({ maxEventBytes: 50_000 });
     await openai.chat.completions.create(chatBody('y'.repeat(500_000)));
     await eventsOf(ph);
@@ -230,7 +232,7 @@ describe('size limit', () => {
   });
 
   test('3 MB of short messages that no string cap can shrink: the input is replaced by a marker', async () => {
-    echoChat();
+    mockEchoChat();
     const { ph, openai } = trackedSetup();
     const messages = Array.from({ length: 30_000 }, (_, i) => ({ role: 'user' as const, content: `message ${i} `.padEnd(100, '.') }));
     await openai.chat.completions.create({ model: 'gpt-4o-mini', messages });
@@ -249,7 +251,7 @@ describe('size limit', () => {
   });
 
   test('a multi-megabyte value in your own properties still gives an event under the limit', async () => {
-    echoChat();
+    mockEchoChat();
     const { ph, openai } = trackedSetup();
     await openai.chat.completions.create(chatBody('small', { posthogProperties: { attachment: 'q'.repeat(2 * 1024 * 1024) } }));
     await eventsOf(ph);
@@ -259,7 +261,7 @@ describe('size limit', () => {
   });
 
   test('thousands of small properties of your own that add up to megabytes: the event is still sent, under the limit, with the call facts', async () => {
-    echoChat();
+    mockEchoChat();
     const { ph, openai } = trackedSetup();
     const many = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`key_${i}`, 'v'.repeat(100)]));
     await openai.chat.completions.create(chatBody('many properties', { posthogProperties: many }));
@@ -269,7 +271,7 @@ describe('size limit', () => {
   });
 
   test('a megabyte distinct id and group key: cut to 200 characters (two long ids stay apart), the event under the limit', async () => {
-    echoChat(2);
+    mockEchoChat(2);
     const { ph, openai } = trackedSetup();
     const longId = (end: string) => `user-${'u'.repeat(1024 * 1024)}${end}`;
     const longGroup = `acme-${'g'.repeat(1024 * 1024)}`;
@@ -288,7 +290,7 @@ describe('size limit', () => {
   });
 
   test('a property whose toJSON() gives megabytes is measured as what it gives: the event is under the limit', async () => {
-    echoChat();
+    mockEchoChat();
     const { ph, openai } = trackedSetup();
     const report = { toJSON: () => ({ text: 'j'.repeat(3 * 1024 * 1024) }) };
     await openai.chat.completions.create(chatBody('small', { posthogProperties: { report } }));
@@ -326,7 +328,7 @@ describe('values that cannot be serialized', () => {
   };
 
   test('circular objects, BigInts, functions and symbols in per-call, client and context properties: events still sent, calls unaffected', async () => {
-    echoChat(3);
+    mockEchoChat(3);
     const { ph, openai } = trackedSetup({ properties: { client: awkward() } });
     const first = await openai.chat.completions.create(chatBody('per call', { posthogProperties: { call: awkward() } }));
     expect(first.choices[0]!.message.content).toBe('echo: per call');
@@ -357,7 +359,7 @@ describe('values that cannot be serialized', () => {
   });
 
   test('a property whose getter throws becomes a marker, and does not take the batch (and the other events) down with it', async () => {
-    echoChat(2);
+    mockEchoChat(2);
     const { ph, openai } = trackedSetup();
     const getterThrows = Object.defineProperty({ fine: 1 }, 'boom', {
       enumerable: true,
@@ -373,7 +375,7 @@ describe('values that cannot be serialized', () => {
   });
 
   test('an object whose toJSON throws does not take the batch (and the other events) down with it', async () => {
-    echoChat(2);
+    mockEchoChat(2);
     const { ph, openai } = trackedSetup();
     const hostile = {
       toJSON() {
@@ -395,9 +397,4 @@ describe('values that cannot be serialized', () => {
     expect(event!.properties.$ai_is_error).toBe(true);
     expect(event!.properties.big).toBe('12345678901234567890');
   });
-});
-
-test('no unhandled rejections in this file', async () => {
-  await sleep(20);
-  expect(unhandled).toEqual([]);
 });

@@ -1,57 +1,18 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import OpenAI from 'openai';
 import { PostHog } from 'posthog-node';
 import { afterAll, describe, expect, test, vi } from 'vitest';
 import { MAX_IMMEDIATE_IN_FLIGHT } from '../src/backlog.js';
 import { createTrackedOpenAI } from '../src/index.js';
-import type { ReceivedEvent } from './helpers/posthog.js';
-import { chatCompletion } from './helpers/openai.js';
-import { sleep } from './helpers/faults.js';
-import { fileGuards } from './helpers/tracked.js';
+import { chatCompletion } from './support/openai.js';
+import type { ReceivedEvent } from './support/posthog.js';
+import { localPostHog } from './support/local-posthog.js';
+import { fileGuards } from './support/tracked.js';
+import { sleep } from './support/time.js';
 
 // What a PostHog outage costs the host: sockets while PostHog hangs, memory while it refuses
 // connections. The figures for the issue's full workloads: `node scripts/bench/outage.mjs`.
 
-const { unhandled } = fileGuards();
-
-type Mode = 'hang' | 'reset' | 'answer';
-
-/** A PostHog stand-in on 127.0.0.1 that hangs, resets connections or answers; it counts open sockets. */
-async function outagePostHog(mode: Mode) {
-  const state = { mode, open: 0, maxOpen: 0, events: [] as ReceivedEvent[] };
-  const sockets = new Set<Socket>();
-  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    if (state.mode === 'reset') {
-      request.socket.destroy();
-      return;
-    }
-    const parts: Buffer[] = [];
-    request.on('data', (part: Buffer) => parts.push(part));
-    request.on('end', () => {
-      if (state.mode === 'hang') return;
-      state.events.push(...(JSON.parse(Buffer.concat(parts).toString('utf8')) as { batch: ReceivedEvent[] }).batch);
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end('{"status":1}');
-    });
-  });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    state.maxOpen = Math.max(state.maxOpen, ++state.open);
-    socket.on('close', () => {
-      sockets.delete(socket);
-      state.open--;
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', 2048, resolve));
-  const host = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const close = () =>
-    new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    });
-  return { state, host, close };
-}
+fileGuards();
 
 /** An SDK client answered in-process (no sockets of its own), so that every socket counted is PostHog's. */
 function inProcessOpenAI(): OpenAI {
@@ -76,7 +37,7 @@ afterAll(async () => {
 
 describe('PostHog hangs, captureImmediate', () => {
   test(`4,000 calls at 200 concurrency hold at most ${MAX_IMMEDIATE_IN_FLIGHT} deliveries (+ one batch) open; the rest go through the queue`, async () => {
-    const posthogServer = await outagePostHog('hang');
+    const posthogServer = await localPostHog({ hang: true });
     // posthog-node's defaults for how long it holds on: 10 s a request, 3 retries.
     const posthog = new PostHog('phc_outage', { host: posthogServer.host, flushAt: 20, flushInterval: 0, disableCompression: true });
     closers.push(posthogServer.close, () => posthog.shutdown(100).catch(() => {})); // posthog-node 4 rejects on its timeout
@@ -92,15 +53,15 @@ describe('PostHog hangs, captureImmediate', () => {
       openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `call ${i}` }] }),
     );
     await sleep(50);
-    expect(posthogServer.state.maxOpen).toBeLessThanOrEqual(MAX_IMMEDIATE_IN_FLIGHT + 1);
-    expect(posthogServer.state.maxOpen).toBeGreaterThan(0);
+    expect(posthogServer.connections.maxOpen).toBeLessThanOrEqual(MAX_IMMEDIATE_IN_FLIGHT + 1);
+    expect(posthogServer.connections.maxOpen).toBeGreaterThan(0);
     expect(lines.filter((line) => line.includes('immediate deliveries are still in flight'))).toHaveLength(1);
   }, 30_000);
 });
 
 describe('PostHog refuses connections: a byte bound on what waits for it', () => {
   test('past half of maxQueuedBytes events go without content, at it they are dropped; once PostHog takes events, they are whole again', async () => {
-    const posthogServer = await outagePostHog('reset');
+    const posthogServer = await localPostHog({ reset: true });
     const posthog = new PostHog('phc_outage', {
       host: posthogServer.host,
       flushAt: 20,
@@ -138,12 +99,12 @@ describe('PostHog refuses connections: a byte bound on what waits for it', () =>
     expect(lines.filter((line) => line.includes('events are dropped'))).toHaveLength(1);
 
     // PostHog is back: the queue drains, and the next events are whole.
-    posthogServer.state.mode = 'answer';
+    posthogServer.behaviour = {};
     await posthog.flush();
     expect(lines.filter((line) => line.includes('PostHog is taking events again'))).toHaveLength(1);
     await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: prompt(-1) }] });
     await posthog.flush();
-    const last = posthogServer.state.events.at(-1)!;
+    const last = posthogServer.events.at(-1)!;
     expect(last.properties.$ai_input).toEqual([{ role: 'user', content: prompt(-1) }]);
   }, 60_000);
 
@@ -153,8 +114,4 @@ describe('PostHog refuses connections: a byte bound on what waits for it', () =>
     expect(() => createTrackedOpenAI(inProcessOpenAI(), { posthog, maxQueuedBytes: Number.NaN })).toThrow(/maxQueuedBytes/);
     expect(() => createTrackedOpenAI(inProcessOpenAI(), { posthog, maxQueuedBytes: Number.POSITIVE_INFINITY })).not.toThrow();
   });
-});
-
-test('no unhandled rejections in this file', () => {
-  expect(unhandled).toEqual([]);
 });

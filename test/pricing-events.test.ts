@@ -5,10 +5,9 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTrackedOpenAI, type TrackingOptions } from '../src/index.js';
-import { chatCompletion, embeddingResponse, legacyCompletion, mockOpenAI, newOpenAI, responsesResponse } from './helpers/openai.js';
-import { mockPostHog, type ReceivedEvent } from './helpers/posthog.js';
+import { chatCompletion, embeddingResponse, legacyCompletion, mockOpenAI, newOpenAI, responsesResponse } from './support/openai.js';
+import { mockPostHog, type PostHogMock, type ReceivedEvent } from './support/posthog.js';
 
-type PostHogMock = ReturnType<typeof mockPostHog>;
 const openPostHogs: PostHogMock[] = [];
 
 function tracked(options: Omit<TrackingOptions, 'posthog'> = {}) {

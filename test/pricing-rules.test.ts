@@ -10,7 +10,7 @@ import { addPico, costWithCard, picoToUsd } from '../src/pricing/cost.js';
 import { fineTunedKey, normalizeModelId, withoutDateSuffix } from '../src/pricing/match.js';
 import { PRICE_TABLE } from '../src/pricing/prices.js';
 import { resolvePricing } from '../src/pricing/validate.js';
-import { newOpenAI } from './helpers/openai.js';
+import { newOpenAI } from './support/openai.js';
 
 const chatUsage = (prompt: number, completion: number, cached = 0) => ({
   prompt_tokens: prompt,

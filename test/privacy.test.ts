@@ -1,26 +1,18 @@
 import { describe, expect, test } from 'vitest';
 import { createTrackedOpenAI, span, trace, withTracking, type TrackedEvent } from '../src/index.js';
-import { hangingServer, refusedPort } from './helpers/net.js';
-import { chatCompletion, embeddingResponse, legacyCompletion, mockOpenAI, newOpenAI, responsesResponse, TEST_API_KEY } from './helpers/openai.js';
-import { mockPostHog } from './helpers/posthog.js';
-import { chatChunks, SSE_HEADERS, sseBody } from './helpers/sse.js';
-import {
-  chatBody,
-  echoChat,
-  eventsOf,
-  fileGuards,
-  generationFor,
-  rejectionOf,
-  scopeEvent,
-  sleep,
-  trackedSetup,
-  type PostHogMock,
-} from './helpers/tracked.js';
+import { chatCompletion, embeddingResponse, legacyCompletion, mockOpenAI, newOpenAI, responsesResponse, TEST_API_KEY } from './support/openai.js';
+import { localOpenAI } from './support/local-openai.js';
+import { eventsOf, mockPostHog, type PostHogMock } from './support/posthog.js';
+import { chatBody, fileGuards, generationFor, mockEchoChat, scopeEvent, trackedSetup } from './support/tracked.js';
+import { chatChunks, SSE_HEADERS, sseBody } from './support/sse.js';
+import { rejectionOf } from './support/checks.js';
+import { refusedPort } from './support/servers.js';
+import { sleep } from './support/time.js';
 
 // What may be sent: privacy mode (client, context, per call, posthog-node's own, trace options),
 // the redact hook, and credentials that must never reach PostHog whatever the call or error.
 
-const { unhandled } = fileGuards();
+fileGuards();
 
 const PROMPT = 'PRIVATE-PROMPT-do-not-send';
 const ANSWER = 'PRIVATE-ANSWER-do-not-send';
@@ -203,7 +195,7 @@ describe('privacy mode', () => {
   }
 
   test('a per-call posthogPrivacyMode: false sends input inside a private context (per call wins)', async () => {
-    echoChat();
+    mockEchoChat();
     const { ph, openai } = trackedSetup();
     await withTracking({ privacyMode: true }, () => openai.chat.completions.create(chatBody('not private', { posthogPrivacyMode: false })));
     const [event] = await eventsOf(ph);
@@ -230,7 +222,7 @@ describe('privacy mode', () => {
 
 describe('the redact hook', () => {
   test('receives each event about to be sent, and what it returns is what PostHog gets', async () => {
-    echoChat();
+    mockEchoChat();
     const seen: TrackedEvent[] = [];
     const { ph, openai } = trackedSetup({
       distinctId: 'u1',
@@ -259,7 +251,7 @@ describe('the redact hook', () => {
     mockOpenAI()
       .post('/v1/responses')
       .reply(200, responsesResponse({ output: [{ type: 'message', id: 'm', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: ANSWER, annotations: [] }] }] }));
-    echoChat();
+    mockEchoChat();
     const mask = (event: TrackedEvent) => {
       const walk = (value: unknown): void => {
         if (Array.isArray(value)) value.forEach(walk);
@@ -289,7 +281,7 @@ describe('the redact hook', () => {
   });
 
   test('returning null drops the event; the call is unaffected', async () => {
-    echoChat(2);
+    mockEchoChat(2);
     const { ph, openai } = trackedSetup({ redact: (event) => (event.properties.internal === true ? null : event) });
     const dropped = await openai.chat.completions.create(chatBody('internal call', { posthogProperties: { internal: true } }));
     expect(dropped.choices[0]!.message.content).toBe('echo: internal call');
@@ -300,7 +292,7 @@ describe('the redact hook', () => {
   });
 
   test('a redact hook that throws drops that event only; the call returns normally and the problem is logged', async () => {
-    echoChat(2);
+    mockEchoChat(2);
     const logged: string[] = [];
     let calls = 0;
     const { ph, openai } = trackedSetup({
@@ -325,7 +317,7 @@ describe('the redact hook', () => {
   });
 
   test('a redact hook returning something other than an event or null drops the event', async () => {
-    echoChat(2);
+    mockEchoChat(2);
     const { ph, openai } = trackedSetup({ redact: (() => undefined) as never });
     await openai.chat.completions.create(chatBody('x'));
     const { ph: ph2, openai: openai2 } = trackedSetup({ redact: ((event: TrackedEvent) => ({ ...event, distinctId: 42 })) as never });
@@ -335,7 +327,7 @@ describe('the redact hook', () => {
   });
 
   test('sees $ai_trace and $ai_span events too: it can change and drop them', async () => {
-    echoChat();
+    mockEchoChat();
     const names: string[] = [];
     const { ph, openai } = trackedSetup({
       redact: (event) => {
@@ -371,7 +363,7 @@ describe('the redact hook', () => {
   });
 
   test("what the hook returns is still made safe: a circular value or a huge string it adds doesn't break the event", async () => {
-    echoChat();
+    mockEchoChat();
     const circular: Record<string, unknown> = { name: 'loop' };
     circular.self = circular;
     const { ph, openai } = trackedSetup({
@@ -413,7 +405,7 @@ describe('credentials never reach PostHog', () => {
     const keyKind = key === TEST_API_KEY ? 'an sk- key' : 'a key of no known shape';
     test(`with ${keyKind}, organization and project set: no key, Authorization, organization or project value in any payload, across successes, every error kind, streams and traces`, async () => {
       const port = await refusedPort();
-      const hanging = await hangingServer();
+      const hanging = await localOpenAI(() => {}); // never answers
       const ph = mockPostHog();
       const client = newOpenAI({ apiKey: key, organization: ORGANIZATION, project: PROJECT });
       const openai = createTrackedOpenAI(client, { posthog: ph.posthog });
@@ -452,9 +444,9 @@ describe('credentials never reach PostHog', () => {
       const local = (baseURL: string, extra: Record<string, unknown> = {}) =>
         createTrackedOpenAI(newOpenAI({ apiKey: key, organization: ORGANIZATION, project: PROJECT, baseURL, ...extra }), { posthog: ph.posthog });
       await rejectionOf(local(`http://127.0.0.1:${port}/v1`).chat.completions.create(chatBody('refused')));
-      await rejectionOf(local(`${hanging.url}/v1`, { timeout: 50 }).chat.completions.create(chatBody('timeout')));
+      await rejectionOf(local(hanging.baseURL, { timeout: 50 }).chat.completions.create(chatBody('timeout')));
       const controller = new AbortController();
-      const aborted = local(`${hanging.url}/v1`).chat.completions.create(chatBody('aborted'), { signal: controller.signal });
+      const aborted = local(hanging.baseURL).chat.completions.create(chatBody('aborted'), { signal: controller.signal });
       await sleep(20);
       controller.abort();
       await rejectionOf(aborted);
@@ -564,10 +556,5 @@ describe('credentials never reach PostHog', () => {
     expect(events).toHaveLength(2);
     expectNoSecret(ph, [override, token, TEST_API_KEY]);
   });
-});
-
-test('no unhandled rejections in this file', async () => {
-  await sleep(20);
-  expect(unhandled).toEqual([]);
 });
 

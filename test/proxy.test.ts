@@ -1,7 +1,7 @@
 import { OpenAI as SdkOpenAI } from 'openai';
 import { describe, expect, test } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
-import { newOpenAI } from './helpers/openai.js';
+import { newOpenAI } from './support/openai.js';
 
 const posthog = { capture() {} };
 

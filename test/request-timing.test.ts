@@ -1,12 +1,11 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 // First: nock must be loaded before posthog-node, whose 4.x takes `fetch` when it is loaded.
-import { mockPostHog } from './helpers/posthog.js';
+import { chatCompletion } from './support/openai.js';
+import { localOpenAI, type LocalOpenAI, sendJson } from './support/local-openai.js';
+import { mockPostHog, waitForEvents } from './support/posthog.js';
 import { createTrackedOpenAI } from '../src/index.js';
 import { OpenAI } from 'openai';
-import { localOpenAI, sendJson, type LocalOpenAI } from './helpers/faults.js';
-import { chatCompletion } from './helpers/openai.js';
-import { eventsOf } from './helpers/streams.js';
 
 // Tracking builds the request's part of the event while the request is in flight, when the caller
 // is idle anyway. That work must come after the request has been written: done before, it delays
@@ -47,7 +46,7 @@ describe('the work done while the request is in flight', () => {
     } finally {
       diagnosticsChannel.unsubscribe('undici:request:bodySent', onBodySent);
     }
-    await eventsOf(ph, 2);
+    await waitForEvents(ph, 2);
     const written = order.indexOf('request written');
     expect(written).toBeGreaterThan(-1);
     expect(order.slice(written)).toEqual(['request written', 'temperature read']);

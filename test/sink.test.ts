@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
-import { chatCompletion, mockOpenAI, newOpenAI } from './helpers/openai.js';
+import { chatCompletion, mockOpenAI, newOpenAI } from './support/openai.js';
 
 const body = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hi' }] };
 

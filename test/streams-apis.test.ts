@@ -3,31 +3,16 @@ import { APIError, APIUserAbortError, type OpenAI } from 'openai';
 import { Stream } from 'openai/streaming';
 import { describe, expect, test } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
-import { newOpenAI } from './helpers/openai.js';
-import { mockPostHog, type ReceivedEvent } from './helpers/posthog.js';
-import { openaiAtLeast } from './helpers/versions.js';
-import { chatChunks, sseBody } from './helpers/sse.js';
-import {
-  collectUnhandledRejections,
-  eventsOf,
-  isUsageOnly,
-  legacyChunks,
-  MULTI_CHOICE_OUTPUT,
-  multiChoiceChunks,
-  nockSse,
-  readAll,
-  type RecordedRequest,
-  RESPONSES_USAGE,
-  responsesEvents,
-  streamFileGuards,
-  watchSdkStreams,
-} from './helpers/streams.js';
+import { newOpenAI, nockSse, type RecordedRequest } from './support/openai.js';
+import { mockPostHog, type ReceivedEvent, waitForEvents } from './support/posthog.js';
+import { streamFileGuards } from './support/tracked.js';
+import { chatChunks, legacyChunks, MULTI_CHOICE_OUTPUT, multiChoiceChunks, RESPONSES_USAGE, responsesEvents, sseBody } from './support/sse.js';
+import { isUsageOnly, readAll, watchSdkStreams } from './support/streams.js';
+import { openaiAtLeast } from './support/versions.js';
 
 // Issue 3, what each streamed API reports: chat, legacy completions, Responses and the SDK helpers,
 // through the real openai SDK reading SSE bodies from nock, cut into pieces in the middle of lines.
 // Every case compares what the caller read with what an untracked client reads from the same body.
-
-const unhandled = collectUnhandledRejections();
 
 const CHAT = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Say hello' }] };
 const CHAT_PATH = '/v1/chat/completions';
@@ -82,7 +67,7 @@ describe('chat.completions.create({ stream: true })', () => {
     for (const chunk of chunks) expect(Object.keys(chunk)).toEqual(Object.keys(untrackedChunks[0]));
     expect(chunks.some(isUsageOnly)).toBe(false);
 
-    const events = await eventsOf(ph);
+    const events = await waitForEvents(ph);
     expect(events).toHaveLength(1);
     const p = events[0].properties;
     expect(events[0].event).toBe('$ai_generation');
@@ -108,7 +93,7 @@ describe('chat.completions.create({ stream: true })', () => {
     expect(chunks).toEqual(untrackedChunks);
     expect(chunks).toHaveLength(12);
 
-    const events = await eventsOf(ph);
+    const events = await waitForEvents(ph);
     expect(events).toHaveLength(1);
     const p = events[0].properties;
     expect(p.$ai_output_choices).toEqual(MULTI_CHOICE_OUTPUT);
@@ -144,7 +129,7 @@ describe('chat.completions.create({ stream: true })', () => {
     } finally {
       sdk.restore();
     }
-    expect(await eventsOf(ph)).toHaveLength(1);
+    expect(await waitForEvents(ph)).toHaveLength(1);
   });
 
   test('a caller who asks for the usage themselves gets the very chunk objects the SDK parsed (openai before 7.30), usage-only chunk included', async () => {
@@ -164,7 +149,7 @@ describe('chat.completions.create({ stream: true })', () => {
     } finally {
       sdk.restore();
     }
-    expect(await eventsOf(ph)).toHaveLength(1);
+    expect(await waitForEvents(ph)).toHaveLength(1);
   });
 });
 
@@ -181,7 +166,7 @@ describe('completions.create({ stream: true }) (legacy)', () => {
     expect(chunks).toEqual(untrackedChunks);
     expect(chunks).toHaveLength(5);
 
-    const events = await eventsOf(ph);
+    const events = await waitForEvents(ph);
     expect(events).toHaveLength(1);
     const p = events[0].properties;
     expect(p.$ai_input).toBe('Hello');
@@ -227,7 +212,7 @@ describe('responses.create({ stream: true })', () => {
     if (read.error === undefined) expect(read.items).toHaveLength(responsesEvents(ending).length);
     // nothing is added to a Responses request: usage always comes with the final event
     expect(requests[1].body).toEqual(requests[0].body);
-    const sent = await eventsOf(ph);
+    const sent = await waitForEvents(ph);
     expect(sent).toHaveLength(1);
     return { event: sent[0], error: read.error };
   }
@@ -313,7 +298,7 @@ describe('SDK stream helpers: one event per HTTP request', () => {
     expect(contents.join('')).toBe('Hello world!');
     expect(requests).toHaveLength(2);
 
-    const events = await eventsOf(ph);
+    const events = await waitForEvents(ph);
     expect(events).toHaveLength(1);
     const p = events[0].properties;
     expect(p.$ai_output_choices).toEqual([{ role: 'assistant', content: 'Hello world!' }]);
@@ -333,7 +318,7 @@ describe('SDK stream helpers: one event per HTTP request', () => {
     // openai before 6.45 leaves out the `output_text` convenience field here.
     if (openaiAtLeast('6.45.0')) expect(final.output_text).toBe('Hi there!');
 
-    const events = await eventsOf(ph);
+    const events = await waitForEvents(ph);
     expect(events).toHaveLength(1);
     const p = events[0].properties;
     expect(p.$ai_output_choices[0].content[0].text).toBe('Hi there!');
@@ -394,7 +379,7 @@ describe('SDK stream helpers: one event per HTTP request', () => {
     expect(toolCalls).toEqual([{ city: 'Paris' }, { city: 'Paris' }]);
     expect(requests).toHaveLength(4);
 
-    const events = await eventsOf(ph, 2);
+    const events = await waitForEvents(ph, 2);
     expect(events).toHaveLength(2);
     const [first, second] = events.map((event) => event.properties);
     expect(first.$ai_output_choices).toEqual([
@@ -458,7 +443,7 @@ describe('a call the caller aborts before its answer ends "aborted", not as an e
     expect(error?.constructor).toBe(expected?.constructor);
     expect(error).toBeInstanceOf(APIUserAbortError);
 
-    const events = await eventsOf(ph);
+    const events = await waitForEvents(ph);
     expect(events).toHaveLength(1);
     expect(events[0].properties).toMatchObject({ $ai_is_error: false, $ai_stream: true, $ai_stream_ending: 'aborted' });
     expect(events[0].properties).not.toHaveProperty('$ai_error');
@@ -475,7 +460,7 @@ describe('a call the caller aborts before its answer ends "aborted", not as an e
     helper.abort();
     await helper.done().catch(() => undefined);
 
-    const events = await eventsOf(ph, 2);
+    const events = await waitForEvents(ph, 2);
     expect(events).toHaveLength(2);
     for (const event of events) {
       expect(event.properties).toMatchObject({ $ai_is_error: false, $ai_stream: true, $ai_stream_ending: 'aborted' });
@@ -494,16 +479,11 @@ describe('a call the caller aborts before its answer ends "aborted", not as an e
       if (message.role === 'assistant') runner.abort();
     });
     await runner.done().catch(() => undefined);
-    const events = await eventsOf(ph, openaiAtLeast('7.0.0') ? 1 : 2);
+    const events = await waitForEvents(ph, openaiAtLeast('7.0.0') ? 1 : 2);
     // One event per create(): the answered one, and the one the SDK refuses to send (openai 5 and 6
     // call create() again with the aborted signal; openai 7 stops before it).
     const endings = events.map((event) => [event.properties.$ai_is_error, event.properties.$ai_stop_reason]);
     expect(endings[0]).toEqual([false, 'tool_calls']);
     expect(endings.slice(1)).toEqual(endings.length === 2 ? [[false, 'aborted']] : []);
   });
-});
-
-test('no unhandled rejections in this file', async () => {
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  expect(unhandled).toEqual([]);
 });

@@ -2,27 +2,18 @@ import { createRequire } from 'node:module';
 import { Stream } from 'openai/streaming';
 import { describe, expect, test } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
-import { newOpenAI, TEST_API_KEY } from './helpers/openai.js';
-import { mockPostHog, type ReceivedEvent } from './helpers/posthog.js';
-import { openaiAtLeast } from './helpers/versions.js';
-import { chatChunks, sseBody } from './helpers/sse.js';
-import {
-  collectUnhandledRejections,
-  streamFileGuards,
-  eventsOf,
-  nockSse,
-  readAll,
-  sleep,
-  sseServer,
-  watchSdkStreams,
-  within,
-} from './helpers/streams.js';
+import { newOpenAI, nockSse, TEST_API_KEY } from './support/openai.js';
+import { sseServer } from './support/local-openai.js';
+import { mockPostHog, type ReceivedEvent, waitForEvents } from './support/posthog.js';
+import { streamFileGuards } from './support/tracked.js';
+import { chatChunks, sseBody } from './support/sse.js';
+import { readAll, watchSdkStreams } from './support/streams.js';
+import { sleep, within } from './support/time.js';
+import { openaiAtLeast } from './support/versions.js';
 
 // Issue 3 / drop-in point 4: the caller gets a real `Stream` of the SDK's class over the SDK's own
 // controller, and every way of consuming it (for await, tee, toReadableStream, withResponse,
 // asResponse) works as without tracking and is tracked exactly once.
-
-const unhandled = collectUnhandledRejections();
 
 const CHAT = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Say hello' }] };
 const CHAT_PATH = '/v1/chat/completions';
@@ -68,7 +59,7 @@ describe('the returned value', () => {
     } finally {
       sdk.restore();
     }
-    expectCompleted(await eventsOf(ph));
+    expectCompleted(await waitForEvents(ph));
   });
 
   test('aborting the SDK controller the stream exposes aborts the HTTP request: the server sees the connection closed; one aborted event', async () => {
@@ -89,7 +80,7 @@ describe('the returned value', () => {
     }
     const connection = await server.connection(0);
     await within(connection.closedByClient, 'the server seeing the request aborted');
-    const events = await eventsOf(ph);
+    const events = await waitForEvents(ph);
     expect(events).toHaveLength(1);
     expect(events[0].properties.$ai_stream_ending).toBe('aborted');
     expect(events[0].properties.$ai_is_error).toBe(false);
@@ -107,7 +98,7 @@ describe('the returned value', () => {
     const stream = await tracked.chat.completions.create({ ...CHAT, stream: true });
     expect(stream).toBeInstanceOf(CjsStream);
     expect(await readAll(stream)).toHaveLength(5);
-    expectCompleted(await eventsOf(ph));
+    expectCompleted(await waitForEvents(ph));
   });
 });
 
@@ -122,7 +113,7 @@ describe('ways of consuming a stream, each tracked once', () => {
     expect(right).toBeInstanceOf(Stream);
     expect(await readAll(left)).toEqual(untracked);
     expect(await readAll(right)).toEqual(untracked);
-    expectCompleted(await eventsOf(ph));
+    expectCompleted(await waitForEvents(ph));
 
     const [a, b] = (await tracked.chat.completions.create({ ...CHAT, stream: true })).tee();
     const ia = a[Symbol.asyncIterator]();
@@ -137,7 +128,7 @@ describe('ways of consuming a stream, each tracked once', () => {
     }
     expect(fromA).toEqual(untracked);
     expect(fromB).toEqual(untracked);
-    expect(await eventsOf(ph, 2)).toHaveLength(2);
+    expect(await waitForEvents(ph, 2)).toHaveLength(2);
   });
 
   test('toReadableStream() then Stream.fromReadableStream(): the untracked chunks; one event', async () => {
@@ -147,10 +138,10 @@ describe('ways of consuming a stream, each tracked once', () => {
 
     const readable = (await tracked.chat.completions.create({ ...CHAT, stream: true })).toReadableStream();
     expect(readable).toBeInstanceOf(ReadableStream);
-    expect(await eventsOf(ph, 0)).toHaveLength(0); // nothing read, nothing sent
+    expect(await waitForEvents(ph, 0)).toHaveLength(0); // nothing read, nothing sent
     const again = Stream.fromReadableStream(readable, new AbortController());
     expect(await readAll(again)).toEqual(untracked);
-    expectCompleted(await eventsOf(ph));
+    expectCompleted(await waitForEvents(ph));
   });
 
   test('toReadableStream() cancelled after one chunk: one stopped event with the partial output (openai 7.12.1 and later: aborted)', async () => {
@@ -161,7 +152,7 @@ describe('ways of consuming a stream, each tracked once', () => {
     await reader.read(); // role
     await reader.read(); // "Hello"
     await reader.cancel();
-    const events = await eventsOf(ph);
+    const events = await waitForEvents(ph);
     expect(events).toHaveLength(1);
     // From openai 7.12.1, cancel aborts the request's controller before it closes the iterator: the
     // SDK itself aborts the stream, and that is what the event says. Before, it closes the iterator
@@ -186,7 +177,7 @@ describe('ways of consuming a stream, each tracked once', () => {
     expect(request_id).toBe('req_stream_1');
     await sleep(10); // past the moment a raw-response reader would decide
     expect(await readAll(data)).toEqual(untrackedChunks);
-    expectCompleted(await eventsOf(ph));
+    expectCompleted(await waitForEvents(ph));
   });
 
   test('asResponse() on a stream call: the caller reads the whole SSE body; one event, not_read, no output', async () => {
@@ -209,7 +200,7 @@ describe('ways of consuming a stream, each tracked once', () => {
       sdk.restore();
     }
     expect(text).toBe(sent[0]);
-    const events = await eventsOf(ph);
+    const events = await waitForEvents(ph);
     expect(events).toHaveLength(1);
     const p = events[0].properties;
     expect(p.$ai_stream).toBe(true);
@@ -232,7 +223,7 @@ describe('ways of consuming a stream, each tracked once', () => {
     const error = await readAll(stream).catch((e: unknown) => e);
     expect(error).toBeInstanceOf((untrackedError as object).constructor);
     expect((error as Error).message).toBe((untrackedError as Error).message);
-    expectCompleted(await eventsOf(ph));
+    expectCompleted(await waitForEvents(ph));
   });
 
   test('a stream the caller aborts before reading anything is still tracked once, as aborted', async () => {
@@ -242,17 +233,12 @@ describe('ways of consuming a stream, each tracked once', () => {
     const stream = await tracked.chat.completions.create({ ...CHAT, stream: true });
     stream.controller.abort();
     await within((await server.connection(0)).closedByClient, 'the server seeing the request aborted');
-    const events = await eventsOf(ph);
+    const events = await waitForEvents(ph);
     expect(events).toHaveLength(1);
     expect(events[0].properties.$ai_stream_ending).toBe('aborted');
     expect(events[0].properties.$ai_is_error).toBe(false);
     // reading it afterwards (as the SDK allows) ends at once and adds no event
     expect(await readAll(stream)).toEqual([]);
-    expect(await eventsOf(ph)).toHaveLength(1);
+    expect(await waitForEvents(ph)).toHaveLength(1);
   });
-});
-
-test('no unhandled rejections in this file', async () => {
-  await sleep(20);
-  expect(unhandled).toEqual([]);
 });

@@ -1,27 +1,18 @@
 import { APIError, InternalServerError, OpenAI, RateLimitError } from 'openai';
 import { describe, expect, test } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
-import { mockOpenAI, newOpenAI } from './helpers/openai.js';
-import { mockPostHog, type ReceivedEvent } from './helpers/posthog.js';
-import { chatChunks, sseBody } from './helpers/sse.js';
-import {
-  collectUnhandledRejections,
-  streamFileGuards,
-  type Connection,
-  eventsOf,
-  sleep,
-  sseServer,
-  type SseServer,
-  watchSdkStreams,
-  within,
-} from './helpers/streams.js';
+import { mockOpenAI, newOpenAI } from './support/openai.js';
+import { type Connection, sseServer, type SseServer } from './support/local-openai.js';
+import { mockPostHog, type ReceivedEvent, waitForEvents } from './support/posthog.js';
+import { streamFileGuards } from './support/tracked.js';
+import { chatChunks, sseBody } from './support/sse.js';
+import { watchSdkStreams } from './support/streams.js';
+import { sleep, within } from './support/time.js';
 
 // Issue 3 / drop-in point 13: exactly one event per streamed call, however it ends. A local
 // 127.0.0.1 server sends the first chunks and then only what each test tells it to, so every
 // ending happens mid-stream for real. Each scenario runs through an untracked client too: the
 // caller must see the same chunks and the same kind of error.
-
-const unhandled = collectUnhandledRejections();
 
 const CHAT = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Say hello' }] };
 
@@ -83,7 +74,7 @@ describe('the caller reads to the end', () => {
     expect(chunks).toHaveLength(5);
     expect(server.connections[1].closedEarly).toBe(false);
 
-    const events = await eventsOf(ph);
+    const events = await waitForEvents(ph);
     expect(events).toHaveLength(1);
     const p = events[0].properties;
     expect(p.$ai_stream_ending).toBe('completed');
@@ -103,7 +94,7 @@ describe('the caller leaves the loop early: one stopped event (not an error) wit
     expect(chunks).toEqual(untracked);
     expect(chunks).toHaveLength(2);
     for (const connection of server.connections) await within(connection.closedByClient, 'the server seeing the request closed');
-    expectPartial(await eventsOf(ph), 'stopped', false);
+    expectPartial(await waitForEvents(ph), 'stopped', false);
   }
 
   test('break', async () => {
@@ -163,7 +154,7 @@ describe('aborted mid-stream: one aborted event (not an error) with the partial 
     expect(chunks).toEqual(untracked);
     expect(chunks).toHaveLength(2);
     await within(server.connections[1].closedByClient, 'the server seeing the request aborted');
-    expectPartial(await eventsOf(ph), 'aborted', false);
+    expectPartial(await waitForEvents(ph), 'aborted', false);
   });
 
   test("the request's own signal (AbortController in the request options)", async () => {
@@ -183,7 +174,7 @@ describe('aborted mid-stream: one aborted event (not an error) with the partial 
     expect(chunks).toEqual(untracked);
     expect(chunks).toHaveLength(2);
     await within(server.connections[1].closedByClient, 'the server seeing the request aborted');
-    expectPartial(await eventsOf(ph), 'aborted', false);
+    expectPartial(await waitForEvents(ph), 'aborted', false);
   });
 });
 
@@ -219,7 +210,7 @@ describe('failing mid-stream: the caller gets the SDK error object; one error ev
     expect((outcome.error as Error).constructor).toBe((untracked.error as Error).constructor);
     expect((outcome.error as Error).message).toBe((untracked.error as Error).message);
 
-    const p = expectPartial(await eventsOf(ph), 'error', true);
+    const p = expectPartial(await waitForEvents(ph), 'error', true);
     expect(p.$ai_error).toContain((outcome.error as Error).message);
   });
 
@@ -250,7 +241,7 @@ describe('failing mid-stream: the caller gets the SDK error object; one error ev
     expect((outcome.error as APIError).error).toEqual(providerError);
     expect((outcome.error as Error).message).toBe((untracked.error as Error).message);
 
-    const p = expectPartial(await eventsOf(ph), 'error', true);
+    const p = expectPartial(await waitForEvents(ph), 'error', true);
     expect(p.$ai_error).toContain('The server had an error while processing your request');
     expect(p.$ai_error).toContain('server_error');
   });
@@ -277,7 +268,7 @@ describe('an HTTP error before the first chunk: the SDK error reaches the caller
     expect((error as APIError).requestID).toBe('req_fail_1');
     expect((error as Error).message).toBe((untrackedError as Error).message);
 
-    const events = await eventsOf(ph);
+    const events = await waitForEvents(ph);
     expect(events).toHaveLength(1);
     const p = events[0].properties;
     expect(p.$ai_stream).toBe(true);
@@ -288,9 +279,4 @@ describe('an HTTP error before the first chunk: the SDK error reaches the caller
     expect(p.$ai_time_to_first_token).toBeUndefined();
     expect(p.$ai_latency).toBeGreaterThan(0);
   });
-});
-
-test('no unhandled rejections in this file', async () => {
-  await sleep(20);
-  expect(unhandled).toEqual([]);
 });

@@ -3,33 +3,18 @@ import { createTrackedOpenAI } from '../src/index.js';
 import { ChatStreamAccumulator } from '../src/operations/chat-stream.js';
 import { CompletionsStreamAccumulator } from '../src/operations/completions-stream.js';
 import { TextParts } from '../src/operations/text-parts.js';
-import { newOpenAI } from './helpers/openai.js';
-import { mockPostHog } from './helpers/posthog.js';
-import { chatChunks, sseBody } from './helpers/sse.js';
-import { openaiAtLeast } from './helpers/versions.js';
-import {
-  collectUnhandledRejections,
-  streamFileGuards,
-  type Connection,
-  eventsOf,
-  isUsageOnly,
-  legacyChunks,
-  longChatBody,
-  nockSse,
-  readAll,
-  type RecordedRequest,
-  responsesEvents,
-  sleep,
-  sseServer,
-  watchSdkStreams,
-  within,
-} from './helpers/streams.js';
+import { newOpenAI, nockSse, type RecordedRequest } from './support/openai.js';
+import { type Connection, sseServer } from './support/local-openai.js';
+import { mockPostHog, waitForEvents } from './support/posthog.js';
+import { streamFileGuards } from './support/tracked.js';
+import { chatChunks, legacyChunks, longChatBody, responsesEvents, sseBody } from './support/sse.js';
+import { isUsageOnly, readAll, watchSdkStreams } from './support/streams.js';
+import { sleep, within } from './support/time.js';
+import { openaiAtLeast } from './support/versions.js';
 
 // Issue 3 / drop-in points 14 and 16: token usage asked for (and kept from the caller) only when the
 // caller did not decide; tracking never reads ahead of the caller nor sends before the end; a long
 // stream goes through whole.
-
-const unhandled = collectUnhandledRejections();
 
 const CHAT = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Say hello' }] };
 const CHAT_PATH = '/v1/chat/completions';
@@ -61,7 +46,7 @@ describe('stream_options.include_usage', () => {
     expect(chunks).toHaveLength(5);
     expect(chunks.some(isUsageOnly)).toBe(false);
     for (const chunk of chunks) expect(chunk).not.toHaveProperty('usage');
-    const events = await eventsOf(ph);
+    const events = await waitForEvents(ph);
     expect(events).toHaveLength(1);
     expect(events[0].properties.$ai_input_tokens).toBe(9);
     expect(events[0].properties.$ai_output_tokens).toBe(3);
@@ -84,7 +69,7 @@ describe('stream_options.include_usage', () => {
     expect(chunks).toEqual(untracked);
     expect(chunks.map((chunk) => Object.keys(chunk as object))).toEqual(untracked.map((chunk) => Object.keys(chunk as object)));
     expect(Object.keys(chunks[0] as object).slice(-2)).toEqual(['choices', 'obfuscation']);
-    expect((await eventsOf(ph))[0].properties.$ai_output_tokens).toBe(3);
+    expect((await waitForEvents(ph))[0].properties.$ai_output_tokens).toBe(3);
   });
 
   test('a chunk with an own "__proto__" key (JSON.parse makes those) is handed on with that key, as untracked', async () => {
@@ -138,7 +123,7 @@ describe('stream_options.include_usage', () => {
     expect(requests[0].body.stream_options).toBeUndefined();
     expect(requests[1].body.stream_options).toEqual({ include_usage: true });
     expect(chunks).toEqual(untracked);
-    const events = await eventsOf(ph);
+    const events = await waitForEvents(ph);
     expect(events).toHaveLength(1);
     expect(events[0].properties.$ai_input_tokens).toBe(3);
     expect(events[0].properties.$ai_output_tokens).toBe(4);
@@ -150,7 +135,7 @@ describe('stream_options.include_usage', () => {
     nockSse('/v1/responses', sseBody(responsesEvents('completed'), { named: true, done: false }), { requests });
     await readAll(await tracked.responses.create({ model: 'gpt-4.1', input: 'Hi', stream: true }));
     expect(requests[0].body).toEqual({ model: 'gpt-4.1', input: 'Hi', stream: true });
-    expect((await eventsOf(ph))[0].properties.$ai_input_tokens).toBe(20);
+    expect((await waitForEvents(ph))[0].properties.$ai_input_tokens).toBe(20);
   });
 
   test('not added when the caller set { include_usage: false }: the request is theirs, chunks as untracked, no tokens', async () => {
@@ -164,7 +149,7 @@ describe('stream_options.include_usage', () => {
     expect(requests[1].body).toEqual(requests[0].body);
     expect(requests[1].body.stream_options).toEqual({ include_usage: false });
     expect(chunks).toEqual(untracked);
-    const events = await eventsOf(ph);
+    const events = await waitForEvents(ph);
     expect(events).toHaveLength(1);
     expect(events[0].properties.$ai_input_tokens).toBeUndefined();
     expect(events[0].properties.$ai_output_choices).toEqual([{ role: 'assistant', content: 'Hello world!' }]);
@@ -186,7 +171,7 @@ describe('stream_options.include_usage', () => {
     expect(request.stream_options).toBe(streamOptions);
     expect(chunks).toEqual(untracked);
     for (const chunk of chunks) expect(chunk).not.toHaveProperty('usage');
-    const events = await eventsOf(ph);
+    const events = await waitForEvents(ph);
     expect(events).toHaveLength(1);
     expect(events[0].properties.$ai_input_tokens).toBe(9);
     expect(events[0].properties.$ai_model_parameters.stream_options).toEqual({ include_obfuscation: false }); // what the caller asked for
@@ -200,7 +185,7 @@ describe('stream_options.include_usage', () => {
     const requests: RecordedRequest[] = [];
     nockSse(CHAT_PATH, chatAsOpenAI, { requests });
     await readAll(await tracked.chat.completions.create({ ...CHAT, stream: true as const, stream_options: streamOptions }));
-    const events = await eventsOf(ph);
+    const events = await waitForEvents(ph);
     if (streamOptions === null) {
       expect(requests[0].body.stream_options).toBeNull();
       expect(events[0].properties.$ai_input_tokens).toBeUndefined();
@@ -223,7 +208,7 @@ describe('stream_options.include_usage', () => {
     expect(chunks).toHaveLength(6);
     expect(isUsageOnly(chunks[5])).toBe(true);
     expect(chunks[0]).toHaveProperty('usage', null); // what OpenAI sent, untouched
-    const events = await eventsOf(ph);
+    const events = await waitForEvents(ph);
     expect(events).toHaveLength(1);
     expect(events[0].properties.$ai_input_tokens).toBe(9);
   });
@@ -238,7 +223,7 @@ describe('stream_options.include_usage', () => {
     expect(requests[1].body).toEqual({ ...CHAT, stream: true });
     expect(requests[1].body).toEqual(requests[0].body);
     expect(chunks).toEqual(untracked);
-    const events = await eventsOf(ph);
+    const events = await waitForEvents(ph);
     expect(events).toHaveLength(1);
     expect(events[0].properties.$ai_input_tokens).toBeUndefined();
     expect(events[0].properties.$ai_stream_ending).toBe('completed');
@@ -262,7 +247,7 @@ describe('a request body that cannot be copied to ask for the usage', () => {
 
     expect(requests[1].body).toEqual({ ...CHAT, stream: true });
     expect(chunks).toEqual(untracked);
-    const events = await eventsOf(ph);
+    const events = await waitForEvents(ph);
     expect(events).toHaveLength(1);
     expect(events[0].properties.$ai_stream_ending).toBe('completed');
     expect(events[0].properties.$ai_input_tokens).toBeUndefined();
@@ -311,7 +296,7 @@ describe('tracking never reads ahead of the caller', () => {
     } finally {
       sdk.restore();
     }
-    const events = await eventsOf(ph);
+    const events = await waitForEvents(ph);
     expect(events).toHaveLength(1);
     expect(events[0].properties.$ai_stream_ending).toBe('stopped');
     expect(events[0].properties.$ai_output_choices).toEqual([{ role: 'assistant', content: 'Hello' }]);
@@ -354,18 +339,13 @@ test('a 20,000-chunk stream cut into 64 KB pieces: the caller gets every chunk; 
   expect(parts.join('')).toBe(text);
   expect(elapsed).toBeLessThan(5000);
 
-  const events = await eventsOf(ph);
+  const events = await waitForEvents(ph);
   expect(events).toHaveLength(1);
   const p = events[0].properties;
   expect(p.$ai_output_choices[0].content).toHaveLength(text.length);
   expect(p.$ai_output_choices[0].content).toBe(text);
   expect(p.$ai_output_tokens).toBe(count);
   expect(p.$ai_stream_ending).toBe('completed');
-});
-
-test('no unhandled rejections in this file', async () => {
-  await sleep(20);
-  expect(unhandled).toEqual([]);
 });
 
 describe('streamed text is kept in blocks', () => {

@@ -1,27 +1,19 @@
 import { describe, expect, test } from 'vitest';
 import { createTrackedOpenAI, span, trace, withTracking } from '../src/index.js';
-import { mockOpenAI, newOpenAI } from './helpers/openai.js';
-import { mockPostHog } from './helpers/posthog.js';
-import {
-  chatBody,
-  echoChat,
-  eventsOf,
-  fileGuards,
-  generationFor,
-  rejectionOf,
-  scopeEvent,
-  sleep,
-  trackedSetup,
-} from './helpers/tracked.js';
+import { mockOpenAI, newOpenAI } from './support/openai.js';
+import { eventsOf, mockPostHog } from './support/posthog.js';
+import { chatBody, fileGuards, generationFor, mockEchoChat, scopeEvent, trackedSetup } from './support/tracked.js';
+import { rejectionOf } from './support/checks.js';
+import { sleep } from './support/time.js';
 
 // trace() and span(): the $ai_trace / $ai_span events, the tree PostHog draws from $ai_trace_id and
 // $ai_parent_id, latency, errors, return values, input and output state, and where they are sent.
 
-const { unhandled } = fileGuards();
+fileGuards();
 
 describe('the trace tree', () => {
   test('trace > span > span with calls at every level: each generation hangs under its innermost span', async () => {
-    echoChat(5);
+    mockEchoChat(5);
     const { ph, openai } = trackedSetup();
     const chat = (text: string) => openai.chat.completions.create(chatBody(text));
 
@@ -88,7 +80,7 @@ describe('the trace tree', () => {
   });
 
   test('sibling spans running at once (Promise.all) each parent only their own calls', async () => {
-    echoChat(3);
+    mockEchoChat(3);
     const { ph, openai } = trackedSetup();
     await trace('parallel', () =>
       Promise.all(
@@ -110,7 +102,7 @@ describe('the trace tree', () => {
   });
 
   test('a span outside any trace starts a trace id of its own; inside withTracking it joins the context trace', async () => {
-    echoChat(2);
+    mockEchoChat(2);
     const { ph, openai } = trackedSetup();
     await span('lonely', () => openai.chat.completions.create(chatBody('lonely call')));
     await withTracking({ traceId: 'request-9' }, () => span('joined', () => openai.chat.completions.create(chatBody('joined call'))));
@@ -129,7 +121,7 @@ describe('the trace tree', () => {
   });
 
   test('a trace given a traceId uses it; a trace inside a trace starts its own tree', async () => {
-    echoChat(1);
+    mockEchoChat(1);
     const { ph, openai } = trackedSetup();
     await trace(
       'outer',
@@ -152,7 +144,7 @@ describe('the trace tree', () => {
   });
 
   test('a call naming another trace with posthogTraceId is not hung under the span; one naming the same trace is', async () => {
-    echoChat(2);
+    mockEchoChat(2);
     const { ph, openai } = trackedSetup();
     await trace(
       'mine',
@@ -172,7 +164,7 @@ describe('the trace tree', () => {
   });
 
   test('withTracking inside a span keeps the call under the span and adds its own person and properties', async () => {
-    echoChat(1);
+    mockEchoChat(1);
     const { ph, openai } = trackedSetup();
     await trace('outer', () =>
       span('step', () => withTracking({ distinctId: 'inner-user', properties: { step: 1 } }, () => openai.chat.completions.create(chatBody('deep')))),
@@ -194,7 +186,7 @@ describe('the trace tree', () => {
   });
 
   test('the client distinctId and groups apply to trace events when the context has none; the context properties and groups do too', async () => {
-    echoChat(1);
+    mockEchoChat(1);
     const { ph, openai } = trackedSetup({ distinctId: 'client-user', groups: { company: 'acme' } });
     await trace('with client defaults', () => openai.chat.completions.create(chatBody('x')));
     await withTracking({ properties: { plan: 'pro' }, groups: { company: 'ctx-co' }, posthog: ph.posthog }, () => trace('with context', async () => 'done'));
@@ -250,7 +242,7 @@ describe('what a trace or span records', () => {
   });
 
   test('a promise from fn comes back as a Promise of its value: an APIPromise\'s helpers belong inside fn (typed so)', async () => {
-    echoChat(2);
+    mockEchoChat(2);
     const { ph, openai } = trackedSetup();
     const traced = trace('api promise', () => openai.chat.completions.create(chatBody('a')));
     expect(traced).toBeInstanceOf(Promise);
@@ -378,7 +370,7 @@ describe('what a trace or span records', () => {
 
 describe('where trace events go', () => {
   test('through the PostHog client of the tracked calls made inside, even when another tracked client was created later', async () => {
-    echoChat(2);
+    mockEchoChat(2);
     const a = trackedSetup();
     const b = trackedSetup(); // created after a: the "most recent" client
     await trace('uses a', () => a.openai.chat.completions.create(chatBody('a direct')));
@@ -392,7 +384,7 @@ describe('where trace events go', () => {
   });
 
   test('options.posthog sends the trace, its spans, but not the generations, to that client', async () => {
-    echoChat(1);
+    mockEchoChat(1);
     const { ph, openai } = trackedSetup();
     const other = mockPostHog();
     await trace('own posthog', () => span('own span', () => openai.chat.completions.create(chatBody('x'))), { posthog: other.posthog });
@@ -404,7 +396,7 @@ describe('where trace events go', () => {
   });
 
   test("with options.posthog, the tracked client's redact hook still sees the trace and span events", async () => {
-    echoChat(1);
+    mockEchoChat(1);
     const names: string[] = [];
     const { openai } = trackedSetup({
       redact: (event) => {
@@ -454,7 +446,7 @@ describe('where trace events go', () => {
   });
 
   test("a span with no call of its own in a trace with A's call goes to A's PostHog: after the call at once, before it when the trace learns A", async () => {
-    echoChat(2);
+    mockEchoChat(2);
     const a = trackedSetup();
     const b = trackedSetup();
     await trace('call first', async () => {
@@ -478,7 +470,7 @@ describe('where trace events go', () => {
   });
 
   test('spans without calls nested in spans without calls wait for the outermost scope that learns the client; a trace in a trace too', async () => {
-    echoChat(1);
+    mockEchoChat(1);
     const a = trackedSetup();
     const b = trackedSetup();
     await trace('outer', async () => {
@@ -491,7 +483,7 @@ describe('where trace events go', () => {
   });
 
   test('a span ending after its trace (not awaited) goes where the trace went; with nothing known it is not sent', async () => {
-    echoChat(1);
+    mockEchoChat(1);
     const a = trackedSetup();
     const b = trackedSetup();
     let late!: Promise<unknown>;
@@ -510,7 +502,7 @@ describe('where trace events go', () => {
   });
 
   test('a span that waits records its input, output and properties as they were when it ended', async () => {
-    echoChat(1);
+    mockEchoChat(1);
     const a = trackedSetup();
     trackedSetup();
     const input = { step: 1 };
@@ -539,9 +531,4 @@ describe('where trace events go', () => {
     expect(() => span('x', undefined as never)).toThrow(/needs a function/);
     expect(() => trace('x', () => 1, 'options' as never)).toThrow(/options to be an object/);
   });
-});
-
-test('no unhandled rejections in this file', async () => {
-  await sleep(20);
-  expect(unhandled).toEqual([]);
 });

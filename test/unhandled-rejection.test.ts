@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { OPENAI_VERSION } from './helpers/versions.js';
+import { OPENAI_VERSION } from './support/versions.js';
 
 // Issue 15: a failing call that the caller never awaits is an unhandled rejection with the bare SDK
 // (Node's default, --unhandled-rejections=throw, ends the process with the SDK's error). Tracking

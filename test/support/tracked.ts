@@ -1,27 +1,20 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createTrackedOpenAI, type TrackingOptions } from '../../src/index.js';
-import { settle } from './net.js';
+import type { SseServer } from './local-openai.js';
 import { chatCompletion, mockOpenAI, newOpenAI } from './openai.js';
-import { mockPostHog, type ReceivedEvent } from './posthog.js';
+import { mockPostHog, type PostHogMock, type ReceivedEvent } from './posthog.js';
 
-// Shared by test/context*.test.ts and test/privacy.test.ts: a tracked client on a real posthog-node
-// whose /batch/ is mocked, chat requests that say which request they were, and the usual guards.
-
-export type PostHogMock = ReturnType<typeof mockPostHog>;
+// The nock test files' guards, a tracked client on a real posthog-node whose /batch/ is mocked,
+// chat requests that say which request they were, and finding an event among those received.
 
 /**
- * Installs the per-file guards: no real network (127.0.0.1 allowed), nock cleaned and the PostHog
- * mocks pushed to `posthogs` shut down after each test, and a collector of unhandled rejections for
- * the file's last test to check.
+ * Installs the per-file guards: no real network (127.0.0.1 allowed), and after each test nock
+ * cleaned and the PostHog mocks pushed to `posthogs` shut down. (Unhandled rejections fail the file
+ * through test/support/setup.ts.)
  */
-export function fileGuards(): { unhandled: unknown[]; posthogs: PostHogMock[] } {
-  const unhandled: unknown[] = [];
+export function fileGuards(): { posthogs: PostHogMock[] } {
   const posthogs: PostHogMock[] = [];
-  const onUnhandled = (reason: unknown) => {
-    unhandled.push(reason);
-  };
-  process.on('unhandledRejection', onUnhandled);
   beforeAll(() => {
     nock.disableNetConnect();
     nock.enableNetConnect('127.0.0.1');
@@ -31,10 +24,19 @@ export function fileGuards(): { unhandled: unknown[]; posthogs: PostHogMock[] } 
     nock.cleanAll();
   });
   afterAll(() => {
-    process.off('unhandledRejection', onUnhandled);
     nock.enableNetConnect();
   });
-  return { unhandled, posthogs };
+  return { posthogs };
+}
+
+/** `fileGuards()` of the stream test files, and after each test every server in `servers` closed. */
+export function streamFileGuards(): { posthogs: PostHogMock[]; servers: SseServer[] } {
+  const { posthogs } = fileGuards();
+  const servers: SseServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+  });
+  return { posthogs, servers };
 }
 
 /** A tracked client (`createTrackedOpenAI`, `maxRetries: 0`) sending to a fresh mocked PostHog. */
@@ -52,8 +54,8 @@ export function chatBody(text: string, extra: Record<string, unknown> = {}) {
   return { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: text }], ...extra };
 }
 
-/** Answers `times` chat requests with "echo: <the request's first message>". */
-export function echoChat(times = 1) {
+/** Answers `times` chat requests (nock) with "echo: <the request's first message>". */
+export function mockEchoChat(times = 1) {
   return mockOpenAI()
     .post('/v1/chat/completions')
     .times(times)
@@ -72,12 +74,6 @@ export function echoChat(times = 1) {
     });
 }
 
-/** Everything PostHog received so far, after letting pending work run. */
-export async function eventsOf(ph: PostHogMock): Promise<ReceivedEvent[]> {
-  await settle();
-  return ph.received();
-}
-
 /** The generation whose first input message is `text`. */
 export function generationFor(events: ReceivedEvent[], text: string): ReceivedEvent {
   const found = events.filter(
@@ -92,16 +88,4 @@ export function scopeEvent(events: ReceivedEvent[], name: string): ReceivedEvent
   const found = events.filter((event) => (event.event === '$ai_trace' || event.event === '$ai_span') && event.properties.$ai_span_name === name);
   if (found.length !== 1) throw new Error(`expected one trace/span event named "${name}", found ${found.length}`);
   return found[0]!;
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** What `promise` rejected with (fails when it resolves). */
-export async function rejectionOf(promise: PromiseLike<unknown>): Promise<any> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }

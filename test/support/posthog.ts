@@ -1,5 +1,9 @@
 import nock from 'nock';
 import { PostHog } from 'posthog-node';
+import { settle, sleep } from './time.js';
+
+// The PostHog stand-in of the nock test files: a real posthog-node client whose host is mocked.
+// The 127.0.0.1 one (no nock) is in local-posthog.ts.
 
 /** An event as it reached PostHog's `/batch/` endpoint. */
 export interface ReceivedEvent {
@@ -54,4 +58,27 @@ export function mockPostHog(options: Record<string, unknown> = {}) {
       await posthog.shutdown();
     },
   };
+}
+
+export type PostHogMock = ReturnType<typeof mockPostHog>;
+
+/** Everything PostHog received so far, after letting pending work run. */
+export async function eventsOf(ph: PostHogMock): Promise<ReceivedEvent[]> {
+  await settle();
+  return ph.received();
+}
+
+/**
+ * The events PostHog received once `expected` arrived (or a bounded wait ran out), after a short
+ * extra wait so that a late duplicate would show too.
+ */
+export async function waitForEvents(ph: PostHogMock, expected = 1): Promise<ReceivedEvent[]> {
+  const deadline = Date.now() + 1000;
+  let events = await ph.received();
+  while (events.length < expected && Date.now() < deadline) {
+    await sleep(5);
+    events = await ph.received();
+  }
+  await sleep(20);
+  return [...(await ph.received())];
 }

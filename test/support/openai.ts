@@ -1,5 +1,10 @@
+import { Readable } from 'node:stream';
 import nock from 'nock';
 import { OpenAI } from 'openai';
+import { SSE_HEADERS, splitEvery } from './sse.js';
+
+// The OpenAI stand-in of the nock test files (api.openai.com mocked), and the SDK's answers as
+// JSON. The 127.0.0.1 one (no nock) is in local-openai.ts.
 
 export const OPENAI_BASE = 'https://api.openai.com';
 export const TEST_API_KEY = 'sk-test-0123456789abcdefSECRET';
@@ -90,4 +95,34 @@ export function responsesResponse(overrides: Record<string, unknown> = {}) {
     service_tier: 'default',
     ...overrides,
   };
+}
+
+export interface RecordedRequest {
+  path: string;
+  body: Record<string, any>;
+}
+
+/**
+ * Answers `times` POSTs to `path` with an SSE body, sent in pieces of `pieceSize` characters so that
+ * lines (and JSON) are cut in the middle. `body` may depend on the request body, as OpenAI's does
+ * (usage only when `stream_options.include_usage` is set). Request bodies are recorded.
+ */
+export function nockSse(
+  path: string,
+  body: string | ((request: Record<string, any>) => string),
+  { times = 1, pieceSize = 7, requests }: { times?: number; pieceSize?: number; requests?: RecordedRequest[] } = {},
+) {
+  return nock(OPENAI_BASE)
+    .post(path)
+    .times(times)
+    .reply(
+      200,
+      (uri, requestBody) => {
+        const parsed = (typeof requestBody === 'string' ? JSON.parse(requestBody) : requestBody) as Record<string, any>;
+        requests?.push({ path: uri, body: parsed });
+        const text = typeof body === 'function' ? body(parsed) : body;
+        return Readable.from(splitEvery(text, pieceSize));
+      },
+      SSE_HEADERS,
+    );
 }
