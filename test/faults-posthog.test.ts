@@ -2,7 +2,7 @@ import { OpenAI } from 'openai';
 import type { PostHog } from 'posthog-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
-import { echoChat, localOpenAI, type LocalOpenAI, sendJson } from './support/local-openai.js';
+import { echoChat, embeddingsFor, localOpenAI, type LocalOpenAI, sendJson } from './support/local-openai.js';
 import { localPostHog, type LocalPostHog, newPostHog, type PostHogBehaviour } from './support/local-posthog.js';
 import { readAll } from './support/streams.js';
 import { expectWellFormedEvent, observableError, observableResult, recordingLogger, rejectionOf } from './support/checks.js';
@@ -28,6 +28,8 @@ beforeAll(async () => {
   openai = await localOpenAI((entry) => {
     if (entry.request.headers['x-fault'] === 'status-400') {
       sendJson(entry.response, 400, { error: { message: 'Bad temperature.', type: 'invalid_request_error', param: 'temperature', code: null } });
+    } else if (entry.request.url?.endsWith('/embeddings')) {
+      sendJson(entry.response, 200, embeddingsFor(entry.body));
     } else {
       echoChat(entry);
     }
@@ -40,6 +42,7 @@ afterAll(() => {
 
 const CHAT = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Hello' }] };
 const STREAM = { ...CHAT, stream: true as const };
+const EMBED = { model: 'text-embedding-3-small', input: 'Hello' };
 const BAD = { headers: { 'x-fault': 'status-400' } };
 
 function sdk(): OpenAI {
@@ -75,7 +78,7 @@ async function faultyPostHog(fault: Fault): Promise<{ host: string; server: Loca
 
 describe('PostHog at fault, events delivered in the background (flushAt 1: a delivery per event)', () => {
   for (const fault of FAULTS) {
-    it(`${fault.name}: same results, errors and latency as untracked; the failure is PostHog's alone`, async () => {
+    it(`${fault.name}: same results (chat, stream, embeddings), errors and latency as untracked; the failure is PostHog's alone`, async () => {
       faultsTried++;
       const { host, server } = await faultyPostHog(fault);
       const posthog = newPostHog(host, { flushAt: 1 });
@@ -96,6 +99,7 @@ describe('PostHog at fault, events delivered in the background (flushAt 1: a del
           expect(observableResult(result)).toEqual(observableResult(expected));
         }
         expect(await readAll(await tracked.chat.completions.create(STREAM))).toEqual(await readAll(await untracked.chat.completions.create(STREAM)));
+        expect(observableResult(await tracked.embeddings.create(EMBED))).toEqual(observableResult(await untracked.embeddings.create(EMBED)));
         const expectedError = await rejectionOf(untracked.chat.completions.create(CHAT, BAD));
         const error = await rejectionOf(tracked.chat.completions.create(CHAT, BAD));
         expect(error).toBeInstanceOf(OpenAI.BadRequestError);
@@ -120,8 +124,8 @@ describe('PostHog at fault, events delivered in the background (flushAt 1: a del
         if (fault.behaviour?.delayMs) {
           // Slow is not lost: every event arrives once PostHog answers.
           const arrivalDeadline = Date.now() + 4000;
-          while (server!.events.length < 7 && Date.now() < arrivalDeadline) await sleep(20);
-          expect(server!.events).toHaveLength(7);
+          while (server!.events.length < 8 && Date.now() < arrivalDeadline) await sleep(20);
+          expect(server!.events).toHaveLength(8);
           for (const event of server!.events) expectWellFormedEvent(event);
         }
       } finally {
@@ -173,6 +177,8 @@ describe('PostHog at fault, captureImmediate: each call waits at most immediateT
         // Our debug log names each event handed over, each wait cut short by the bound, and what
         // posthog-node reported.
         await sleep(10);
+        // Each event handed over was posted once, whatever became of it.
+        if (server) expect(server.requests).toBe(3);
         const messages = logger.lines.map((line) => line.message);
         expect(messages.filter((message) => message === '$ai_generation gpt-4o-mini')).toHaveLength(3);
         const cutShort = messages.filter((message) => message === `captureImmediate() took longer than ${BOUND_MS} ms; not waiting for it any more`);

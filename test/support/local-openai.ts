@@ -109,6 +109,17 @@ export function chatChunksFor(content: string, withUsage: boolean, model = 'gpt-
   return chunks;
 }
 
+/** The embeddings answer for a request: one small vector per input. */
+export function embeddingsFor(body: Record<string, any>) {
+  const inputs = Array.isArray(body.input) ? body.input : [body.input];
+  return {
+    object: 'list',
+    data: inputs.map((_: unknown, index: number) => ({ object: 'embedding', index, embedding: [0.1, 0.2, 0.3] })),
+    model: body.model,
+    usage: { prompt_tokens: 8, total_tokens: 8 },
+  };
+}
+
 /** Answers chat completions (streamed or not) with `echo: <last message>`. */
 export function echoChat({ response, body }: OpenAIRequest): void {
   const content = `echo: ${promptOf(body)}`;
