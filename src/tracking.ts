@@ -1,4 +1,5 @@
 import type { DebugLogger, ResolvedTrackingOptions } from './options.js';
+import { PricingState } from './pricing/state.js';
 import { Sink } from './sink.js';
 
 /** Everything one tracked client (and the clients made from it with `withOptions`) shares. */
@@ -6,6 +7,8 @@ export class Tracking {
   readonly sink: Sink;
   /** The tracked proxy of each object already wrapped, so property reads return the same proxy every time. */
   readonly proxies = new WeakMap<object, object>();
+  /** Prices already chosen, and models already warned about. */
+  readonly pricing = new PricingState();
 
   constructor(readonly options: ResolvedTrackingOptions) {
     this.sink = new Sink(options);

@@ -263,7 +263,7 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
 
   if (!addOverriddenCost(properties, callOptions, tokens, options.log) && result && outcome.error === undefined) {
     // Cost of a successful call, from the price table (src/pricing).
-    addCostProperties(properties, result, body.model, options, tokens);
+    addCostProperties(properties, result, body.model, options, tracking.pricing, tokens);
   }
 
   // The user's properties win over the response's too.

@@ -3,6 +3,7 @@ import { addPico, costWithCard, lacksLongContext, periodAt, picoToUsd, pricedTie
 import { matchTable, normalizeModelId } from './match.js';
 import type { CostMatch, CostResult, PricePeriod, PricingOptions, RateCard, UnknownCostReason } from './types.js';
 import { readResolution, resolvePricing, type ResolvedPricing } from './validate.js';
+import type { PricingState } from './state.js';
 
 /** A price found for a call: the periods to choose from, and how it was found. */
 interface ChosenPrice {
@@ -11,7 +12,7 @@ interface ChosenPrice {
   match: CostMatch;
 }
 
-type PriceChoice = { ok: true; price: ChosenPrice } | { ok: false; reason: UnknownCostReason };
+export type PriceChoice = { ok: true; price: ChosenPrice } | { ok: false; reason: UnknownCostReason };
 
 /** A user price applies whatever the service tier and the date. */
 function userPrice(card: RateCard, priceId: string, match: CostMatch): PriceChoice {
@@ -66,29 +67,6 @@ function choosePrice(models: string[], pricing: ResolvedPricing, serviceTier: st
   return { ok: false, reason: 'unknown_model' };
 }
 
-const MAX_CACHED_CHOICES = 1000;
-
-/** `choosePrice`, remembered per model ids when no resolver makes it depend on the call. */
-function cachedChoice(models: string[], pricing: ResolvedPricing, serviceTier: string | undefined): PriceChoice {
-  if (pricing.resolver) return choosePrice(models, pricing, serviceTier);
-  // By the first model id, then the second ('' when there is none): no key is built per call.
-  let byFirst = pricing.choices.get(models[0]!) as Map<string, PriceChoice> | undefined;
-  if (byFirst === undefined) {
-    // Model ids come from responses: bound the cache against an endless variety of them.
-    if (pricing.choices.size >= MAX_CACHED_CHOICES) pricing.choices.clear();
-    byFirst = new Map();
-    pricing.choices.set(models[0]!, byFirst);
-  }
-  const second = models[1] ?? '';
-  let choice = byFirst.get(second);
-  if (choice === undefined) {
-    if (byFirst.size >= MAX_CACHED_CHOICES) byFirst.clear();
-    choice = choosePrice(models, pricing, serviceTier);
-    byFirst.set(second, choice);
-  }
-  return choice;
-}
-
 /** The cost of a call, or why it is unknown. */
 export type CostOutcome = { ok: true; cost: CostResult } | { ok: false; reason: UnknownCostReason };
 
@@ -105,6 +83,8 @@ export interface PriceRequest {
   /** When the call happened, in ms since the epoch: selects the price period. */
   time: number;
   pricing: ResolvedPricing;
+  /** The client's memory of prices already chosen (none for a one-off `calculateCost()`). */
+  state?: PricingState;
 }
 
 /** The rate card a call is priced with, and the times between which that choice holds. */
@@ -114,49 +94,22 @@ interface CardChoice {
   standard: RateCard;
   priceId: string;
   match: CostMatch;
-  /** The period's start and the next one's (ms since the epoch): the card holds for times in [from, until). */
-  from: number;
-  until: number;
-}
-
-/** The card of the last call priced without a resolver, by its model ids and tier (see `ResolvedPricing.lastCard`). */
-interface LastCard {
-  first: string;
-  second: string | undefined;
-  serviceTier: string | undefined;
-  choice: CardChoice;
 }
 
 type CardOutcome = { ok: true; choice: CardChoice } | { ok: false; reason: UnknownCostReason };
 
-function chooseCard(models: string[], pricing: ResolvedPricing, serviceTier: string | undefined, time: number): CardOutcome {
-  const choice = cachedChoice(models, pricing, serviceTier);
+function chooseCard(request: PriceRequest, models: string[]): CardOutcome {
+  const { pricing, state, serviceTier, time } = request;
+  const choose = () => choosePrice(models, pricing, serviceTier);
+  // With a resolver the choice may depend on the tier: chosen per call.
+  const choice = state && !pricing.resolver ? state.choice(models, choose) : choose();
   if (!choice.ok) return choice;
   const tier = pricedTierOf(serviceTier);
   if (tier === undefined) return { ok: false, reason: 'unknown_service_tier' };
-  const { period, from, until } = periodAt(choice.price.periods, time);
+  const { period } = periodAt(choice.price.periods, time);
   const card = period[tier];
   if (card === undefined) return { ok: false, reason: 'no_service_tier_price' };
-  return { ok: true, choice: { card, standard: period.standard, priceId: choice.price.priceId, match: choice.price.match, from, until } };
-}
-
-/** `chooseCard`, or the last call's card when this call has the same model ids and tier and falls in its dates. */
-function cardFor(models: string[], pricing: ResolvedPricing, serviceTier: string | undefined, time: number): CardOutcome {
-  if (pricing.resolver) return chooseCard(models, pricing, serviceTier, time);
-  const last = pricing.lastCard as LastCard | undefined;
-  if (
-    last !== undefined &&
-    last.first === models[0] &&
-    last.second === models[1] &&
-    last.serviceTier === serviceTier &&
-    time >= last.choice.from &&
-    time < last.choice.until
-  ) {
-    return { ok: true, choice: last.choice };
-  }
-  const outcome = chooseCard(models, pricing, serviceTier, time);
-  if (outcome.ok) pricing.lastCard = { first: models[0]!, second: models[1], serviceTier, choice: outcome.choice } satisfies LastCard;
-  return outcome;
+  return { ok: true, choice: { card, standard: period.standard, priceId: choice.price.priceId, match: choice.price.match } };
 }
 
 /** Prices one call; never throws for a bad usage, model or resolver (it says why instead). */
@@ -169,7 +122,7 @@ export function priceUsage(request: PriceRequest): CostOutcome {
   }
   if (models.length === 0) return { ok: false, reason: 'no_model' };
 
-  const found = cardFor(models, request.pricing, request.serviceTier, request.time);
+  const found = chooseCard(request, models);
   if (!found.ok) return found;
   const { card, standard, priceId, match } = found.choice;
   if (lacksLongContext(standard, card, tokens)) return { ok: false, reason: 'no_long_context_price' };

@@ -2,6 +2,7 @@ import type { DebugLogger } from '../options.js';
 import type { TokenCounts } from '../usage.js';
 import { priceUsage } from './calculate.js';
 import { normalizeModelId } from './match.js';
+import type { PricingState } from './state.js';
 import type { ResolvedPricing } from './validate.js';
 
 function nonEmptyString(value: unknown): string | undefined {
@@ -22,6 +23,7 @@ export function addCostProperties(
   result: Record<string, unknown>,
   requestModel: unknown,
   options: { readonly pricing: ResolvedPricing; readonly log: DebugLogger | undefined },
+  state: PricingState,
   tokens?: TokenCounts,
 ): void {
   const responseModel = nonEmptyString(result.model);
@@ -34,6 +36,7 @@ export function addCostProperties(
     serviceTier: nonEmptyString(result.service_tier),
     time: Date.now(),
     pricing: options.pricing,
+    state,
   });
 
   if (outcome.ok) {
@@ -49,9 +52,8 @@ export function addCostProperties(
   }
 
   const warnKey = model === undefined ? '' : normalizeModelId(model);
-  if (outcome.reason !== 'disabled' && !options.pricing.warnedModels.has(warnKey)) {
-    options.pricing.warnedModels.add(warnKey);
-    options.log?.(
+  if (outcome.reason !== 'disabled' && options.log && state.firstWarning(warnKey)) {
+    options.log(
       `no cost for model "${model ?? '(none)'}" (${outcome.reason}); its events carry $ai_cost_unknown_reason instead. ` +
         'Give a price with the `pricing` option if it is missing.',
     );

@@ -8,18 +8,6 @@ export interface ResolvedPricing {
   readonly overrides: ReadonlyMap<string, RateCard | null>;
   readonly aliases: ReadonlyMap<string, string>;
   readonly resolver: PricingOptions['resolver'] | undefined;
-  /** The model ids already warned about (one debug warning per model id and client). */
-  readonly warnedModels: Set<string>;
-  /**
-   * Prices already chosen, by the call's model ids (without a resolver, the choice depends on
-   * nothing else): matching runs once per model, not once per call.
-   */
-  readonly choices: Map<string, unknown>;
-  /**
-   * The rate card of the last call priced, with its model ids, tier and the dates it holds
-   * between: calls in a row are mostly of one model, and then pricing one is a few comparisons.
-   */
-  lastCard: unknown;
 }
 
 const PRICE_FIELDS: Record<keyof ModelPrice, keyof RateCard> = {
@@ -77,7 +65,7 @@ export function ratesFromModelPrice(price: unknown, where: string): RateCard {
  * @param name how to name the option in messages, e.g. "option `pricing`".
  */
 export function resolvePricing(input: unknown, name: string): ResolvedPricing {
-  if (input === undefined) return { overrides: new Map(), aliases: new Map(), resolver: undefined, warnedModels: new Set(), choices: new Map(), lastCard: undefined };
+  if (input === undefined) return { overrides: new Map(), aliases: new Map(), resolver: undefined };
   if (!isPlainRecord(input)) throw new PriceError(`${name} must be an object, got ${describeValue(input)}`);
   for (const key of Object.keys(input)) {
     if (!['overrides', 'aliases', 'resolver'].includes(key)) {
@@ -112,7 +100,7 @@ export function resolvePricing(input: unknown, name: string): ResolvedPricing {
   if (resolver !== undefined && typeof resolver !== 'function') {
     throw new PriceError(`${name}.resolver must be a function, got ${describeValue(resolver)}`);
   }
-  return { overrides, aliases, resolver: resolver as PricingOptions['resolver'], warnedModels: new Set(), choices: new Map(), lastCard: undefined };
+  return { overrides, aliases, resolver: resolver as PricingOptions['resolver'] };
 }
 
 /** A resolver's answer, checked: rates, a model id, `null` (no cost) or `undefined` (no opinion). */
