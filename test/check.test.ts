@@ -10,6 +10,7 @@ import { offlineEnv, root } from './helpers/examples.js';
 import { type LocalPostHog, localPostHog, type PostHogBehaviour } from './support/local-posthog.js';
 import { refusedPort } from './support/servers.js';
 import { posthogNodeAtLeast } from './support/versions.js';
+import { withoutBuild } from './support/build.js';
 
 /** A host nothing listens on (its port was just free). */
 const refusedHost = async () => `http://127.0.0.1:${await refusedPort()}`;
@@ -155,7 +156,7 @@ describe('checkPostHog()', () => {
   });
 });
 
-describe('npx tracked-openai check (dist/cli.js, the package bin)', () => {
+describe.skipIf(withoutBuild)('npx tracked-openai check (dist/cli.js, the package bin)', () => {
   async function cli(args: string[], env: NodeJS.ProcessEnv) {
     try {
       const { stdout, stderr } = await promisify(execFile)(process.execPath, ['dist/cli.js', ...args], { cwd: root, env, timeout: 15_000 });
