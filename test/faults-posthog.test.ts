@@ -177,8 +177,10 @@ describe('PostHog at fault, captureImmediate: each call waits at most immediateT
         // Our debug log names each event handed over, each wait cut short by the bound, and what
         // posthog-node reported.
         await sleep(10);
-        // Each event handed over was posted once, whatever became of it.
-        if (server) expect(server.requests).toBe(3);
+        // Each event handed over was posted once, whatever became of it (before posthog-node 5.8.1,
+        // an immediate delivery is a flush of the queue: the events may share a batch).
+        if (server && posthogNodeAtLeast('5.8.1')) expect(server.requests).toBe(3);
+        else if (server) expect(server.requests).toBeLessThanOrEqual(3);
         const messages = logger.lines.map((line) => line.message);
         expect(messages.filter((message) => message === '$ai_generation gpt-4o-mini')).toHaveLength(3);
         const cutShort = messages.filter((message) => message === `captureImmediate() took longer than ${BOUND_MS} ms; not waiting for it any more`);
