@@ -9,13 +9,12 @@ import type { DebugLogger, PostHogLike } from './options.js';
  */
 export const MAX_IMMEDIATE_IN_FLIGHT = 20;
 
-
 function megabytes(bytes: number): string {
   return `${(bytes / 1_000_000).toFixed(1)} MB`;
 }
 
-/** What to do with an event that is about to join posthog-node's queue. */
-export type Admission = 'whole' | 'without_content' | 'dropped';
+/** What happens to an event that is about to join posthog-node's queue. */
+type Admission = 'whole' | 'without_content' | 'dropped';
 
 /**
  * What this library handed to one PostHog client and has not seen delivered: the immediate
@@ -107,11 +106,6 @@ export class Backlog {
       }
     }
     return uuid;
-  }
-
-  /** The estimated bytes of our events in posthog-node's queue. */
-  get bytes(): number {
-    return this.queuedBytes;
   }
 
   /** Starts an immediate delivery if fewer than {@link MAX_IMMEDIATE_IN_FLIGHT} are in flight. */

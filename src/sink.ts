@@ -41,21 +41,19 @@ function copyForRedact(message: CaptureMessage): CaptureMessage {
 /** PostHog has 5 group types per project: more than this many in one event is a mistake, not data. */
 const MAX_GROUP_TYPES = 20;
 
-/** `groups` with ids of a bounded length, and not too many of them. */
+/** `groups` with ids of a bounded length, and not too many of them: `groups` itself when it is so already. */
 function boundedGroups(groups: Record<string, string | number>): Record<string, string | number> {
+  const entries = Object.entries(groups);
+  const fits = entries.length <= MAX_GROUP_TYPES && entries.every(([type, key]) => boundedId(type) === type && (typeof key !== 'string' || boundedId(key) === key));
+  if (fits) return groups;
   const bounded: Record<string, string | number> = {};
-  let count = 0;
-  for (const [type, key] of Object.entries(groups)) {
-    if (++count > MAX_GROUP_TYPES) break;
-    bounded[boundedId(type)] = typeof key === 'string' ? boundedId(key) : key;
-  }
+  for (const [type, key] of entries.slice(0, MAX_GROUP_TYPES)) bounded[boundedId(type)] = typeof key === 'string' ? boundedId(key) : key;
   return bounded;
 }
 
-/** What the size limit leaves for the properties once the event's name, distinct id and groups are in. */
-function roomForProperties(message: CaptureMessage, maxEventBytes: number): number {
-  const ids = 3 * (message.event.length + message.distinctId.length); // UTF-16 units: at most 3 bytes each
-  return maxEventBytes - ids - (message.groups ? jsonBytes(message.groups) : 0);
+/** What the size limit leaves for the properties once the event's name, distinct id and groups are in (UTF-16 units: at most 3 bytes each). */
+function roomForProperties(event: string, distinctId: string, groups: object | undefined, maxEventBytes: number): number {
+  return maxEventBytes - 3 * (event.length + distinctId.length + (groups ? JSON.stringify(groups).length : 0));
 }
 
 /**
@@ -143,11 +141,12 @@ export class Sink {
       ({ properties: safe, chars } = sanitizeProperties(message.properties ?? {}));
     }
     const distinctId = boundedId(message.distinctId);
-    if (distinctId !== message.distinctId) message = { ...message, distinctId };
-    if (message.groups) message = { ...message, groups: boundedGroups(message.groups) };
-    const properties = fitProperties(safe, chars, roomForProperties(message, maxEventBytes), maxEventBytes);
-    if (properties !== message.properties) message = { ...message, properties };
-    return { message, bytes: Math.min(chars, maxEventBytes) };
+    const groups = message.groups && boundedGroups(message.groups);
+    const properties = fitProperties(safe, chars, roomForProperties(message.event, distinctId, groups, maxEventBytes), maxEventBytes);
+    // One copy, ours to finish (enqueue adds its uuid): the redact hook's object is never changed.
+    const sent: CaptureMessage = { ...message, distinctId, properties };
+    if (groups) sent.groups = groups;
+    return { message: sent, bytes: Math.min(chars, maxEventBytes) };
   }
 
   /**
@@ -170,7 +169,8 @@ export class Sink {
       queued = { ...message, properties };
     }
     const uuid = this.backlog.enqueued(queuedBytes);
-    const result = posthog.capture(uuid === undefined ? queued : { ...queued, uuid });
+    if (uuid !== undefined) (queued as CaptureMessage & { uuid?: string }).uuid = uuid;
+    const result = posthog.capture(queued);
     if (isThenable(result)) result.then(undefined, (error) => log?.('capture() failed', error));
   }
 

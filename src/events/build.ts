@@ -14,6 +14,7 @@ import { describeError } from './error.js';
 import { newTraceId } from './ids.js';
 import { groupsOf, personOf } from './rules.js';
 import { SafeValues, sanitizeProperties } from './sanitize.js';
+import { GENERATION_EVENT } from './vocabulary.js';
 import { secondsBetween } from './seconds.js';
 
 function nonEmptyString(value: unknown): string | undefined {
@@ -218,13 +219,13 @@ export function buildCallEvent(call: TrackedCall, outcome: CallOutcome, latencyS
   else if (result) properties.$ai_http_status = 200;
   const tokens = result ? readTokenCounts(result.usage) : undefined;
   if (result) {
-    if (operation.event === '$ai_generation') {
+    if (operation.event === GENERATION_EVENT) {
       const output = call.privacyMode ? null : operation.output(result);
       properties.$ai_output_choices = safe ? safe.of(output) : output;
     }
     if (tokens) {
       properties.$ai_input_tokens = tokens.input;
-      if (operation.event === '$ai_generation') properties.$ai_output_tokens = tokens.output;
+      if (operation.event === GENERATION_EVENT) properties.$ai_output_tokens = tokens.output;
       if (tokens.cacheRead !== undefined) properties.$ai_cache_read_input_tokens = tokens.cacheRead;
       if (tokens.cacheWrite !== undefined) properties.$ai_cache_creation_input_tokens = tokens.cacheWrite;
       if (tokens.reasoning !== undefined) properties.$ai_reasoning_tokens = tokens.reasoning;

@@ -1,7 +1,7 @@
 /**
  * The rules every event follows, calls, traces and spans alike: who it belongs to, its groups, and
- * whether privacy mode holds (`$ai_lib` and its version come from version.ts). One place, so that a trace and the calls
- * inside it never disagree.
+ * whether privacy mode holds (`$ai_lib` and its version come from version.ts). One place, so that
+ * a trace and the calls inside it never disagree.
  */
 import type { ActiveContext } from '../context.js';
 import { mergeRecords } from '../records.js';

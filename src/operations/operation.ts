@@ -2,9 +2,11 @@
  * What one OpenAI API means to analytics: how to read its request and its result.
  * Adding an API means one new file here and one line in `intercept/method-table.ts`.
  */
+import type { EMBEDDING_EVENT, GENERATION_EVENT } from '../events/vocabulary.js';
+
 export interface Operation {
   /** The PostHog event this API's calls produce. */
-  readonly event: '$ai_generation' | '$ai_embedding';
+  readonly event: typeof GENERATION_EVENT | typeof EMBEDDING_EVENT;
   /** `$ai_input`: what was sent to the model. */
   input(body: Record<string, unknown>): unknown;
   /** `$ai_model_parameters`: the request's settings (model and input excluded). */
