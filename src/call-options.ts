@@ -72,21 +72,26 @@ const CALL_OPTION_SET: ReadonlySet<string> = new Set(CALL_OPTION_NAMES);
 /** A request body split into what goes to OpenAI and what is ours. */
 export interface SplitBody {
   body: unknown;
+  /** Our options, checked (see {@link splitCallOptions}); undefined when the body has none. */
   callOptions: PostHogCallOptions | undefined;
 }
 
 /**
- * Removes our per-call keys from a request body. The caller's object is never changed: when it
- * holds none of our keys it is passed on as is (the common case, no copy); otherwise a shallow copy
- * without them is sent.
+ * Removes our per-call keys from a request body and checks their values, in one pass over its
+ * keys. The caller's object is never changed: when it holds none of our keys it is passed on as is
+ * (the common case, no copy); otherwise a shallow copy without them is sent.
+ *
+ * The options arrive at call time, so a wrong type never throws (the call must go on as untracked
+ * code would): a numeric distinct or trace id is used as its text (PostHog accepts numbers there),
+ * anything else of the wrong type is left out, with a console warning once per option name and a
+ * debug line each time. `null` means "not given".
  */
-export function splitCallOptions(body: unknown): SplitBody {
+export function splitCallOptions(body: unknown, log: DebugLogger | undefined): SplitBody {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return { body, callOptions: undefined };
   const record = body as Record<string, unknown>;
   let found = false;
-  // A body has a few keys and ours all start with "posthog": a look at each key's first letter.
   for (const key in record) {
-    if (key.charCodeAt(0) === 112 /* p */ && CALL_OPTION_SET.has(key)) {
+    if (CALL_OPTION_SET.has(key)) {
       found = true;
       break;
     }
@@ -96,8 +101,13 @@ export function splitCallOptions(body: unknown): SplitBody {
   const clean: Record<string, unknown> = {};
   const callOptions: Record<string, unknown> = {};
   for (const key of Object.keys(record)) {
-    if (CALL_OPTION_SET.has(key)) callOptions[key] = record[key];
-    else setOwn(clean, key, record[key]);
+    const value = record[key];
+    if (!CALL_OPTION_SET.has(key)) {
+      setOwn(clean, key, value);
+      continue;
+    }
+    const checked = checkedOption(key as CallOptionName, value, log);
+    if (checked !== undefined) callOptions[key] = checked;
   }
   return { body: clean, callOptions: callOptions as PostHogCallOptions };
 }
@@ -139,40 +149,25 @@ function describeFound(value: unknown): string {
   return describeValue(value);
 }
 
-/**
- * Checks the per-call options of one call. They arrive in the request body at call time, so a
- * wrong type never throws (the call must go on as untracked code would): a numeric distinct or
- * trace id is used as its text (PostHog accepts numbers there), anything else of the wrong type is
- * left out, with a console warning once per option name and a debug line each time. `null` means
- * "not given". Returns `options` itself when nothing had to change.
- */
-export function checkCallOptions(options: PostHogCallOptions, log: DebugLogger | undefined): PostHogCallOptions {
-  let checked: Record<string, unknown> | undefined;
-  const change = (name: string, value: unknown) => {
-    checked ??= { ...options };
-    if (value === undefined) delete checked[name];
-    else checked[name] = value;
-  };
-  for (const name of Object.keys(options) as CallOptionName[]) {
-    const value = options[name];
-    if (value === undefined) continue;
-    if (value === null) {
-      change(name, undefined);
-      continue;
-    }
-    const check = CALL_OPTION_CHECKS[name];
-    if (check.valid(value)) continue;
-    if ((name === 'posthogDistinctId' || name === 'posthogTraceId') && typeof value === 'number' && Number.isFinite(value)) {
-      change(name, String(value));
-      continue;
-    }
-    change(name, undefined);
-    const problem = `per-call option \`${name}\` must be ${check.expected}, got ${describeFound(value)}; it was ignored`;
-    log?.(problem);
-    if (!warnedCallOptions.has(name)) {
-      warnedCallOptions.add(name);
-      console.warn(`[tracked-openai] ${problem} (this warning is shown once)`);
-    }
+/** One option's value as the call uses it, or undefined when it is left out (not given, null, or of a wrong type: warned). */
+function checkedOption(name: CallOptionName, value: unknown, log: DebugLogger | undefined): unknown {
+  if (value === undefined || value === null) return undefined;
+  const check = CALL_OPTION_CHECKS[name];
+  let valid: boolean;
+  try {
+    valid = check.valid(value);
+  } catch {
+    valid = false; // an object whose values throw when read: of no use as the option
   }
-  return (checked as PostHogCallOptions | undefined) ?? options;
+  if (valid) return value;
+  if ((name === 'posthogDistinctId' || name === 'posthogTraceId') && typeof value === 'number' && Number.isFinite(value)) {
+    return String(value);
+  }
+  const problem = `per-call option \`${name}\` must be ${check.expected}, got ${describeFound(value)}; it was ignored`;
+  log?.(problem);
+  if (!warnedCallOptions.has(name)) {
+    warnedCallOptions.add(name);
+    console.warn(`[tracked-openai] ${problem} (this warning is shown once)`);
+  }
+  return undefined;
 }

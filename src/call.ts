@@ -1,4 +1,4 @@
-import { checkCallOptions, type PostHogCallOptions } from './call-options.js';
+import type { PostHogCallOptions } from './call-options.js';
 import { type ActiveContext, currentContext } from './context.js';
 import { buildCallEvent, buildRequestPart, type RequestPart } from './events/build.js';
 import { secretsOf, toolsWithoutCredentials } from './events/credentials.js';
@@ -90,7 +90,7 @@ export class TrackedCall {
     this.client = client;
     this.operation = operation;
     this.body = body;
-    this.callOptions = callOptions === undefined ? undefined : checkCallOptions(callOptions, tracking.options.log);
+    this.callOptions = callOptions;
     const context = currentContext();
     this.context = context;
     // Each trace or span around this call (the innermost and the ones around it) sends its own

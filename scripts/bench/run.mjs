@@ -16,6 +16,14 @@
 //   as tracking does: how much of a stream's figure is the SDK and the server handling the usage.
 // - "one every 200 µs" (streams): the server writes the chunks one at a time, as a model does
 //   (only faster), instead of all at once: the client waits between chunks, as with OpenAI.
+// - "per-call options": the small call and the embeddings call with `posthogDistinctId` and a few
+//   `posthogProperties` in every request body, as an app that names its users passes them (the
+//   untracked clients send the same request without them). The tracking client takes them out of
+//   the body, checks them, and puts them in the event (checked on the last event of each comparison).
+// - "the --against build" (with --against <dir>): a tracked client made by another checkout's built
+//   dist/, in the same rounds as this one, and the ratio of the two round by round. Run it both
+//   ways (A against B, then B against A): with the same build on both sides, that ratio came out
+//   0.978 to 1.003 (four workloads), mostly in favour of the build of this checkout.
 // - "right after a full GC": the small call measured from a forced full GC on. A full GC makes V8
 //   deoptimize code and re-optimize it over the next thousands of calls, tracking's code included;
 //   the rounds above are kept out of that transient, this line shows it.
@@ -25,12 +33,17 @@
 //
 //   npm run bench                   # the full run (about 2 minutes)
 //   npm run bench -- --quick        # fewer rounds: a smoke test, not figures to quote
-//   npm run bench -- --only small   # workloads whose name contains "small" (no import/size)
+//   npm run bench -- --only small   # workloads whose name contains "small" (no import/size);
+//                                   # several with "|": --only "small|embeddings"
+//   npm run bench -- --only small --against ../other-checkout
+//                                   # also a tracked client of that checkout's built dist/, in the
+//                                   # same rounds: an A/B of two builds under the same conditions
 //   npm run build && node --cpu-prof --cpu-prof-dir=prof scripts/bench/run.mjs --only small
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import OpenAI from 'openai';
 import { PostHog } from 'posthog-node';
 import { createTrackedOpenAI } from '../../dist/index.js';
@@ -39,6 +52,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const selected = (name) => only === undefined || only.split('|').some((part) => name.includes(part));
+const againstDir = args.includes('--against') ? args[args.indexOf('--against') + 1] : undefined;
 
 // Nothing is measured before every client has made WARM_CALLS calls of every workload: until the
 // JIT and the heap have settled (in this process and in the server's), calls run up to 15% slower
@@ -105,6 +120,11 @@ const clients = {
   untrackedUsage: new OpenAI(sdkOptions),
   delivering: createTrackedOpenAI(new OpenAI(sdkOptions), { posthog: deliveringPostHog }),
 };
+// --against: the same tracked client made by another build (another checkout's dist/, built there).
+if (againstDir !== undefined) {
+  const other = await import(pathToFileURL(path.resolve(againstDir, 'dist/index.js')).href);
+  clients.against = other.createTrackedOpenAI(new OpenAI(sdkOptions), { posthog: inMemoryPostHog });
+}
 
 const messages = [{ role: 'user', content: 'Say something short.' }];
 const bigPrompt = [
@@ -134,12 +154,35 @@ async function streamedChat(client, chunks, firstChunkMarks, paceUs = 0) {
   }
 }
 
+// Per-call options as an app passes them: a distinct id and a few properties of its own in every
+// request body, written as one object literal per call. Only the tracked clients are given them
+// (the SDK would send them to the server); the untracked ones send the same request without them.
+const trackedClients = new Set([clients.tracked, clients.trackedNoUsage, clients.delivering, clients.against]);
+const USERS = Array.from({ length: 50 }, (_, i) => `user-${i}`);
+let callCount = 0;
+const nextUser = () => USERS[++callCount % USERS.length];
+const callProperties = () => ({ conversation_id: `conv-${callCount % 1000}`, plan: 'pro', feature: 'bench', attempt: 1 });
+/** The per-call options reached the event (checked once per comparison, on the last event). */
+const hasCallOptions = (event) => event?.distinctId?.startsWith('user-') && event.properties?.plan === 'pro';
+
 const workloads = [
   {
     name: 'small chat call',
     event: '$ai_generation',
     target: 1.05,
     run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages }),
+  },
+  {
+    name: 'small chat call, per-call options',
+    event: '$ai_generation',
+    target: 1.05,
+    check: hasCallOptions,
+    run: (c) =>
+      c.chat.completions.create(
+        trackedClients.has(c)
+          ? { model: 'gpt-4o-mini', messages, posthogDistinctId: nextUser(), posthogProperties: callProperties() }
+          : { model: 'gpt-4o-mini', messages },
+      ),
   },
   {
     name: `chat call, ${Math.round(bigPromptKB)} KB prompt`,
@@ -160,7 +203,19 @@ const workloads = [
     target: 1.05,
     run: (c) => c.embeddings.create({ model: 'text-embedding-3-small', input: 'benchmark input' }),
   },
-].filter((w) => only === undefined || w.name.includes(only));
+  {
+    name: 'embeddings call, per-call options',
+    event: '$ai_embedding',
+    target: 1.05,
+    check: hasCallOptions,
+    run: (c) =>
+      c.embeddings.create(
+        trackedClients.has(c)
+          ? { model: 'text-embedding-3-small', input: 'benchmark input', posthogDistinctId: nextUser(), posthogProperties: callProperties() }
+          : { model: 'text-embedding-3-small', input: 'benchmark input' },
+      ),
+  },
+].filter((w) => selected(w.name));
 
 // For information: the same stream, its chunks written one at a time as a model writes them (only
 // much faster: real models take 5 to 50 ms a token). Above, the server writes the whole stream at
@@ -213,11 +268,14 @@ async function compare(workload, names, { rounds, block, warm }) {
       if (workload.stream) firstChunkRatios[name].push(times[name].firstChunkMs / times.untracked.firstChunkMs);
     }
   }
-  const trackedNames = names.filter((name) => name === 'tracked' || name === 'trackedNoUsage');
+  const trackedNames = names.filter((name) => name === 'tracked' || name === 'trackedNoUsage' || name === 'against');
   const calls = (warm + rounds) * block * trackedNames.length;
   const events = memory.events - eventsBefore;
   if (trackedNames.length > 0 && (events !== calls || memory.last?.event !== workload.event)) {
     throw new Error(`${workload.name}: ${calls} tracked calls gave ${events} events (last: ${memory.last?.event})`);
+  }
+  if (trackedNames.length > 0 && workload.check && !workload.check(memory.last)) {
+    throw new Error(`${workload.name}: the last event does not carry the per-call options`);
   }
   const pick = (client, key) => median(blocks[client].map((b) => b[key]));
   return Object.fromEntries(
@@ -227,6 +285,8 @@ async function compare(workload, names, { rounds, block, warm }) {
         ms: { untracked: pick('untracked', 'ms'), tracked: pick(name, 'ms') },
         cpuMs: { untracked: pick('untracked', 'cpuMs'), tracked: pick(name, 'cpuMs') },
         ratio: median(ratios[name]),
+        // This client against the other build's, round by round (--against).
+        againstRatio: blocks.against ? median(blocks[name].map((b, i) => b.ms / blocks.against[i].ms)) : undefined,
         firstChunk: workload.stream
           ? { untracked: pick('untracked', 'firstChunkMs'), tracked: pick(name, 'firstChunkMs'), ratio: median(firstChunkRatios[name]) }
           : undefined,
@@ -343,7 +403,7 @@ try {
   // A service never forces a GC; measured right after one, the figures are those of that transient.
   gc();
   for (const workload of workloads) {
-    const names = ['untracked', 'tracked', 'untracked2', 'delivering', ...(workload.stream ? ['trackedNoUsage', 'untrackedUsage'] : [])];
+    const names = ['untracked', 'tracked', 'untracked2', 'delivering', ...(workload.stream ? ['trackedNoUsage', 'untrackedUsage'] : []), ...(clients.against ? ['against'] : [])];
     for (let i = 0; i < WARM_CALLS; i++) {
       for (const name of names) await workload.run(clients[name], []);
     }
@@ -353,7 +413,7 @@ try {
     const noise = workload === workloads[0] && !quick;
     const compared = await compare(
       workload,
-      ['tracked', ...(workload.stream ? ['trackedNoUsage', 'untrackedUsage'] : []), ...(noise ? ['untracked2'] : [])],
+      ['tracked', ...(workload.stream ? ['trackedNoUsage', 'untrackedUsage'] : []), ...(noise ? ['untracked2'] : []), ...(clients.against ? ['against'] : [])],
       OWN,
     );
     const own = compared.tracked;
@@ -368,6 +428,12 @@ try {
       const usage = compared.untrackedUsage;
       console.log(row('  untracked, asking for usage', ms(usage.ms.untracked), ms(usage.ms.tracked), usage.ratio, `to last chunk: the SDK's and the server's cost of the usage; tracked against it: ${f(own.ratio / usage.ratio)}x`));
     }
+    if (compared.against) {
+      const other = compared.against;
+      console.log(
+        row('  the --against build', ms(other.ms.untracked), ms(other.ms.tracked), other.ratio, `CPU ${f(other.cpuMs.untracked)} → ${f(other.cpuMs.tracked)} ms; this build / that one: ${f(own.againstRatio)}x`),
+      );
+    }
     if (noise) {
       const same = compared.untracked2;
       console.log(row('  untracked vs untracked (noise)', ms(same.ms.untracked), ms(same.ms.tracked), same.ratio, 'what 1.000 looks like, measured in the same rounds'));
@@ -376,7 +442,7 @@ try {
     console.log(row('  with real delivery', ms(real.ms.untracked), ms(real.ms.tracked), real.ratio, `CPU ${f(real.cpuMs.untracked)} → ${f(real.cpuMs.tracked)} ms`));
   }
 
-  if (only === undefined || pacedStream.name.includes(only)) {
+  if (selected(pacedStream.name)) {
     // The code is warm from the streams above: a few warm-up rounds are enough.
     const compared = await compare(pacedStream, ['tracked', 'untrackedUsage'], PACED);
     const own = compared.tracked;
@@ -405,7 +471,7 @@ try {
     );
   }
 
-  if (only === undefined || 'long stream'.includes(only)) {
+  if (selected('long stream')) {
     const runs = { untracked: [], tracked: [], trackedNoUsage: [], untrackedUsage: [], untracked2: [] };
     for (let i = 0; i < LONG_STREAM_RUNS; i++) {
       const order = ['untracked', 'tracked', 'trackedNoUsage', 'untrackedUsage', 'untracked2'];

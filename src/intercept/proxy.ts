@@ -46,7 +46,7 @@ function trackedMethod(tracking: Tracking, resource: object, operation: Operatio
   return function trackedCreate(method, _thisArg, args) {
     let split;
     try {
-      split = splitCallOptions(args[0]);
+      split = splitCallOptions(args[0], tracking.options.log);
     } catch (error) {
       // A body whose properties can't be read (a throwing getter): let the SDK meet it as it would.
       tracking.options.log?.('could not read the request body; this call is not tracked', error);
