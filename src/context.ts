@@ -1,5 +1,4 @@
 import type { PostHogLike } from './options.js';
-import { defineOwn } from './records.js';
 import type { Tracking } from './tracking.js';
 
 /** What `withTracking()` puts around a block of code: every tracked call inside carries it. */
@@ -128,37 +127,31 @@ export function readOr(source: object, key: PropertyKey, fallback: unknown): unk
 }
 
 /**
- * Copies the own enumerable string-keyed values of `source` onto `target`, each read once: a value
- * whose getter throws becomes `unreadable` (left out when that is undefined). Keys are defined as a
- * spread defines them (an own `"__proto__"` key stays a key). Nothing here throws.
+ * The own enumerable string-keyed values of `source`, each read once, in a new record: a value
+ * whose getter throws becomes `unreadable` (left out when that is undefined, as are undefined
+ * values then). `Object.fromEntries` defines keys as a spread does (an own `"__proto__"` key stays a
+ * key). Nothing here throws.
  */
-function copyReadable(target: Record<string, unknown>, source: unknown, unreadable: unknown): void {
-  if (source === null || typeof source !== 'object') return;
+function readable(source: unknown, unreadable: unknown): Record<string, unknown> {
+  if (source === null || typeof source !== 'object') return {};
   let keys: string[];
   try {
     keys = Object.keys(source);
   } catch {
-    return; // a proxy whose keys cannot be listed: nothing of it can be read
+    return {}; // a proxy whose keys cannot be listed: nothing of it can be read
   }
+  const entries: [string, unknown][] = [];
   for (const key of keys) {
     const value = readOr(source, key, unreadable);
-    if (value === undefined && unreadable === undefined) continue;
-    if (key === '__proto__') {
-      defineOwn(target, key, value);
-      continue;
-    }
-    try {
-      target[key] = value; // fast: defining each key costs more than the rest of the copy
-    } catch {
-      defineOwn(target, key, value); // a key that a frozen Object.prototype holds read-only
-    }
+    if (value !== undefined || unreadable !== undefined) entries.push([key, value]);
   }
+  return Object.fromEntries(entries);
 }
 
 /** `{ ...a, ...b }` of the sources that are objects, each value read once: one whose getter throws becomes `'[unreadable]'`. */
 export function mergeReadable(...sources: unknown[]): Record<string, unknown> {
-  const merged: Record<string, unknown> = {};
-  for (const source of sources) copyReadable(merged, source, UNREADABLE);
+  let merged: Record<string, unknown> = {};
+  for (const source of sources) merged = { ...merged, ...readable(source, UNREADABLE) };
   return merged;
 }
 
@@ -175,16 +168,8 @@ export function readContext(context: TrackingContext): TrackingContext {
     const value = readOr(context, field, undefined);
     if (value !== undefined) (read as Record<string, unknown>)[field] = value;
   }
-  if (read.properties !== undefined) {
-    const properties: Record<string, unknown> = {};
-    copyReadable(properties, read.properties, UNREADABLE);
-    read.properties = properties;
-  }
-  if (read.groups !== undefined) {
-    const groups: Record<string, unknown> = {};
-    copyReadable(groups, read.groups, undefined);
-    read.groups = groups as Record<string, string | number>;
-  }
+  if (read.properties !== undefined) read.properties = readable(read.properties, UNREADABLE);
+  if (read.groups !== undefined) read.groups = readable(read.groups, undefined) as Record<string, string | number>;
   return read;
 }
 
@@ -199,22 +184,12 @@ export function mergeContext(
   inner: TrackingContext,
   tree?: Pick<ActiveContext, 'parentId' | 'scope'>,
 ): ActiveContext {
-  const read: ActiveContext = readContext(inner);
-  if (tree) Object.assign(read, tree);
+  const read: ActiveContext = { ...readContext(inner), ...tree };
   if (!outer) return read;
   const merged: ActiveContext = { ...outer, ...read };
-  if (outer.properties && read.properties) {
-    const properties: Record<string, unknown> = {};
-    copyReadable(properties, outer.properties, UNREADABLE);
-    copyReadable(properties, read.properties, UNREADABLE);
-    merged.properties = properties;
-  }
-  if (outer.groups && read.groups) {
-    const groups: Record<string, unknown> = {};
-    copyReadable(groups, outer.groups, undefined);
-    copyReadable(groups, read.groups, undefined);
-    merged.groups = groups as Record<string, string | number>;
-  }
+  // Both sides are copies made by readContext, so a spread reads no getter.
+  if (outer.properties && read.properties) merged.properties = { ...outer.properties, ...read.properties };
+  if (outer.groups && read.groups) merged.groups = { ...outer.groups, ...read.groups };
   return merged;
 }
 

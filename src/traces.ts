@@ -16,7 +16,6 @@ import { secondsBetween } from './events/seconds.js';
 import { resolveTrackingOptions } from './options.js';
 import { groupsOf, personOf, privacyModeOf } from './events/rules.js';
 import { SPAN_EVENT, TRACE_EVENT } from './events/vocabulary.js';
-import { assignRecord } from './records.js';
 import { sanitizeProperties } from './events/sanitize.js';
 import { type CaptureMessage, Sink } from './sink.js';
 import { latestTrackingOf, livePostHogCount, liveLoggers, onlyPostHogTracking, type Tracking } from './tracking.js';
@@ -171,11 +170,11 @@ function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceO
       if (captureOutput) properties.$ai_output_state = privacy ? null : ending.output;
       // A scope in which no tracked call ran knows no client: every tracked client's credentials.
       if (ending.failed) properties.$ai_error = describeError(ending.error, [...scope.secrets, ...rememberedSecrets()], privacy).message;
-      if (userProperties) assignRecord(properties, userProperties);
       const { distinctId, anonymous } = personOf(traceId, context.distinctId, tracking?.options.distinctId);
-      if (anonymous) properties.$process_person_profile = false;
+      const sent: Record<string, unknown> = { ...properties, ...userProperties };
+      if (anonymous) sent.$process_person_profile = false;
       const groups = groupsOf(tracking?.options.groups, context.groups);
-      const message: CaptureMessage & { timestamp?: Date } = { distinctId, event, properties, ...(groups ? { groups } : {}) };
+      const message: CaptureMessage & { timestamp?: Date } = { distinctId, event, properties: sent, ...(groups ? { groups } : {}) };
       // Sent after a scope around it ended: dated when it ended, as an event sent then would be.
       if (ending.waited) message.timestamp = new Date(ending.at);
       sink.send(message, false);

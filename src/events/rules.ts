@@ -4,7 +4,6 @@
  * a trace and the calls inside it never disagree.
  */
 import type { ActiveContext } from '../context.js';
-import { mergeRecords } from '../records.js';
 import { posthogPrivacyMode, type ResolvedTrackingOptions } from '../options.js';
 
 type Groups = Record<string, string | number>;
@@ -36,6 +35,6 @@ export function personOf(traceId: string, ...candidates: (string | undefined)[])
 /** The client's, the context's and the call's groups, merged (later ones win per group type); undefined when none. */
 export function groupsOf(fromClient: Groups | undefined, fromContext: Groups | undefined, fromCall?: Groups): Groups | undefined {
   if (!fromContext && !fromCall) return fromClient && Object.keys(fromClient).length > 0 ? fromClient : undefined;
-  const groups = mergeRecords(fromClient, fromContext, fromCall);
+  const groups = { ...fromClient, ...fromContext, ...fromCall };
   return Object.keys(groups).length > 0 ? groups : undefined;
 }

@@ -1,4 +1,4 @@
-import { byIndex, StreamCallFields, type StreamAccumulator } from './operation.js';
+import { byIndex, collectCallFields, type StreamAccumulator } from './operation.js';
 import { TextParts } from './text-parts.js';
 
 interface ToolCallParts {
@@ -23,11 +23,12 @@ function record(value: unknown): Record<string, unknown> | undefined {
 
 /** Chat Completions chunks → a `chat.completion`: every choice, text, refusals, tool calls with their argument fragments joined. */
 export class ChatStreamAccumulator implements StreamAccumulator {
-  private readonly fields = new StreamCallFields();
+  /** id, model, created, service_tier and usage, as the result carries them. */
+  private readonly callFields: Record<string, unknown> = {};
   private readonly choices = new Map<number, ChoiceParts>();
 
   add(chunk: Record<string, unknown>): boolean {
-    this.fields.collect(chunk);
+    collectCallFields(this.callFields, chunk);
     const choices = chunk.choices;
     if (!Array.isArray(choices)) return false;
     let content = false;
@@ -93,7 +94,7 @@ export class ChatStreamAccumulator implements StreamAccumulator {
       }
       return { index: parts.index, message, finish_reason: parts.finishReason ?? null };
     });
-    return this.fields.toResult('chat.completion', choices);
+    return { ...this.callFields, object: 'chat.completion', choices };
   }
 
   providerError(): unknown {

@@ -1,13 +1,14 @@
-import { byIndex, StreamCallFields, type StreamAccumulator } from './operation.js';
+import { byIndex, collectCallFields, type StreamAccumulator } from './operation.js';
 import { TextParts } from './text-parts.js';
 
 /** Legacy completion chunks → a `text_completion` with each choice's text joined. */
 export class CompletionsStreamAccumulator implements StreamAccumulator {
-  private readonly fields = new StreamCallFields();
+  /** id, model, created, service_tier and usage, as the result carries them. */
+  private readonly callFields: Record<string, unknown> = {};
   private readonly texts = new Map<number, { index: number; parts: TextParts; finishReason: unknown }>();
 
   add(chunk: Record<string, unknown>): boolean {
-    this.fields.collect(chunk);
+    collectCallFields(this.callFields, chunk);
     if (!Array.isArray(chunk.choices)) return false;
     let content = false;
     for (const choice of chunk.choices as Record<string, unknown>[]) {
@@ -29,7 +30,7 @@ export class CompletionsStreamAccumulator implements StreamAccumulator {
 
   result(): Record<string, unknown> {
     const choices = byIndex(this.texts).map((slot) => ({ index: slot.index, text: slot.parts.text(), finish_reason: slot.finishReason ?? null }));
-    return this.fields.toResult('text_completion', choices);
+    return { ...this.callFields, object: 'text_completion', choices };
   }
 
   providerError(): unknown {

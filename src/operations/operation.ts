@@ -49,51 +49,27 @@ export function isUsageOnlyChunk(chunk: Record<string, unknown>): boolean {
 }
 
 /**
- * The fields of a streamed call that describe the whole call (the first value seen wins, usage the
- * last), kept in fixed slots: read once per chunk, copied into the result once per stream.
+ * Collects into `call` the fields of a streamed call that describe the whole call, named as in the
+ * non-streamed result: the first `id`, `model` and `created` seen, the last `service_tier` and `usage`.
  */
-export class StreamCallFields {
-  private id: string | undefined = undefined;
-  private model: string | undefined = undefined;
-  private created: unknown = undefined;
-  private serviceTier: string | undefined = undefined;
-  private usage: unknown = undefined;
-
-  collect(chunk: Record<string, unknown>): void {
-    if (this.id === undefined && typeof chunk.id === 'string') this.id = chunk.id;
-    if (this.model === undefined && typeof chunk.model === 'string') this.model = chunk.model;
-    if (this.created === undefined && chunk.created !== undefined) this.created = chunk.created;
-    if (typeof chunk.service_tier === 'string') this.serviceTier = chunk.service_tier;
-    if (chunk.usage != null) this.usage = chunk.usage;
-  }
-
-  /** A non-streamed result of type `object` with these fields (those seen) and `choices`. */
-  toResult(object: string, choices: unknown[]): Record<string, unknown> {
-    // Built field by field: no spread, which runs slowly in code that runs once per stream.
-    const result: Record<string, unknown> = {};
-    if (this.id !== undefined) result.id = this.id;
-    if (this.model !== undefined) result.model = this.model;
-    if (this.created !== undefined) result.created = this.created;
-    if (this.serviceTier !== undefined) result.service_tier = this.serviceTier;
-    if (this.usage !== undefined) result.usage = this.usage;
-    result.object = object;
-    result.choices = choices;
-    return result;
-  }
+export function collectCallFields(call: Record<string, unknown>, chunk: Record<string, unknown>): void {
+  if (call.id === undefined && typeof chunk.id === 'string') call.id = chunk.id;
+  if (call.model === undefined && typeof chunk.model === 'string') call.model = chunk.model;
+  if (call.created === undefined && chunk.created !== undefined) call.created = chunk.created;
+  if (typeof chunk.service_tier === 'string') call.service_tier = chunk.service_tier;
+  if (chunk.usage != null) call.usage = chunk.usage;
 }
 
-/** `map`'s values in the order of their numeric keys (usually one: sorted only when there are more). */
+/** `map`'s values in the order of their numeric keys. */
 export function byIndex<T>(map: ReadonlyMap<number, T>): T[] {
-  if (map.size < 2) return [...map.values()];
   return [...map.entries()].sort(([a], [b]) => a - b).map(([, value]) => value);
 }
 
-/** Copies the listed keys that the body sets. */
+/** Copies the listed keys that the body sets, in the body's order. */
 export function pickParameters(
   body: Record<string, unknown>,
   names: ReadonlySet<string>,
 ): Record<string, unknown> {
-  // A request body has a few keys and the list is long: walk the body's keys, not the list.
   const picked: Record<string, unknown> = {};
   for (const name of Object.keys(body)) {
     if (names.has(name)) {

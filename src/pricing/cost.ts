@@ -28,20 +28,15 @@ export function pricedTierOf(serviceTier: string | undefined): PricedTier | unde
   }
 }
 
-/** The period in force at `time` (ms since the epoch): the last one that started on or before it. */
-const periodStarts = new WeakMap<PricePeriod, number>();
-
-/** When a period starts, in ms since the epoch (parsed once per period). */
+/** When a period starts, in ms since the epoch. */
 function startOf(period: PricePeriod): number {
-  let start = periodStarts.get(period);
-  if (start === undefined) {
-    start = period.from === undefined ? Number.NEGATIVE_INFINITY : Date.parse(`${period.from}T00:00:00Z`);
-    periodStarts.set(period, start);
-  }
-  return start;
+  return period.from === undefined ? Number.NEGATIVE_INFINITY : Date.parse(`${period.from}T00:00:00Z`);
 }
 
-/** The period in force at `time`, and the times between which it is (`until`: the next period's start). */
+/**
+ * The period in force at `time` (ms since the epoch): the last one that started on or before it;
+ * and the times between which it is (`until`: the next period's start).
+ */
 export interface PeriodAt {
   period: PricePeriod;
   from: number;

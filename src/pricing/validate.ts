@@ -26,8 +26,6 @@ export class PriceError extends TypeError {
   }
 }
 
-
-
 /**
  * A user price (USD per million tokens) → integer rates (pico-USD per token).
  * @throws PriceError naming the field when the price is not usable.
