@@ -1,5 +1,4 @@
 import type { DebugLogger } from './options.js';
-import { setOwn } from './records.js';
 import { describeValue, isRecord } from './validation.js';
 
 /**
@@ -98,16 +97,13 @@ export function splitCallOptions(body: unknown, log: DebugLogger | undefined): S
   }
   if (!found) return { body, callOptions: undefined };
 
-  const clean: Record<string, unknown> = {};
+  const clean: Record<string, unknown> = { ...record };
   const callOptions: Record<string, unknown> = {};
-  for (const key of Object.keys(record)) {
-    const value = record[key];
-    if (!CALL_OPTION_SET.has(key)) {
-      setOwn(clean, key, value);
-      continue;
-    }
-    const checked = checkedOption(key as CallOptionName, value, log);
+  for (const key of CALL_OPTION_NAMES) {
+    if (!Object.prototype.hasOwnProperty.call(clean, key)) continue;
+    const checked = checkedOption(key, clean[key], log);
     if (checked !== undefined) callOptions[key] = checked;
+    delete clean[key];
   }
   return { body: clean, callOptions: callOptions as PostHogCallOptions };
 }

@@ -24,19 +24,15 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
- * The event as the `redact` hook gets it: a copy, made serializable first, so that a hook that masks
- * in place changes the event and never the caller's messages or the SDK's result.
+ * The event as the `redact` hook gets it: its properties as made safe (a copy, so that a hook that
+ * masks in place changes the event and never the caller's messages or the SDK's result).
  */
-function copyForRedact(message: CaptureMessage): CaptureMessage {
-  const safe = sanitizeProperties(message.properties ?? {}).properties;
-  let properties: Record<string, unknown>;
-  try {
-    properties = structuredClone(safe);
-  } catch {
-    properties = JSON.parse(JSON.stringify(safe)) as Record<string, unknown>;
-  }
-  return { ...message, properties, ...(message.groups ? { groups: { ...message.groups } } : {}) };
+function copyForRedact(message: CaptureMessage, safe: Record<string, unknown>): CaptureMessage {
+  return { ...message, properties: safe, ...(message.groups ? { groups: { ...message.groups } } : {}) };
 }
+
+/** What posthog-node adds to each event it queues (its library properties, uuid, timestamp, type), counted toward `maxQueuedBytes`. */
+const ENVELOPE_BYTES = 256;
 
 /** PostHog has 5 group types per project: more than this many in one event is a mistake, not data. */
 const MAX_GROUP_TYPES = 20;
@@ -75,13 +71,10 @@ export class Sink {
    * Queues the event (posthog-node batches and delivers it in the background), or, when `immediate`,
    * sends it now and returns a promise that settles when it is delivered or after
    * `immediateTimeoutMs`, whichever comes first. That promise never rejects.
-   *
-   * `safeChars`: the event's properties were made safe already (`sanitizeProperties`), this being
-   * the walk's size estimate; only the size limit is left to check.
    */
-  send(built: CaptureMessage, immediate: boolean, safeChars?: number): Promise<void> | undefined {
+  send(built: CaptureMessage, immediate: boolean): Promise<void> | undefined {
     const { posthog, log } = this.options;
-    const finalized = this.finalize(built, safeChars);
+    const finalized = this.finalize(built);
     if (!finalized) return undefined;
     const { message, bytes } = finalized;
     // The event as it is sent: after the redact hook, privacy mode and the size limit.
@@ -107,19 +100,18 @@ export class Sink {
   }
 
   /**
-   * The user's `redact` hook, then what every event needs: serializable, no inline media, ids of a
-   * bounded length, the whole under the size limit. Undefined when the event is dropped; `bytes`:
-   * an estimate of its size.
+   * What every event needs before it is sent: made safe (serializable, no inline media: a copy,
+   * which the `redact` hook gets), ids of a bounded length, the whole under the size limit.
+   * Undefined when the event is dropped; `bytes`: an estimate of its size.
    */
-  private finalize(built: CaptureMessage, safeChars: number | undefined): { message: CaptureMessage; bytes: number } | undefined {
+  private finalize(built: CaptureMessage): { message: CaptureMessage; bytes: number } | undefined {
     const { redact, maxEventBytes, log } = this.options;
     let message = built;
-    let chars = safeChars;
-    let safe = built.properties;
+    let { properties: safe, chars } = sanitizeProperties(built.properties ?? {});
     if (redact) {
       let redacted: unknown;
       try {
-        redacted = redact(copyForRedact(message));
+        redacted = redact(copyForRedact(message, safe));
       } catch (error) {
         log?.('the redact hook threw; the event was dropped', error);
         return undefined;
@@ -135,9 +127,7 @@ export class Sink {
         return undefined;
       }
       message = redacted as CaptureMessage;
-      chars = undefined; // the hook may have put anything in
-    }
-    if (chars === undefined) {
+      // The hook may have put anything in.
       ({ properties: safe, chars } = sanitizeProperties(message.properties ?? {}));
     }
     const distinctId = boundedId(message.distinctId);
@@ -157,10 +147,10 @@ export class Sink {
   private enqueue(message: CaptureMessage, bytes: number): void {
     const { posthog, log, maxQueuedBytes } = this.options;
     let queued = message;
-    let queuedBytes = bytes;
+    let queuedBytes = bytes + ENVELOPE_BYTES;
     if (!this.backlog.hasRoom(bytes, maxQueuedBytes / 2)) {
       const properties = withoutContent(message.properties, '[removed: PostHog was not taking events]');
-      queuedBytes = jsonBytes(properties);
+      queuedBytes = jsonBytes(properties) + ENVELOPE_BYTES;
       if (!this.backlog.hasRoom(queuedBytes, maxQueuedBytes)) {
         this.backlog.holdingBack('dropped', maxQueuedBytes, log);
         return;

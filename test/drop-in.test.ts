@@ -72,8 +72,7 @@ describe('create() returns the SDK APIPromise', () => {
   });
 
   test('a call that fails before the request is sent (an aborted signal) still sends a complete event', async () => {
-    // Its event is built at once, before the turn of the event loop in which the request's part of
-    // the event is otherwise built while the request is in flight.
+    // Its event is built at once, from the call's start and its abort.
     const ph = newPostHog();
     const client = createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog });
     const error = await client.chat.completions

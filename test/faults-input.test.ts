@@ -181,6 +181,24 @@ describe('odd call input', () => {
     });
   }
 
+  it('a body with an own "__proto__" key (JSON.parse makes those) beside per-call options: sent as untracked sends it, minus our options', async () => {
+    const text = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi"}],"__proto__":{"x":1},"metadata":{"a":"b"}}';
+    await sdk().chat.completions.create(JSON.parse(text) as never);
+    const untrackedSent = openai.requests.at(-1)!.body;
+    const ph = recordingPostHog();
+    const tracked = createTrackedOpenAI(sdk(), { posthog: ph.posthog });
+    const withOptions = JSON.parse(text.replace('{"model"', '{"posthogDistinctId":"user-1","model"')) as Record<string, unknown>;
+    await tracked.chat.completions.create(withOptions as never);
+    const trackedSent = openai.requests.at(-1)!.body;
+    expect(Object.prototype.hasOwnProperty.call(trackedSent, '__proto__')).toBe(true);
+    expect(JSON.stringify(trackedSent)).toBe(JSON.stringify(untrackedSent));
+    expect(Object.keys(withOptions)).toContain('posthogDistinctId'); // the caller's object is untouched
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(ph.messages.map((message) => message.distinctId)).toEqual(['user-1']);
+    eventsExpected++;
+    allMessages.push(...ph.messages);
+  });
+
   it('a BigInt in a message (the SDK cannot send it): the same rejection, one error event', async () => {
     const event = await sameAsUntracked(chat({ messages: [{ role: 'user', content: 'Hi', n: 10n }] }));
     expect(event.properties.$ai_is_error).toBe(true);

@@ -7,10 +7,9 @@ import { mockPostHog, waitForEvents } from './support/posthog.js';
 import { createTrackedOpenAI } from '../src/index.js';
 import { OpenAI } from 'openai';
 
-// Tracking builds the request's part of the event while the request is in flight, when the caller
-// is idle anyway. That work must come after the request has been written: done before, it delays
-// the request itself (measured: by the time it takes, 10 µs, on Node 22). Seen through undici's
-// diagnostics channel (Node's fetch), against a server on 127.0.0.1 that answers 20 ms later.
+// Tracking builds a call's event once the call has ended: nothing of it is done before the request
+// is written, where it would delay the request itself. Seen through undici's diagnostics channel
+// (Node's fetch), against a server on 127.0.0.1 that answers 20 ms later.
 
 let openai: LocalOpenAI;
 beforeAll(async () => {
@@ -20,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => openai.close());
 
-describe('the work done while the request is in flight', () => {
+describe('building the event', () => {
   test('comes after the request is written', async () => {
     const ph = mockPostHog();
     const client = createTrackedOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: openai.baseURL, maxRetries: 0 }), { posthog: ph.posthog });
@@ -28,7 +27,7 @@ describe('the work done while the request is in flight', () => {
     const onBodySent = () => order.push('request written');
     diagnosticsChannel.subscribe('undici:request:bodySent', onBodySent);
     // `temperature` is read by the SDK when it serializes the body, and by tracking when it builds
-    // the event's model parameters (once: the request's part of the event is built once).
+    // the event's model parameters (once: the event is built once).
     const body = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Hi' }] } as Record<string, unknown>;
     Object.defineProperty(body, 'temperature', {
       enumerable: true,

@@ -4,7 +4,6 @@
  * an ordinary event walks its properties once and allocates nothing else.
  */
 
-import { setOwn } from '../records.js';
 
 /** PostHog's `/batch/` endpoint rejects an `$ai_*` event above 983,040 bytes; this leaves room for posthog-node's own fields. */
 export const DEFAULT_MAX_EVENT_BYTES = 900_000;
@@ -144,30 +143,15 @@ function walkObject(object: object, key: string, walk: Walk, depth: number): unk
         item = '[unreadable]';
       }
       const safe = walkValue(item, name, walk, depth + 1);
-      if (safe !== undefined) setOwn(copy, name, safe);
       walk.chars += name.length + 4;
+      if (safe === undefined) continue;
+      // An own "__proto__" key (JSON.parse makes those) is defined, as assigning it would set the prototype.
+      if (name === '__proto__') Object.defineProperty(copy, name, { value: safe, writable: true, enumerable: true, configurable: true });
+      else copy[name] = safe;
     }
     return copy;
   } finally {
     walk.path.pop();
-  }
-}
-
-/**
- * Makes values safe one at a time, as {@link sanitizeProperties} does for a whole set, adding up
- * their size estimate: for an event whose other properties were made safe already.
- */
-export class SafeValues {
-  private readonly walk: Walk = { stringCap: Number.POSITIVE_INFINITY, chars: 0, path: [] };
-
-  /** The size estimate of the values made safe so far. */
-  get chars(): number {
-    return this.walk.chars;
-  }
-
-  /** `value` made safe, or undefined when it has no JSON form (a function, a symbol). */
-  of(value: unknown): unknown {
-    return walkValue(value, '', this.walk, 1);
   }
 }
 

@@ -1,14 +1,9 @@
-import { splitCallOptions } from '../call-options.js';
-import { TrackedCall } from '../call.js';
 import { rememberSecretsOf } from '../events/credentials.js';
 import type { Operation } from '../operations/operation.js';
-import { endpointOf } from '../provider.js';
 import type { Tracking } from '../tracking.js';
-import { mergeRecords } from '../records.js';
 import { CLIENT_NODE, type PathNode } from './method-table.js';
-import { tapAPIPromise } from './promise.js';
-import { recoverFromRejectedUsage, rejectsStreamUsage } from './stream-usage.js';
-import { requestOf, watchUnreadRequest } from './unread.js';
+import { withResourceClient } from './sdk.js';
+import { trackedCreate } from './tracked-create.js';
 
 /**
  * A tracked proxy answers this key with the object it wraps. `Symbol.for` so that the ESM and the
@@ -23,87 +18,9 @@ export function untrackedClientOf(value: object): object | undefined {
 
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 
-/**
- * The `stream_options` to send so that a stream reports its usage, or undefined to send the
- * caller's as they are: when they set `include_usage` themselves (either way, their decision), or
- * gave something other than an object (`null`: theirs too). Options that say nothing about the
- * usage (none, or `{ include_obfuscation: false }`) are copied with `include_usage: true` added.
- */
-function withUsageAsked(streamOptions: unknown): Record<string, unknown> | undefined {
-  if (streamOptions === undefined) return { include_usage: true };
-  if (streamOptions === null || typeof streamOptions !== 'object' || Array.isArray(streamOptions)) return undefined;
-  if ((streamOptions as Record<string, unknown>).include_usage !== undefined) return undefined;
-  const asked = mergeRecords(streamOptions as Record<string, unknown>);
-  asked.include_usage = true;
-  return asked;
-}
-
-/**
- * A tracked `create`, as the `apply` of a function proxy over the SDK's own method: splits off our
- * per-call options, calls the method on the SDK's own object, observes the result.
- */
+/** A tracked method, as the `apply` of a function proxy over the SDK's own: called on the SDK's own object. */
 function trackedMethod(tracking: Tracking, resource: object, operation: Operation, client: object): ApplyTrap {
-  return function trackedCreate(method, _thisArg, args) {
-    let split;
-    try {
-      split = splitCallOptions(args[0], tracking.options.log);
-    } catch (error) {
-      // A body whose properties can't be read (a throwing getter): let the SDK meet it as it would.
-      tracking.options.log?.('could not read the request body; this call is not tracked', error);
-      return Reflect.apply(method, resource, args);
-    }
-    if (split.callOptions) args[0] = split.body;
-    const body = split.body as Record<string, unknown>;
-    if (body === null || typeof body !== 'object') return Reflect.apply(method, resource, args);
-    let hideUsageChunk = false;
-    const streamed = body.stream === true;
-    if (streamed) {
-      if (!operation.accumulateStream) return Reflect.apply(method, resource, args);
-      try {
-        const asked = operation.streamUsageOnRequest && tracking.options.includeStreamUsage && !rejectsStreamUsage(endpointOf(client).baseURL);
-        const streamOptions = asked ? withUsageAsked(body.stream_options) : undefined;
-        if (streamOptions) {
-          // Without this, chat and legacy completion streams report no token usage at all.
-          const sent = mergeRecords(body);
-          sent.stream_options = streamOptions;
-          args[0] = sent;
-          hideUsageChunk = true;
-        }
-      } catch (error) {
-        // A body whose properties can't all be read (a throwing getter), which the copy reads now
-        // and the SDK only when it sends (or never: symbol keys): the SDK gets the body as it is,
-        // and meets it as it would. The call is still tracked, without the usage.
-        tracking.options.log?.("could not copy the request body to ask for the stream's usage; this call is tracked without token counts", error);
-      }
-    }
-
-    let call: TrackedCall | undefined;
-    try {
-      const requestOptions = args[1];
-      const requestHeaders = requestOptions !== null && typeof requestOptions === 'object' ? (requestOptions as { headers?: unknown }).headers : undefined;
-      call = new TrackedCall(tracking, client, operation, body, split.callOptions, hideUsageChunk, requestHeaders);
-    } catch (error) {
-      tracking.options.log?.('could not start tracking this call', error);
-    }
-    const result = Reflect.apply(method, resource, args);
-    if (!call) return result;
-    try {
-      if (hideUsageChunk) {
-        const resendAsWritten = () => Reflect.apply(method, resource, [body, ...args.slice(1)]);
-        recoverFromRejectedUsage(result, resendAsWritten, call, endpointOf(client).baseURL);
-      }
-      // The SDK's own request promise, before tapping may hand the caller another one.
-      const request = streamed ? requestOf(result) : undefined;
-      const tapped = tapAPIPromise(result, call);
-      call.prepareWhileWaiting();
-      // A streamed call whose promise is never awaited still gets its event (issue 15).
-      if (streamed) watchUnreadRequest(tapped as object, request, call);
-      return tapped;
-    } catch (error) {
-      tracking.options.log?.('could not observe this call', error);
-      return result;
-    }
-  };
+  return (method, _thisArg, args) => trackedCreate(tracking, client, operation, (sent) => Reflect.apply(method, resource, sent), args);
 }
 
 type ApplyTrap = (fn: AnyFunction, thisArg: unknown, args: unknown[]) => unknown;
@@ -140,16 +57,10 @@ function inheritedValue(target: object, key: string): unknown {
  * it, that is the tracked client.
  */
 function callWithTrackedClient(tracking: Tracking, resource: object, trackedClient: object, helper: AnyFunction, thisArg: unknown, args: unknown[]): unknown {
-  const before = Reflect.get(resource, '_client') as unknown;
-  if (!Reflect.set(resource, '_client', trackedClient)) {
-    tracking.options.log?.('could not route this helper through the tracked client; its requests are not tracked');
-    return Reflect.apply(helper, thisArg, args);
-  }
-  try {
-    return Reflect.apply(helper, thisArg, args);
-  } finally {
-    Reflect.set(resource, '_client', before);
-  }
+  const done = withResourceClient(resource, trackedClient, () => Reflect.apply(helper, thisArg, args));
+  if (done.ran) return done.result;
+  tracking.options.log?.('could not route this helper through the tracked client; its requests are not tracked');
+  return Reflect.apply(helper, thisArg, args);
 }
 
 interface Memo {

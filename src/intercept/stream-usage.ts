@@ -1,4 +1,5 @@
-import type { TrackedCall } from '../call.js';
+import { type APIPromiseLike, readThroughFields, replaceRequest, requestOf } from './sdk.js';
+import type { CallTap } from './tap.js';
 
 /**
  * Servers that rejected the `stream_options.include_usage` tracking adds (by base URL): it is not
@@ -26,10 +27,6 @@ function isStreamOptionsRejection(error: unknown): boolean {
   return /stream_options|include_usage/.test(text);
 }
 
-interface RequestCarrier {
-  responsePromise?: unknown;
-}
-
 /**
  * Tracking asked a stream for its usage (`stream_options.include_usage`), which some servers reject
  * as an unknown field (a 400 or 422, before any output: nothing billed). Then the request is sent
@@ -37,30 +34,28 @@ interface RequestCarrier {
  * returned: the call works as it does untracked, with no usage in its event. The server is
  * remembered and not asked again.
  *
- * The SDK's promise reads its request from its `responsePromise` field (openai 5 to 7), which is
- * replaced by the recovering one. openai 7 also gives each promise its own `_thenUnwrap` and
- * `withResponse`, which read the request they were made over: those are removed, so that the
- * prototype's, which read `responsePromise`, serve instead.
+ * Returns whether the promise now reads its request through its fields (see sdk.ts), as it must for
+ * the replaced request to be the one read.
  */
 export function recoverFromRejectedUsage(
   promise: unknown,
   resendAsWritten: () => unknown,
-  call: TrackedCall,
+  tap: CallTap,
   baseURL: string | undefined,
-): void {
-  const carrier = promise as RequestCarrier | null;
-  const request = carrier?.responsePromise;
-  if (!(request instanceof Promise)) return;
-  for (const own of ['_thenUnwrap', 'withResponse']) {
-    if (Object.prototype.hasOwnProperty.call(carrier, own) && !Reflect.deleteProperty(carrier!, own)) return;
-  }
-  carrier!.responsePromise = request.then(undefined, (error: unknown) => {
-    if (!isStreamOptionsRejection(error)) throw error;
-    if (baseURL !== undefined && rejectingServers.size < MAX_REJECTING_SERVERS) rejectingServers.add(baseURL);
-    call.tracking.options.log?.(`${baseURL ?? 'the server'} rejected stream_options.include_usage; the stream is sent again as written, without token usage (and no longer asked for it)`);
-    call.hideUsageChunk = false;
-    const resent = (resendAsWritten() as RequestCarrier | null)?.responsePromise;
-    if (!(resent instanceof Promise)) throw error;
-    return resent;
-  });
+): boolean {
+  const request = requestOf(promise);
+  if (!request || !readThroughFields(promise as APIPromiseLike)) return false;
+  replaceRequest(
+    promise as APIPromiseLike,
+    request.then(undefined, (error: unknown) => {
+      if (!isStreamOptionsRejection(error)) throw error;
+      if (baseURL !== undefined && rejectingServers.size < MAX_REJECTING_SERVERS) rejectingServers.add(baseURL);
+      tap.call.options.log?.(`${baseURL ?? 'the server'} rejected stream_options.include_usage; the stream is sent again as written, without token usage (and no longer asked for it)`);
+      tap.usageAsked = false;
+      const resent = requestOf(resendAsWritten());
+      if (!resent) throw error;
+      return resent;
+    }),
+  );
+  return true;
 }

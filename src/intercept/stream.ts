@@ -1,31 +1,8 @@
-import type { StreamEnding, TrackedCall } from '../call.js';
+import type { StreamEnding } from '../events/build.js';
 import { isUsageOnlyChunk, type StreamAccumulator } from '../operations/operation.js';
-import type { DebugLogger } from '../options.js';
+import { restream, type StreamLike } from './sdk.js';
+import type { CallTap } from './tap.js';
 import { type Collectable, whenCollected } from './unread.js';
-
-/** The parts of the SDK's `Stream` we rely on (openai 5, 6 and 7). */
-interface StreamLike<Item = unknown> extends AsyncIterable<Item> {
-  controller: AbortController;
-  tee(): unknown;
-  toReadableStream(): unknown;
-}
-
-type StreamConstructor = new (
-  iterator: () => AsyncIterator<unknown>,
-  controller: AbortController,
-  client?: unknown,
-) => StreamLike;
-
-/** Whether a parsed result is the SDK's `Stream`. */
-export function isStream(value: unknown): value is StreamLike {
-  return (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as StreamLike)[Symbol.asyncIterator] === 'function' &&
-    typeof (value as StreamLike).tee === 'function' &&
-    (value as StreamLike).controller instanceof AbortController
-  );
-}
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
@@ -33,13 +10,9 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
 
 /**
  * A chunk as the caller asked for it: with `include_usage`, which tracking added, OpenAI puts
- * `"usage": null` on every chunk but the usage-only one; without it the key is absent.
- *
- * A copy without the key rather than `delete`: OpenAI writes `obfuscation` after `usage`, and
- * deleting a key that is not the last one turns the object into a slow dictionary, for the caller
- * too (about 350 ns per chunk on Node 20, and 300 ns on Node 22 and 24 even for the last key,
- * against about 150 ns for the copy). The caller never sees the SDK's object, so nothing can tell
- * them apart. Not a plain object (never from the SDK's `JSON.parse`): the key is deleted instead.
+ * `"usage": null` on every chunk but the usage-only one; without it the key is absent. A copy
+ * without the key (the caller never sees the SDK's object), or, for an object that is not plain
+ * (never from the SDK's `JSON.parse`), the key deleted.
  */
 function withoutUsage(chunk: Record<string, unknown>): Record<string, unknown> {
   if (Object.getPrototypeOf(chunk) !== Object.prototype) {
@@ -57,37 +30,28 @@ function withoutUsage(chunk: Record<string, unknown>): Record<string, unknown> {
  * does), since it is what the FinalizationRegistry keeps until that stream is collected.
  */
 class StreamTracking implements Collectable {
-  // Declared, then assigned once each in the constructor: one shape for every stream's record.
-  declare readonly call: TrackedCall;
-  declare readonly accumulator: StreamAccumulator;
-  declare readonly signal: AbortSignal;
-  declare readonly hideUsageChunk: boolean;
-  declare readonly log: DebugLogger | undefined;
+  readonly accumulator: StreamAccumulator;
   /**
    * Released once the call has ended. The controller's signal, whose abort listener refers to this
    * record, is kept by the HTTP client while the response body is open, and an unread body stays
    * open until its `Response` is collected: held here after the end, it would never be, and the
    * connection of a stream dropped unread would stay open for good.
    */
-  declare response: Response | undefined;
-  declare firstContentAt: number | undefined;
-  declare ended: boolean;
+  response: Response | undefined;
+  firstContentAt: number | undefined = undefined;
+  ended = false;
   /** Reads under way: an abort during one is left to that read to report. */
-  declare reading: number;
+  reading = 0;
   /** The caller asked for a chunk at least once. */
-  declare started: boolean;
+  started = false;
 
-  constructor(call: TrackedCall, signal: AbortSignal, response: Response | undefined, hideUsageChunk: boolean) {
-    this.call = call;
-    this.accumulator = call.operation.accumulateStream!();
-    this.signal = signal;
-    this.hideUsageChunk = hideUsageChunk;
-    this.log = call.tracking.options.log;
+  constructor(
+    readonly tap: CallTap,
+    readonly signal: AbortSignal,
+    response: Response | undefined,
+  ) {
+    this.accumulator = tap.call.operation.accumulateStream!();
     this.response = response;
-    this.firstContentAt = undefined;
-    this.ended = false;
-    this.reading = 0;
-    this.started = false;
   }
 
   /** Ends the call once (later endings are ignored); `endedAt`: where the latency ends, when not now. */
@@ -101,10 +65,10 @@ class StreamTracking implements Collectable {
       try {
         result = this.accumulator.result();
       } catch (problem) {
-        this.log?.('could not assemble the streamed output', problem);
+        this.tap.call.options.log?.('could not assemble the streamed output', problem);
       }
     }
-    return this.call.end({ result, response, error, stream: { ending, firstContentAt: this.firstContentAt }, endedAt });
+    return this.tap.call.end({ result, response, error, stream: { ending, firstContentAt: this.firstContentAt }, endedAt });
   }
 
   /**
@@ -116,7 +80,7 @@ class StreamTracking implements Collectable {
    */
   collected(): void {
     if (this.ended) return;
-    const respondedAt = this.call.respondedAt;
+    const respondedAt = this.tap.respondedAt;
     if (this.started) this.end('stopped', undefined, this.firstContentAt ?? respondedAt);
     else this.end('not_read', undefined, respondedAt);
   }
@@ -157,7 +121,6 @@ function trackedIterator(source: AsyncIterator<unknown>, tracking: StreamTrackin
     throw error;
   };
 
-  // Plain promise callbacks, not an async function around an await: one promise per chunk, not three.
   const received = (step: IteratorResult<unknown>): IteratorResult<unknown> | Promise<IteratorResult<unknown>> => {
     tracking.reading--;
     if (step.done) {
@@ -175,12 +138,12 @@ function trackedIterator(source: AsyncIterator<unknown>, tracking: StreamTrackin
     if (chunk) {
       try {
         if (tracking.accumulator.add(chunk) && tracking.firstContentAt === undefined) tracking.firstContentAt = performance.now();
-        if (tracking.hideUsageChunk) {
+        if (tracking.tap.usageAsked) {
           if (isUsageOnlyChunk(chunk)) return next();
           if (chunk.usage === null) return { done: false, value: withoutUsage(chunk) };
         }
       } catch (problem) {
-        tracking.log?.('could not read a streamed chunk', problem);
+        tracking.tap.call.options.log?.('could not read a streamed chunk', problem);
       }
     }
     return step;
@@ -222,21 +185,19 @@ function trackedIterator(source: AsyncIterator<unknown>, tracking: StreamTrackin
  *   a cancelled readable: the iterator's `return()`), when reading fails (the very same error is
  *   rethrown to the caller, with the partial output kept in the event), or when the stream is
  *   garbage collected before any of these (see unread.ts);
- * - with `hideUsageChunk`, the usage-only chunk that tracking asked for is observed, not passed on,
+ * - when tracking asked for the usage, the usage-only chunk is observed, not passed on,
  *   and the other chunks come without the `"usage": null` it brings.
  */
-export function trackStream<S>(stream: S & StreamLike, call: TrackedCall, response: Response | undefined, hideUsageChunk: boolean): S {
+export function trackStream<S extends StreamLike>(stream: S, tap: CallTap, response: Response | undefined): S {
   // Without the SDK's request promise to say when the headers came, they had come by now.
-  if (call.respondedAt === undefined) call.respondedAt = performance.now();
-  const tracking = new StreamTracking(call, stream.controller.signal, response, hideUsageChunk);
+  tap.respondedAt ??= performance.now();
+  const tracking = new StreamTracking(tap, stream.controller.signal, response);
   endOnAbort(tracking);
 
   let tracked: S | undefined;
   // Throws, as the SDK does, when the stream was already consumed.
-  const iteratorFactory = (): AsyncIterator<unknown> => trackedIterator(stream[Symbol.asyncIterator](), tracking, tracked as object | undefined);
-
-  const StreamClass = stream.constructor as StreamConstructor;
-  tracked = new StreamClass(iteratorFactory, stream.controller, call.client) as unknown as S;
-  whenCollected(tracked as object, tracking);
+  const iterator = (): AsyncIterator<unknown> => trackedIterator(stream[Symbol.asyncIterator](), tracking, tracked);
+  tracked = restream(stream, iterator, tap.call.client);
+  whenCollected(tracked, tracking);
   return tracked;
 }

@@ -1,4 +1,4 @@
-import type { TrackedCall } from '../call.js';
+import type { CallTap } from './tap.js';
 
 /**
  * Streams nobody reads (issue 15). A streamed call is billed once its request is sent, whether or
@@ -48,30 +48,17 @@ export function whenCollected(target: object, held: Collectable): void {
   registry?.register(target, held);
 }
 
-/** The SDK's request promise of an `APIPromise` (openai 5, 6 and 7: its `responsePromise` field), or undefined. */
-export function requestOf(apiPromise: unknown): Promise<unknown> | undefined {
-  if (apiPromise === null || typeof apiPromise !== 'object') return undefined;
-  const request = (apiPromise as { responsePromise?: unknown }).responsePromise;
-  return request instanceof Promise ? request : undefined;
-}
-
 /** A streamed call's `APIPromise`, watched from its `create()` until it is collected. */
 class UnreadRequest implements Collectable {
-  declare readonly call: TrackedCall;
-  declare response: Response | undefined;
-  declare arrived: boolean;
-  declare gone: boolean;
+  response: Response | undefined = undefined;
+  arrived = false;
+  gone = false;
 
-  constructor(call: TrackedCall) {
-    this.call = call;
-    this.response = undefined;
-    this.arrived = false;
-    this.gone = false;
-  }
+  constructor(readonly tap: CallTap) {}
 
   /** The response headers arrived (after any retries): the end of a `not_read` call's latency. */
   responded(props: unknown): void {
-    this.call.respondedAt = performance.now();
+    this.tap.respondedAt = performance.now();
     this.arrived = true;
     try {
       const response = props !== null && typeof props === 'object' ? (props as { response?: unknown }).response : undefined;
@@ -95,11 +82,11 @@ class UnreadRequest implements Collectable {
    * SDK's parse of a stream takes promise turns only, and this runs in a task of its own.
    */
   endUnread(): void {
-    const call = this.call;
+    const { call, respondedAt, streamHandedOver } = this.tap;
     const response = this.response;
     this.response = undefined;
-    if (call.isEnded || call.streamWrapped) return;
-    call.end({ response, stream: { ending: 'not_read', firstContentAt: undefined }, endedAt: call.respondedAt });
+    if (call.isEnded || streamHandedOver) return;
+    call.end({ response, stream: { ending: 'not_read', firstContentAt: undefined }, endedAt: respondedAt });
   }
 }
 
@@ -111,9 +98,9 @@ function ignore(): void {}
  * nothing the caller sees). Without FinalizationRegistry or a request promise (an SDK other than
  * openai 5 to 7), the promise is not watched; the stream it gives still is.
  */
-export function watchUnreadRequest(apiPromise: object, request: Promise<unknown> | undefined, call: TrackedCall): void {
+export function watchUnreadRequest(apiPromise: object, request: Promise<unknown> | undefined, tap: CallTap): void {
   if (!registry || !request) return;
-  const watch = new UnreadRequest(call);
+  const watch = new UnreadRequest(tap);
   // A failure is tracked by promise.ts, which handles this promise too.
   request.then((props) => watch.responded(props), ignore);
   registry.register(apiPromise, watch);

@@ -1,0 +1,19 @@
+import type { TrackedCall } from '../call.js';
+
+/**
+ * What intercepting one call knows beside the call itself: how its request was sent and how far
+ * its answer got. Shared by the parts of `intercept/` that watch the same call (the promise, the
+ * stream, a promise or stream nobody reads); the event never reads it.
+ */
+export class CallTap {
+  /** When the response headers arrived (`performance.now()`), once they have: where a `not_read` call's latency ends. */
+  respondedAt: number | undefined = undefined;
+  /** The SDK's stream was handed to the caller, wrapped: the stream ends the call. */
+  streamHandedOver = false;
+
+  constructor(
+    readonly call: TrackedCall,
+    /** `stream_options.include_usage` was added by tracking: the usage-only chunk is not the caller's. */
+    public usageAsked: boolean,
+  ) {}
+}

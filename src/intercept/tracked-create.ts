@@ -1,0 +1,51 @@
+import { TrackedCall } from '../call.js';
+import type { Operation } from '../operations/operation.js';
+import { endpointOf } from '../provider.js';
+import type { Tracking } from '../tracking.js';
+import { tapAPIPromise } from './promise.js';
+import { prepareRequest } from './request.js';
+import { isAPIPromise, requestOf, unwrapKindOf } from './sdk.js';
+import { recoverFromRejectedUsage, rejectsStreamUsage } from './stream-usage.js';
+import { CallTap } from './tap.js';
+import { watchUnreadRequest } from './unread.js';
+
+/**
+ * One tracked `create(body, options)`: the request prepared (our options split off, a stream's
+ * usage asked for), the SDK's own method called with it (`send`), and what it returns tapped so
+ * that the call's end (its result, its error or its stream's end) sends the call's event. The
+ * caller gets what the SDK returned; tracking's own problems are logged and never reach them.
+ */
+export function trackedCreate(tracking: Tracking, client: object, operation: Operation, send: (args: readonly unknown[]) => unknown, args: readonly unknown[]): unknown {
+  const { log, includeStreamUsage } = tracking.options;
+  const { baseURL } = endpointOf(client);
+  const request = prepareRequest(args, operation, includeStreamUsage && !rejectsStreamUsage(baseURL), log);
+  if (!request) return send(args);
+
+  let tap: CallTap | undefined;
+  try {
+    tap = new CallTap(new TrackedCall(tracking, client, operation, request.body, request.callOptions, request.requestHeaders), request.usageAsked);
+  } catch (error) {
+    log?.('could not start tracking this call', error);
+    // Untracked: the request as the caller wrote it (without our options).
+    return send(request.body === args[0] ? args : [request.body, ...args.slice(1)]);
+  }
+
+  const result = send(request.args);
+  try {
+    if (!isAPIPromise(result)) return tapAPIPromise(result, tap, false);
+    let throughFields = unwrapKindOf(result) === 'fields';
+    if (tap.usageAsked) {
+      const resendAsWritten = () => send([request.body, ...args.slice(1)]);
+      throughFields = recoverFromRejectedUsage(result, resendAsWritten, tap, baseURL) || throughFields;
+    }
+    // The SDK's own request promise, before tapping may hand the caller another one.
+    const sdkRequest = requestOf(result);
+    const tapped = tapAPIPromise(result, tap, throughFields);
+    // A streamed call whose promise is never awaited still gets its event.
+    if (request.body.stream === true) watchUnreadRequest(tapped, sdkRequest, tap);
+    return tapped;
+  } catch (error) {
+    log?.('could not observe this call', error);
+    return result;
+  }
+}
