@@ -1,4 +1,4 @@
-import { readOr } from './context.js';
+import { readOr } from './safe-read.js';
 import type { DebugLogger, PostHogLike } from './options.js';
 
 /**

@@ -97,13 +97,19 @@ export function splitCallOptions(body: unknown, log: DebugLogger | undefined): S
   }
   if (!found) return { body, callOptions: undefined };
 
-  const clean: Record<string, unknown> = { ...record };
+  const clean: Record<string, unknown> = {};
   const callOptions: Record<string, unknown> = {};
-  for (const key of CALL_OPTION_NAMES) {
-    if (!Object.prototype.hasOwnProperty.call(clean, key)) continue;
-    const checked = checkedOption(key, clean[key], log);
-    if (checked !== undefined) callOptions[key] = checked;
-    delete clean[key];
+  for (const key of Object.keys(record)) {
+    const value = record[key];
+    if (CALL_OPTION_SET.has(key)) {
+      const checked = checkedOption(key as CallOptionName, value, log);
+      if (checked !== undefined) callOptions[key] = checked;
+    } else if (key === '__proto__') {
+      // An own "__proto__" key (JSON.parse makes those) is defined, as assigning it would set the prototype.
+      Object.defineProperty(clean, key, { value, writable: true, enumerable: true, configurable: true });
+    } else {
+      clean[key] = value;
+    }
   }
   return { body: clean, callOptions: callOptions as PostHogCallOptions };
 }

@@ -1,4 +1,5 @@
 import type { PostHogLike } from './options.js';
+import { readable, readOr, UNREADABLE } from './safe-read.js';
 import type { Tracking } from './tracking.js';
 
 /** What `withTracking()` puts around a block of code: every tracked call inside carries it. */
@@ -111,49 +112,9 @@ function unavailable(what: string): Error {
   );
 }
 
-/** What `src/events/sanitize.ts` puts where a value cannot be read (a getter that throws). */
-export const UNREADABLE = '[unreadable]';
 
 /** The fields of a `TrackingContext`, as `readContext` copies them. */
 const CONTEXT_FIELDS = ['distinctId', 'traceId', 'sessionId', 'properties', 'groups', 'privacyMode', 'posthog'] as const;
-
-/** `source[key]`, or `fallback` when reading it throws (a getter, a revoked proxy). */
-export function readOr(source: object, key: PropertyKey, fallback: unknown): unknown {
-  try {
-    return (source as Record<PropertyKey, unknown>)[key];
-  } catch {
-    return fallback;
-  }
-}
-
-/**
- * The own enumerable string-keyed values of `source`, each read once, in a new record: a value
- * whose getter throws becomes `unreadable` (left out when that is undefined, as are undefined
- * values then). `Object.fromEntries` defines keys as a spread does (an own `"__proto__"` key stays a
- * key). Nothing here throws.
- */
-function readable(source: unknown, unreadable: unknown): Record<string, unknown> {
-  if (source === null || typeof source !== 'object') return {};
-  let keys: string[];
-  try {
-    keys = Object.keys(source);
-  } catch {
-    return {}; // a proxy whose keys cannot be listed: nothing of it can be read
-  }
-  const entries: [string, unknown][] = [];
-  for (const key of keys) {
-    const value = readOr(source, key, unreadable);
-    if (value !== undefined || unreadable !== undefined) entries.push([key, value]);
-  }
-  return Object.fromEntries(entries);
-}
-
-/** `{ ...a, ...b }` of the sources that are objects, each value read once: one whose getter throws becomes `'[unreadable]'`. */
-export function mergeReadable(...sources: unknown[]): Record<string, unknown> {
-  let merged: Record<string, unknown> = {};
-  for (const source of sources) merged = { ...merged, ...readable(source, UNREADABLE) };
-  return merged;
-}
 
 /**
  * The context as stored: each field read once, so that a getter is never read again when a call is

@@ -2,7 +2,7 @@
  * What posthog-node reports about deliveries that failed, in plain words for the debug log (and
  * for `checkPostHog()`). posthog-node sends in the background, so these reach nobody else.
  */
-import { readOr } from './context.js';
+import { readOr } from './safe-read.js';
 import type { DebugLogger, PostHogLike } from './options.js';
 
 /** The network error code (`ECONNREFUSED`, `ENOTFOUND`, ...) somewhere in an error's causes. */

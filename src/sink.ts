@@ -1,5 +1,5 @@
 import { type Backlog, backlogOf, MAX_IMMEDIATE_IN_FLIGHT } from './backlog.js';
-import { readOr } from './context.js';
+import { readOr } from './safe-read.js';
 import { boundedId } from './events/ids.js';
 import { fitProperties, jsonBytes, sanitizeProperties, withoutContent } from './events/sanitize.js';
 import type { ResolvedTrackingOptions, TrackedEvent } from './options.js';

@@ -3,12 +3,11 @@ import {
   currentContext,
   mergeContext,
   readContext,
-  readOr,
   runInContext,
   type TraceScope,
   type TrackingContext,
-  UNREADABLE,
 } from './context.js';
+import { readOr, UNREADABLE } from './safe-read.js';
 import { rememberedSecrets } from './events/credentials.js';
 import { describeError } from './events/error.js';
 import { newTraceId } from './events/ids.js';

@@ -1,5 +1,6 @@
 import type { PostHogCallOptions } from '../call-options.js';
-import { type ActiveContext, mergeReadable } from '../context.js';
+import type { ActiveContext } from '../context.js';
+import { mergeReadable } from '../safe-read.js';
 import type { Operation } from '../operations/operation.js';
 import { withoutContent } from '../operations/operation.js';
 import type { DebugLogger, ResolvedTrackingOptions, TrackedEvent } from '../options.js';

@@ -1,6 +1,6 @@
 import { type PostHogCallOptions, splitCallOptions } from '../call-options.js';
 import type { Operation } from '../operations/operation.js';
-import { readOr } from '../context.js';
+import { readOr } from '../safe-read.js';
 import type { DebugLogger } from '../options.js';
 
 /** A `create()` call's arguments, split into what the SDK is sent and what tracking keeps. */

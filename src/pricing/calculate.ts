@@ -1,18 +1,9 @@
 import { readTokenCounts, type TokenCounts } from '../usage.js';
 import { addPico, costWithCard, lacksLongContext, periodAt, picoToUsd, pricedTierOf } from './cost.js';
 import { matchTable, normalizeModelId } from './match.js';
-import type { CostMatch, CostResult, PricePeriod, PricingOptions, RateCard, UnknownCostReason } from './types.js';
+import type { CostMatch, CostResult, PriceChoice, PricePeriod, PricingOptions, RateCard, UnknownCostReason } from './types.js';
 import { readResolution, resolvePricing, type ResolvedPricing } from './validate.js';
 import type { PricingState } from './state.js';
-
-/** A price found for a call: the periods to choose from, and how it was found. */
-interface ChosenPrice {
-  periods: readonly PricePeriod[];
-  priceId: string;
-  match: CostMatch;
-}
-
-export type PriceChoice = { ok: true; price: ChosenPrice } | { ok: false; reason: UnknownCostReason };
 
 /** A user price applies whatever the service tier and the date. */
 function userPrice(card: RateCard, priceId: string, match: CostMatch): PriceChoice {

@@ -1,4 +1,4 @@
-import type { PriceChoice } from './calculate.js';
+import type { PriceChoice } from './types.js';
 
 /** Bounds on what one client remembers: model ids come from responses, so their variety is not ours to bound. */
 const MAX_REMEMBERED = 1000;

@@ -132,3 +132,12 @@ export type UnknownCostReason =
   | 'no_audio_price'
   | 'inconsistent_usage'
   | 'resolver_failed';
+
+/** A price found for a call: the periods to choose from, and how it was found. */
+export interface ChosenPrice {
+  periods: readonly PricePeriod[];
+  priceId: string;
+  match: CostMatch;
+}
+
+export type PriceChoice = { ok: true; price: ChosenPrice } | { ok: false; reason: UnknownCostReason };

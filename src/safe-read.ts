@@ -1,0 +1,42 @@
+/** Reading the caller's values without a throwing getter (or a revoked proxy) ever reaching tracking's caller. */
+
+/** What a value that cannot be read becomes (a getter that throws), as `src/events/sanitize.ts` writes it too. */
+export const UNREADABLE = '[unreadable]';
+
+/** `source[key]`, or `fallback` when reading it throws (a getter, a revoked proxy). */
+export function readOr(source: object, key: PropertyKey, fallback: unknown): unknown {
+  try {
+    return (source as Record<PropertyKey, unknown>)[key];
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * The own enumerable string-keyed values of `source`, each read once, in a new record: a value
+ * whose getter throws becomes `unreadable` (left out when that is undefined, as are undefined
+ * values then). `Object.fromEntries` defines keys as a spread does (an own `"__proto__"` key stays a
+ * key). Nothing here throws.
+ */
+export function readable(source: unknown, unreadable: unknown): Record<string, unknown> {
+  if (source === null || typeof source !== 'object') return {};
+  let keys: string[];
+  try {
+    keys = Object.keys(source);
+  } catch {
+    return {}; // a proxy whose keys cannot be listed: nothing of it can be read
+  }
+  const entries: [string, unknown][] = [];
+  for (const key of keys) {
+    const value = readOr(source, key, unreadable);
+    if (value !== undefined || unreadable !== undefined) entries.push([key, value]);
+  }
+  return Object.fromEntries(entries);
+}
+
+/** `{ ...a, ...b }` of the sources that are objects, each value read once: one whose getter throws becomes `'[unreadable]'`. */
+export function mergeReadable(...sources: unknown[]): Record<string, unknown> {
+  let merged: Record<string, unknown> = {};
+  for (const source of sources) merged = { ...merged, ...readable(source, UNREADABLE) };
+  return merged;
+}
