@@ -7,8 +7,8 @@ import { PostHog } from 'posthog-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { checkPostHog } from '../src/index.js';
 import { offlineEnv, root } from './helpers/examples.js';
-import { type LocalPostHog, localPostHog, type PostHogBehaviour } from './support/local-posthog.js';
-import { refusedPort } from './support/servers.js';
+import { type LocalPostHog, localPostHog, type PostHogBehaviour } from './support/local-posthog.mjs';
+import { refusedPort } from './support/servers.mjs';
 import { posthogNodeAtLeast } from './support/versions.js';
 import { withoutBuild } from './support/build.js';
 

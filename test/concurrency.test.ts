@@ -1,8 +1,9 @@
 import { OpenAI } from 'openai';
 import { expect, test } from 'vitest';
 import { createTrackedOpenAI, span, trace, withTracking } from '../src/index.js';
-import { echoChat, localOpenAI } from './support/local-openai.js';
-import { localPostHog, newPostHog } from './support/local-posthog.js';
+import { echoChat, localOpenAI } from './support/local-openai.mjs';
+import { localPostHog } from './support/local-posthog.mjs';
+import { newPostHog } from './support/posthog-client.js';
 import { sleep } from './support/time.js';
 
 // 1,000 concurrent tracked requests, each in its own withTracking(), against 127.0.0.1 stand-ins for

@@ -4,10 +4,10 @@ import OpenAI from 'openai';
 import { PostHog } from 'posthog-node';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
-import { chatCompletionFor, type LocalOpenAI, localOpenAI, sendJson } from './support/local-openai.js';
-import { type LocalPostHog, localPostHog } from './support/local-posthog.js';
+import { chatCompletionFor, type LocalOpenAI, localOpenAI, sendJson } from './support/local-openai.mjs';
+import { type LocalPostHog, localPostHog } from './support/local-posthog.mjs';
 import { recordingLogger } from './support/checks.js';
-import { refusedPort } from './support/servers.js';
+import { refusedPort } from './support/servers.mjs';
 import { posthogNodeAtLeast } from './support/versions.js';
 
 let fake: LocalOpenAI;

@@ -1,8 +1,8 @@
 import { OpenAI } from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
-import { chatCompletionFor, echoChat, localOpenAI, type LocalOpenAI, type OpenAIRequest } from './support/local-openai.js';
-import { recordingPostHog } from './support/local-posthog.js';
+import { chatCompletionFor, echoChat, localOpenAI, type LocalOpenAI, type OpenAIRequest } from './support/local-openai.mjs';
+import { recordingPostHog } from './support/local-posthog.mjs';
 import { expectWellFormedEvent, observableError, observableResult } from './support/checks.js';
 import { processErrors } from './support/process.js';
 import { openaiAtLeast } from './support/versions.js';

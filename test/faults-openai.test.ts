@@ -2,13 +2,14 @@ import { OpenAI } from 'openai';
 import type { PostHog } from 'posthog-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
-import { chatChunksFor, echoChat, localOpenAI, type LocalOpenAI, type OpenAIRequest, sendJson } from './support/local-openai.js';
+import { chatChunksFor, echoChat, localOpenAI, type LocalOpenAI, type OpenAIRequest, sendJson } from './support/local-openai.mjs';
 import type { ReceivedEvent } from './support/posthog.js';
-import { localPostHog, type LocalPostHog, newPostHog } from './support/local-posthog.js';
+import { localPostHog, type LocalPostHog } from './support/local-posthog.mjs';
+import { newPostHog } from './support/posthog-client.js';
 import { watchSdkStreams } from './support/streams.js';
 import { expectWellFormedEvent, observableError, observedSdkClient, rejectionOf } from './support/checks.js';
 import { activeResources, processErrors, resourcesAbove } from './support/process.js';
-import { refusedPort } from './support/servers.js';
+import { refusedPort } from './support/servers.mjs';
 import { sleep } from './support/time.js';
 
 // OpenAI failing, served by a local 127.0.0.1 server: every fault (an HTTP error, a cut or refused

@@ -2,12 +2,13 @@ import { OpenAI } from 'openai';
 import type { PostHog } from 'posthog-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
-import { echoChat, embeddingsFor, localOpenAI, type LocalOpenAI, sendJson } from './support/local-openai.js';
-import { localPostHog, type LocalPostHog, newPostHog, type PostHogBehaviour } from './support/local-posthog.js';
+import { echoChat, embeddingsFor, localOpenAI, type LocalOpenAI, sendJson } from './support/local-openai.mjs';
+import { localPostHog, type LocalPostHog, type PostHogBehaviour } from './support/local-posthog.mjs';
+import { newPostHog } from './support/posthog-client.js';
 import { readAll } from './support/streams.js';
 import { expectWellFormedEvent, observableError, observableResult, recordingLogger, rejectionOf } from './support/checks.js';
 import { activeResources, processErrors, resourcesAbove } from './support/process.js';
-import { refusedPort } from './support/servers.js';
+import { refusedPort } from './support/servers.mjs';
 import { median, sleep, timed } from './support/time.js';
 import { posthogNodeAtLeast } from './support/versions.js';
 

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTrackedOpenAI, OpenAI as TrackedOpenAI } from '../src/index.js';
 import { chatCompletion, mockOpenAI, newOpenAI, TEST_API_KEY } from './support/openai.js';
 import { mockPostHog } from './support/posthog.js';
-import { recordingPostHog } from './support/local-posthog.js';
+import { recordingPostHog } from './support/local-posthog.mjs';
 import { fileGuards } from './support/tracked.js';
 import { recordingLogger, rejectionOf } from './support/checks.js';
 import { processErrors } from './support/process.js';

@@ -5,7 +5,7 @@ import { MAX_IMMEDIATE_IN_FLIGHT } from '../src/backlog.js';
 import { createTrackedOpenAI } from '../src/index.js';
 import { chatCompletion } from './support/openai.js';
 import type { ReceivedEvent } from './support/posthog.js';
-import { localPostHog } from './support/local-posthog.js';
+import { localPostHog } from './support/local-posthog.mjs';
 import { fileGuards } from './support/tracked.js';
 import { sleep } from './support/time.js';
 

@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error: a plain ES module script without type declarations
 import { renderPriceTable, TABLE_PATH } from '../scripts/update-prices.mjs';
 
 describe('src/pricing/prices.ts', () => {

@@ -1,12 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import { createTrackedOpenAI, span, trace, withTracking, type TrackedEvent } from '../src/index.js';
 import { chatCompletion, embeddingResponse, legacyCompletion, mockOpenAI, newOpenAI, responsesResponse, TEST_API_KEY } from './support/openai.js';
-import { localOpenAI } from './support/local-openai.js';
+import { localOpenAI } from './support/local-openai.mjs';
 import { eventsOf, mockPostHog, type PostHogMock } from './support/posthog.js';
 import { chatBody, fileGuards, generationFor, mockEchoChat, scopeEvent, trackedSetup } from './support/tracked.js';
 import { chatChunks, SSE_HEADERS, sseBody } from './support/sse.js';
 import { rejectionOf } from './support/checks.js';
-import { refusedPort } from './support/servers.js';
+import { refusedPort } from './support/servers.mjs';
 import { sleep } from './support/time.js';
 
 // What may be sent: privacy mode (client, context, per call, posthog-node's own, trace options),

@@ -2,7 +2,7 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 // First: nock must be loaded before posthog-node, whose 4.x takes `fetch` when it is loaded.
 import { chatCompletion } from './support/openai.js';
-import { localOpenAI, type LocalOpenAI, sendJson } from './support/local-openai.js';
+import { localOpenAI, type LocalOpenAI, sendJson } from './support/local-openai.mjs';
 import { mockPostHog, waitForEvents } from './support/posthog.js';
 import { createTrackedOpenAI } from '../src/index.js';
 import { OpenAI } from 'openai';

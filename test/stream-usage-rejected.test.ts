@@ -1,8 +1,8 @@
 import OpenAI from 'openai';
 import { afterAll, describe, expect, test } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
-import { chatChunksFor, localOpenAI, type OpenAIRequest, promptOf, sendJson, sendSse } from './support/local-openai.js';
-import { recordingPostHog } from './support/local-posthog.js';
+import { chatChunksFor, localOpenAI, type OpenAIRequest, promptOf, sendJson, sendSse } from './support/local-openai.mjs';
+import { recordingPostHog } from './support/local-posthog.mjs';
 import { fileGuards } from './support/tracked.js';
 
 // A server that rejects fields it does not know (a strict validator, some gateways) answers the

@@ -3,7 +3,7 @@ import { Stream } from 'openai/streaming';
 import { describe, expect, test } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
 import { newOpenAI, nockSse, TEST_API_KEY } from './support/openai.js';
-import { sseServer } from './support/local-openai.js';
+import { sseServer } from './support/local-openai.mjs';
 import { mockPostHog, type ReceivedEvent, waitForEvents } from './support/posthog.js';
 import { streamFileGuards } from './support/tracked.js';
 import { chatChunks, sseBody } from './support/sse.js';

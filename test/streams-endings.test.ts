@@ -2,7 +2,7 @@ import { APIError, InternalServerError, OpenAI, RateLimitError } from 'openai';
 import { describe, expect, test } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
 import { mockOpenAI, newOpenAI } from './support/openai.js';
-import { type Connection, sseServer, type SseServer } from './support/local-openai.js';
+import { type Connection, sseServer, type SseServer } from './support/local-openai.mjs';
 import { mockPostHog, type ReceivedEvent, waitForEvents } from './support/posthog.js';
 import { streamFileGuards } from './support/tracked.js';
 import { chatChunks, sseBody } from './support/sse.js';

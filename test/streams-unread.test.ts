@@ -4,7 +4,7 @@ import type { OpenAI } from 'openai';
 import { describe, expect, test } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
 import { mockOpenAI, newOpenAI } from './support/openai.js';
-import { type Connection, sseServer } from './support/local-openai.js';
+import { type Connection, sseServer } from './support/local-openai.mjs';
 import { mockPostHog, type PostHogMock, type ReceivedEvent } from './support/posthog.js';
 import { streamFileGuards } from './support/tracked.js';
 import { chatChunks, legacyChunks, responsesEvents, SSE_HEADERS, sseBody } from './support/sse.js';

@@ -4,7 +4,7 @@ import { ChatStreamAccumulator } from '../src/operations/chat-stream.js';
 import { CompletionsStreamAccumulator } from '../src/operations/completions-stream.js';
 import { TextParts } from '../src/operations/text-parts.js';
 import { newOpenAI, nockSse, type RecordedRequest } from './support/openai.js';
-import { type Connection, sseServer } from './support/local-openai.js';
+import { type Connection, sseServer } from './support/local-openai.mjs';
 import { mockPostHog, waitForEvents } from './support/posthog.js';
 import { streamFileGuards } from './support/tracked.js';
 import { chatChunks, legacyChunks, longChatBody, responsesEvents, sseBody } from './support/sse.js';

@@ -12,11 +12,12 @@
 //
 //   npm run build && node --expose-gc scripts/bench/outage.mjs [path/to/dist/index.js]
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import OpenAI from 'openai';
 import { PostHog } from 'posthog-node';
+import { localPostHog } from '../../test/support/local-posthog.mjs';
+import { refusedPort } from '../../test/support/servers.mjs';
 
 const library = process.argv[2] ? pathToFileURL(path.resolve(process.argv[2])).href : new URL('../../dist/index.js', import.meta.url).href;
 const { createTrackedOpenAI } = await import(library);
@@ -43,39 +44,6 @@ async function inBatches(total, concurrency, call) {
   }
 }
 
-async function listen(server) {
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', 4096, resolve));
-  return `http://127.0.0.1:${server.address().port}`;
-}
-
-async function hangingPostHog() {
-  const posthogServer = createServer((request) => request.resume());
-  const sockets = new Set();
-  const counts = { open: 0, max: 0 };
-  posthogServer.on('connection', (socket) => {
-    sockets.add(socket);
-    counts.max = Math.max(counts.max, ++counts.open);
-    socket.on('close', () => {
-      sockets.delete(socket);
-      counts.open--;
-    });
-  });
-  const host = await listen(posthogServer);
-  const close = () =>
-    new Promise((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      posthogServer.close(resolve);
-    });
-  return { host, counts, close };
-}
-
-async function refusedHost() {
-  const server = createServer();
-  const host = await listen(server);
-  await new Promise((resolve) => server.close(resolve));
-  return host;
-}
-
 const mb = (bytes) => `${(bytes / 1e6).toFixed(0)} MB`;
 // posthog-node reports each failed delivery and its shutdown timeouts on the console: expected here.
 const print = console.log;
@@ -84,19 +52,20 @@ console.warn = () => {};
 console.log = () => {};
 
 {
-  const ph = await hangingPostHog();
+  // The tests' local PostHog (test/support/local-posthog.mjs), hanging: it reads each request, never answers.
+  const ph = await localPostHog({ hang: true });
   const posthog = new PostHog('phc_outage_bench', { host: ph.host, flushInterval: 0 });
   const openai = createTrackedOpenAI(sdk(), { posthog, captureImmediate: true, immediateTimeoutMs: 1000 });
   const started = performance.now();
   await inBatches(4000, 200, (i) => openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `call ${i}` }] }));
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  print(`PostHog hangs, captureImmediate, 4,000 calls at 200 concurrency (${seconds} s): at most ${ph.counts.max} PostHog sockets open at once, ${ph.counts.open} still open after the calls`);
+  print(`PostHog hangs, captureImmediate, 4,000 calls at 200 concurrency (${seconds} s): at most ${ph.connections.maxOpen} PostHog sockets open at once, ${ph.connections.open} still open after the calls`);
   await ph.close();
   await posthog.shutdown(100).catch(() => {});
 }
 
 {
-  const host = await refusedHost();
+  const host = `http://127.0.0.1:${await refusedPort()}`;
   const posthog = new PostHog('phc_outage_bench', { host, flushInterval: 0, fetchRetryCount: 0 });
   posthog.on('error', () => {});
   const openai = createTrackedOpenAI(sdk(), { posthog });

@@ -86,12 +86,13 @@ async function startServer() {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const [data] = await once(child.stdout, 'data');
-  return { port: Number(String(data).trim()), stop: () => child.stdin.end() };
+  const { openai, posthog } = JSON.parse(String(data));
+  return { baseURL: openai, posthogHost: posthog, stop: () => child.stdin.end() };
 }
 
 const server = await startServer();
-const host = `http://127.0.0.1:${server.port}`;
-const sdkOptions = { apiKey: 'sk-bench-not-a-key', baseURL: `${host}/v1`, maxRetries: 0 };
+const host = server.posthogHost;
+const sdkOptions = { apiKey: 'sk-bench-not-a-key', baseURL: server.baseURL, maxRetries: 0 };
 
 // The library's own cost: a real posthog-node client, with capture() replaced by an in-memory capture.
 const memory = { events: 0, last: undefined };
@@ -365,7 +366,7 @@ function packageSize() {
 }
 
 async function deliveredEvents() {
-  const response = await fetch(`${host}/bench/captured`);
+  const response = await fetch(new URL('../bench/captured', `${server.baseURL}/`));
   return response.json();
 }
 

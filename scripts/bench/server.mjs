@@ -1,11 +1,14 @@
-// A local OpenAI-compatible server and PostHog capture endpoint for the benchmarks. Runs in its own
-// process (the machine has two cores: one for it, one for the client under test), listens on
-// 127.0.0.1 only, prints its port, and exits when its parent closes stdin.
+// A local OpenAI-compatible server and PostHog capture endpoint for the benchmarks: the tests'
+// stand-ins (test/support/local-openai.mjs, local-posthog.mjs) with the bench's answers, keeping
+// no request and no event (only counting them). Runs in its own process (the machine has two
+// cores: one for it, one for the client under test), listens on 127.0.0.1 only, prints
+// `{"openai":"<baseURL>","posthog":"<host>"}` on one line, and exits when its parent closes stdin.
 //
-// `GET /bench/captured` answers how many events reached `/batch/` (gzip or plain JSON), so the
-// benchmark can check that every call with real delivery gave exactly one event.
-import { createServer } from 'node:http';
-import { gunzipSync } from 'node:zlib';
+// `GET /bench/captured`, on the OpenAI stand-in's port, answers how many events reached the capture
+// endpoint (gzip or plain JSON), so the benchmark can check that every call with real delivery gave
+// exactly one event.
+import { localOpenAI, sendJson } from '../../test/support/local-openai.mjs';
+import { localPostHog } from '../../test/support/local-posthog.mjs';
 
 const smallCompletion = JSON.stringify({
   id: 'chatcmpl-bench',
@@ -83,61 +86,34 @@ function writePaced(res, body, paceUs) {
   step();
 }
 
-let captured = 0;
-let badBatches = 0;
-
-function countBatch(req, raw) {
-  try {
-    const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
-    const { batch } = JSON.parse(text);
-    if (Array.isArray(batch)) captured += batch.length;
-    else badBatches += 1;
-  } catch {
-    badBatches += 1;
-  }
-}
-
-const server = createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    if (req.url.startsWith('/batch')) {
-      countBatch(req, Buffer.concat(chunks));
-      res.writeHead(200, { 'content-type': 'application/json' });
-      return res.end('{"status":1}');
-    }
-    if (req.url === '/bench/captured') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify({ captured, badBatches }));
-    }
-    if (req.url === '/v1/embeddings') {
-      res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'req_bench' });
-      return res.end(embedding);
-    }
-    if (req.url === '/v1/chat/completions') {
-      const wanted = Number(req.headers['x-bench-stream-chunks'] ?? 0);
+// Connections kept alive for 60 s (Node's default: 5 s), so that the clients reuse theirs across the
+// bench's pauses rather than open new ones during a measurement.
+const keepAliveMs = 60_000;
+const posthog = await localPostHog({}, { keep: false, keepAliveMs });
+const openai = await localOpenAI(
+  ({ request, response, body }) => {
+    if (request.url === '/bench/captured') return sendJson(response, 200, { captured: posthog.eventCount, badBatches: posthog.unreadable });
+    if (request.url === '/v1/embeddings') return sendJson(response, 200, embedding, { 'x-request-id': 'req_bench' });
+    if (request.url === '/v1/chat/completions') {
+      const wanted = Number(request.headers['x-bench-stream-chunks'] ?? 0);
       if (wanted > 0) {
-        const request = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        const options = request.stream_options;
-        const body = streamBody(wanted, options?.include_usage === true, options?.include_obfuscation !== false);
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': 'req_bench' });
-        const paceUs = Number(req.headers['x-bench-stream-pace-us'] ?? 0);
-        if (paceUs > 0) return writePaced(res, body, paceUs);
+        const options = body.stream_options;
+        const stream = streamBody(wanted, options?.include_usage === true, options?.include_obfuscation !== false);
+        response.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': 'req_bench' });
+        const paceUs = Number(request.headers['x-bench-stream-pace-us'] ?? 0);
+        if (paceUs > 0) return writePaced(response, stream, paceUs);
         // Write in pieces of 64 KiB, as a network would deliver a long stream.
-        for (let i = 0; i < body.length; i += 65536) res.write(body.subarray(i, i + 65536));
-        return res.end();
+        for (let i = 0; i < stream.length; i += 65536) response.write(stream.subarray(i, i + 65536));
+        return response.end();
       }
-      res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'req_bench' });
-      return res.end(smallCompletion);
+      return sendJson(response, 200, smallCompletion, { 'x-request-id': 'req_bench' });
     }
-    res.writeHead(404);
-    res.end();
-  });
-});
-server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${server.address().port}\n`);
-});
+    response.writeHead(404);
+    response.end();
+  },
+  { keep: false, keepAliveMs },
+);
+process.stdout.write(`${JSON.stringify({ openai: openai.baseURL, posthog: posthog.host })}\n`);
 process.stdin.resume();
 process.stdin.on('end', () => process.exit(0));
 process.on('SIGTERM', () => process.exit(0));

@@ -8,48 +8,11 @@
 //   completions, the Responses API and embeddings, streamed (SSE) or not, tool calls, usage with
 //   token counts, and a 429 quota error for the model `rate-limited-model`.
 // - startCaptureEndpoint(): a PostHog capture endpoint that keeps every event it receives.
-import { createServer } from 'node:http';
-import { gunzipSync } from 'node:zlib';
-
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on('data', (chunk) => chunks.push(chunk));
-    req.on('end', () => {
-      try {
-        let raw = Buffer.concat(chunks);
-        if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
-        resolve(raw.toString('utf8'));
-      } catch (error) {
-        reject(error);
-      }
-    });
-    req.on('error', reject);
-  });
-}
-
-function listen(server) {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${server.address().port}`));
-  });
-}
-
-function closer(server) {
-  return () =>
-    new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-}
-
-/** Lets the process end while the server listens (for a stand-in living in the example's own process). */
-function unrefer(server) {
-  return () => {
-    server.unref();
-    server.on('connection', (socket) => socket.unref());
-  };
-}
+//
+// The servers themselves are the tests' stand-ins (test/support/local-openai.mjs and
+// local-posthog.mjs, which the bench uses too); what is here is what the fake model answers.
+import { localOpenAI, sendJson as writeJson } from '../../test/support/local-openai.mjs';
+import { localPostHog } from '../../test/support/local-posthog.mjs';
 
 let requestCounter = 0;
 function nextId(prefix) {
@@ -58,13 +21,7 @@ function nextId(prefix) {
 }
 
 function sendJson(res, status, body, headers = {}) {
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'x-request-id': nextId('req_local_'),
-    'openai-processing-ms': '42',
-    ...headers,
-  });
-  res.end(JSON.stringify(body));
+  writeJson(res, status, body, { 'x-request-id': nextId('req_local_'), 'openai-processing-ms': '42', ...headers });
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -363,32 +320,30 @@ export async function startFakeOpenAI({ chunkDelayMs = 8 } = {}) {
     return sendJson(res, 200, { object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
   }
 
-  const server = createServer(async (req, res) => {
-    let body = {};
-    try {
-      const raw = await readBody(req);
-      body = raw ? JSON.parse(raw) : {};
-    } catch {
-      return sendJson(res, 400, { error: { message: 'We could not parse the JSON body of your request.', type: 'invalid_request_error', param: null, code: null } });
-    }
-    const path = new URL(req.url, 'http://localhost').pathname.replace(/^\/v1/, '');
-    requests.push({ method: req.method, path, body });
-    if (req.method === 'POST' && (body.model === 'rate-limited-model' || failure === 429)) return quotaError(res);
-    if (req.method === 'POST' && path === '/chat/completions') return chatCompletions(req, res, body);
-    if (req.method === 'POST' && path === '/completions') return legacyCompletions(req, res, body);
-    if (req.method === 'POST' && path === '/responses') return responses(req, res, body);
-    if (req.method === 'POST' && path === '/embeddings') return embeddings(req, res, body);
-    return sendJson(res, 404, { error: { message: `Unknown request URL: ${req.method} ${req.url}.`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
-  });
-  const url = await listen(server);
+  const server = await localOpenAI(
+    ({ request: req, response: res, body, invalidJson }) => {
+      if (invalidJson) {
+        return sendJson(res, 400, { error: { message: 'We could not parse the JSON body of your request.', type: 'invalid_request_error', param: null, code: null } });
+      }
+      const path = new URL(req.url, 'http://localhost').pathname.replace(/^\/v1/, '');
+      requests.push({ method: req.method, path, body });
+      if (req.method === 'POST' && (body.model === 'rate-limited-model' || failure === 429)) return quotaError(res);
+      if (req.method === 'POST' && path === '/chat/completions') return chatCompletions(req, res, body);
+      if (req.method === 'POST' && path === '/completions') return legacyCompletions(req, res, body);
+      if (req.method === 'POST' && path === '/responses') return responses(req, res, body);
+      if (req.method === 'POST' && path === '/embeddings') return embeddings(req, res, body);
+      return sendJson(res, 404, { error: { message: `Unknown request URL: ${req.method} ${req.url}.`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
+    },
+    { keep: false },
+  );
   return {
-    baseURL: `${url}/v1`,
+    baseURL: server.baseURL,
     requests,
     failWith(status) {
       failure = status;
     },
-    close: closer(server),
-    unref: unrefer(server),
+    close: server.close,
+    unref: server.unref,
   };
 }
 
@@ -412,31 +367,19 @@ function embed(text, dimensions) {
 // PostHog
 
 /**
- * A PostHog capture endpoint that keeps what it receives (posthog-node posts to `<host>/batch/`).
- * A path before `/batch/` (a host of `http://127.0.0.1:PORT/quickstart`) is kept as each event's
- * `source`, so that one endpoint can tell several programs' events apart.
+ * A PostHog capture endpoint that keeps what it receives (posthog-node posts to `<host>/batch/`):
+ * the tests' `localPostHog()`. A path before `/batch/` (a host of `http://127.0.0.1:PORT/quickstart`)
+ * is kept as each event's `source`, so that one endpoint can tell several programs' events apart.
  * Returns `{ host, events, close, unref }`.
  */
 export async function startCaptureEndpoint() {
-  const events = [];
-  const server = createServer(async (req, res) => {
-    let raw = '';
-    try {
-      raw = await readBody(req);
-    } catch {
-      return sendJson(res, 400, { type: 'validation_error', code: 'invalid_payload' });
-    }
-    const match = /^(?:\/(.+?))?\/(batch|i\/v0\/e|capture)\/?$/.exec(new URL(req.url, 'http://localhost').pathname);
-    if (req.method !== 'POST' || !match) return sendJson(res, 404, { type: 'invalid_request', code: 'not_found' });
-    try {
-      const payload = JSON.parse(raw);
-      const batch = Array.isArray(payload.batch) ? payload.batch : [payload];
-      for (const event of batch) events.push({ ...event, source: match[1] ?? '' });
-    } catch {
-      return sendJson(res, 400, { type: 'validation_error', code: 'invalid_payload' });
-    }
-    sendJson(res, 200, { status: 'Ok' });
-  });
-  const host = await listen(server);
-  return { host, events, close: closer(server), unref: unrefer(server) };
+  const endpoint = await localPostHog();
+  return {
+    host: endpoint.host,
+    get events() {
+      return endpoint.arrivals.map(({ source, event }) => ({ ...event, source }));
+    },
+    close: endpoint.close,
+    unref: endpoint.unref,
+  };
 }

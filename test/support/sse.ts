@@ -18,7 +18,8 @@ export function splitEvery(body: string, size: number): string[] {
   return pieces;
 }
 
-export const SSE_HEADERS = { 'content-type': 'text/event-stream', 'x-request-id': 'req_stream_1' };
+// The headers of a streamed answer, one definition with the local OpenAI's (plain JavaScript, for the demo and the bench).
+export { SSE_HEADERS } from './local-openai.mjs';
 
 /** Chat chunks for "Hello world!" with usage at the end (as sent when include_usage is on). */
 export function chatChunks({ withUsage = true, model = 'gpt-4o-mini-2024-07-18' } = {}) {

@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createTrackedOpenAI, type TrackingOptions } from '../../src/index.js';
-import type { SseServer } from './local-openai.js';
+import type { SseServer } from './local-openai.mjs';
 import { chatCompletion, mockOpenAI, newOpenAI } from './openai.js';
 import { mockPostHog, type PostHogMock, type ReceivedEvent } from './posthog.js';
 
