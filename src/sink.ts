@@ -134,7 +134,7 @@ export class Sink {
     const groups = message.groups && boundedGroups(message.groups);
     const properties = fitProperties(safe, chars, roomForProperties(message.event, distinctId, groups, maxEventBytes), maxEventBytes);
     // One copy, ours to finish (enqueue adds its uuid): the redact hook's object is never changed.
-    const sent: CaptureMessage = redact ? { ...message, distinctId, properties } : { distinctId, event: message.event, properties };
+    const sent: CaptureMessage = { ...message, distinctId, properties };
     if (groups) sent.groups = groups;
     return { message: sent, bytes: Math.min(chars, maxEventBytes) };
   }
