@@ -112,7 +112,6 @@ function unavailable(what: string): Error {
   );
 }
 
-
 /** The fields of a `TrackingContext`, as `readContext` copies them. */
 const CONTEXT_FIELDS = ['distinctId', 'traceId', 'sessionId', 'properties', 'groups', 'privacyMode', 'posthog'] as const;
 

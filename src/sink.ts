@@ -37,14 +37,13 @@ const ENVELOPE_BYTES = 256;
 /** PostHog has 5 group types per project: more than this many in one event is a mistake, not data. */
 const MAX_GROUP_TYPES = 20;
 
-/** `groups` with ids of a bounded length, and not too many of them: `groups` itself when it is so already. */
+/** `groups` with ids of a bounded length, and not too many of them. */
 function boundedGroups(groups: Record<string, string | number>): Record<string, string | number> {
-  const entries = Object.entries(groups);
-  const fits = entries.length <= MAX_GROUP_TYPES && entries.every(([type, key]) => boundedId(type) === type && (typeof key !== 'string' || boundedId(key) === key));
-  if (fits) return groups;
-  const bounded: Record<string, string | number> = {};
-  for (const [type, key] of entries.slice(0, MAX_GROUP_TYPES)) bounded[boundedId(type)] = typeof key === 'string' ? boundedId(key) : key;
-  return bounded;
+  return Object.fromEntries(
+    Object.entries(groups)
+      .slice(0, MAX_GROUP_TYPES)
+      .map(([type, key]) => [boundedId(type), typeof key === 'string' ? boundedId(key) : key]),
+  );
 }
 
 /** What the size limit leaves for the properties once the event's name, distinct id and groups are in (UTF-16 units: at most 3 bytes each). */
@@ -148,7 +147,7 @@ export class Sink {
     const { posthog, log, maxQueuedBytes } = this.options;
     let queued = message;
     let queuedBytes = bytes + ENVELOPE_BYTES;
-    if (!this.backlog.hasRoom(bytes, maxQueuedBytes / 2)) {
+    if (!this.backlog.hasRoom(queuedBytes, maxQueuedBytes / 2)) {
       const properties = withoutContent(message.properties, '[removed: PostHog was not taking events]');
       queuedBytes = jsonBytes(properties) + ENVELOPE_BYTES;
       if (!this.backlog.hasRoom(queuedBytes, maxQueuedBytes)) {

@@ -1,9 +1,8 @@
 /**
  * Makes event properties safe to send: serializable (no cycles, BigInts, functions), free of
- * inline media, and under PostHog's size limit. Values are copied only where something changes:
- * an ordinary event walks its properties once and allocates nothing else.
+ * inline media, and under PostHog's size limit. The walk copies every object and array it meets,
+ * so that what the caller changes after the call never changes the event.
  */
-
 
 /** PostHog's `/batch/` endpoint rejects an `$ai_*` event above 983,040 bytes; this leaves room for posthog-node's own fields. */
 export const DEFAULT_MAX_EVENT_BYTES = 900_000;

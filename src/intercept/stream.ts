@@ -11,8 +11,9 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
 /**
  * A chunk as the caller asked for it: with `include_usage`, which tracking added, OpenAI puts
  * `"usage": null` on every chunk but the usage-only one; without it the key is absent. A copy
- * without the key (the caller never sees the SDK's object), or, for an object that is not plain
- * (never from the SDK's `JSON.parse`), the key deleted.
+ * without the key rather than `delete`, which would leave the caller a slow dictionary object
+ * (docs/performance.md, "Streams"); the caller never sees the SDK's object. An object that is not
+ * plain (never from the SDK's `JSON.parse`) has the key deleted.
  */
 function withoutUsage(chunk: Record<string, unknown>): Record<string, unknown> {
   if (Object.getPrototypeOf(chunk) !== Object.prototype) {
