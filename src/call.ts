@@ -2,6 +2,7 @@ import type { PostHogCallOptions } from './call-options.js';
 import { type ActiveContext, currentContext } from './context.js';
 import { buildEvent, type CallOutcome, type CallStart } from './events/build.js';
 import { secretsOf, toolsWithoutCredentials } from './events/credentials.js';
+import { detached } from './events/detach.js';
 import { privacyModeOf } from './events/rules.js';
 import { secondsBetween } from './events/seconds.js';
 import type { Operation } from './operations/operation.js';
@@ -63,17 +64,68 @@ export class TrackedCall implements CallStart {
   }
 
   /**
-   * Records the end of the call and sends its event. Returns a promise only when the event is
-   * delivered immediately and the caller should wait for it (bounded); never throws.
+   * Records the end of the call and sends its event: built in the next task (see `outbox.ts`), on
+   * copies of what the caller may change once it has its result, or at once when the call failed
+   * or the caller waits for delivery (`captureImmediate`). Returns a promise only then (bounded); never throws.
    */
   end(outcome: CallOutcome): Promise<void> | undefined {
     if (this.ended) return undefined;
     this.ended = true;
+    const latency = secondsBetween(this.startedAt, outcome.endedAt ?? performance.now());
+    const immediate = this.captureImmediate;
+    const { outbox } = this.tracking;
+    // A failed call's event is built at once: its rejection may end the process (an un-awaited
+    // call, under Node's default), and that event must be in PostHog's queue first.
+    const failed = outcome.error !== undefined || outcome.aborted === true;
+    if (!immediate && !failed && outbox.canWait) {
+      const ended = this.detachedFromCaller(outcome);
+      if (ended) {
+        outbox.add(() => this.send(ended.start, ended.outcome, latency, false));
+        return undefined;
+      }
+    }
+    // Events reach PostHog in the order their calls ended: the ones still waiting go first.
+    outbox.drain();
+    return this.send(this, outcome, latency, immediate);
+  }
+
+  private send(start: CallStart, outcome: CallOutcome, latency: number, immediate: boolean): Promise<void> | undefined {
     try {
-      const event = buildEvent(this, outcome, secondsBetween(this.startedAt, outcome.endedAt ?? performance.now()));
-      return this.tracking.sink.send(event, this.captureImmediate);
+      return this.tracking.sink.send(buildEvent(start, outcome, latency), immediate);
     } catch (error) {
       this.tracking.options.log?.('building the event failed; the call is not tracked', error);
+      return undefined;
+    }
+  }
+
+  /**
+   * The call as it ended, with copies of what belongs to the caller and is read when the event is
+   * built: the input, the body's settings, the per-call properties and groups, and the result.
+   * Undefined when one of them can't be read (a throwing getter): the event is then built at once.
+   */
+  private detachedFromCaller(outcome: CallOutcome): { start: CallStart; outcome: CallOutcome } | undefined {
+    try {
+      const { callOptions } = this;
+      const start: CallStart = {
+        options: this.options,
+        pricing: this.pricing,
+        client: this.client,
+        operation: this.operation,
+        body: { ...this.body },
+        callOptions: callOptions && {
+          ...callOptions,
+          posthogProperties: detached(callOptions.posthogProperties),
+          posthogGroups: detached(callOptions.posthogGroups),
+        },
+        context: this.context,
+        startedAt: this.startedAt,
+        privacyMode: this.privacyMode,
+        input: detached(this.input),
+        tools: this.tools,
+        requestHeaders: this.requestHeaders,
+      };
+      return { start, outcome: outcome.result ? { ...outcome, result: detached(outcome.result) } : outcome };
+    } catch {
       return undefined;
     }
   }

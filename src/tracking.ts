@@ -1,10 +1,13 @@
 import type { DebugLogger, ResolvedTrackingOptions } from './options.js';
 import { PricingState } from './pricing/state.js';
+import { type Outbox, outboxOf } from './outbox.js';
 import { Sink } from './sink.js';
 
 /** Everything one tracked client (and the clients made from it with `withOptions`) shares. */
 export class Tracking {
   readonly sink: Sink;
+  /** Ended calls whose events are not built yet (shared by every tracked client of this PostHog client). */
+  readonly outbox: Outbox;
   /** The tracked proxy of each object already wrapped, so property reads return the same proxy every time. */
   readonly proxies = new WeakMap<object, object>();
   /** Prices already chosen, and models already warned about. */
@@ -12,6 +15,7 @@ export class Tracking {
 
   constructor(readonly options: ResolvedTrackingOptions) {
     this.sink = new Sink(options);
+    this.outbox = outboxOf(options.posthog, options.log);
     register(this);
   }
 }

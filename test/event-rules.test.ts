@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { groupsOf, personOf, privacyModeOf } from '../src/events/rules.js';
 import { createTrackedOpenAI, trace, withTracking } from '../src/index.js';
 import { resolveTrackingOptions } from '../src/options.js';
+import { settle } from './support/time.js';
 
 // One set of identity, privacy and group rules for calls, traces and spans (src/events/rules.ts).
 
@@ -53,6 +54,7 @@ test('a trace and the call inside it get the same person and groups (the client\
   await trace('rules', () => openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }), {
     groups: { team: 'search' },
   });
+    await settle();
   const call = messages.find((message) => message.event === '$ai_generation')!;
   const scope = messages.find((message) => message.event === '$ai_trace')!;
   expect(call.groups).toEqual({ company: 'acme', team: 'search' });
@@ -65,6 +67,7 @@ test('privacy mode from a context reaches the call and the trace alike', async (
   await withTracking({ privacyMode: true }, () =>
     trace('private', () => openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'secret' }] }), { input: 'secret' }),
   );
+    await settle();
   expect(messages.find((message) => message.event === '$ai_generation')!.properties.$ai_input).toBeNull();
   expect(messages.find((message) => message.event === '$ai_trace')!.properties.$ai_input_state).toBeNull();
 });

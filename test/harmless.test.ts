@@ -85,6 +85,7 @@ describe('a PostHog client that throws or rejects', () => {
     mockOpenAI().post('/v1/chat/completions').reply(200, chatCompletion(), REQUEST_ID);
 
     const result = await tracked.chat.completions.create(CHAT_BODY);
+    await settle();
 
     expectSameResult(result, expected);
     expect(posthog.capture).toHaveBeenCalledTimes(1);
@@ -134,6 +135,8 @@ describe('a PostHog client that throws or rejects', () => {
     mockOpenAI().post('/v1/chat/completions').reply(200, chatCompletion(), REQUEST_ID);
 
     const result = await tracked.chat.completions.create(CHAT_BODY);
+    await settle();
+    await settle();
 
     expectSameResult(result, expected);
     expect(posthog.capture).toHaveBeenCalledTimes(1);

@@ -7,7 +7,7 @@ import { chatCompletion } from './support/openai.js';
 import type { ReceivedEvent } from './support/posthog.js';
 import { localPostHog } from './support/local-posthog.mjs';
 import { fileGuards } from './support/tracked.js';
-import { sleep } from './support/time.js';
+import { settle, sleep } from './support/time.js';
 
 // What a PostHog outage costs the host: sockets while PostHog hangs, memory while it refuses
 // connections. The figures for the issue's full workloads: `node scripts/bench/outage.mjs`.
@@ -81,6 +81,7 @@ describe('PostHog refuses connections: a byte bound on what waits for it', () =>
 
     // 50 KB prompts: about 10 whole events fill half of 1 MB, then a few hundred without content.
     await inBatches(2000, 50, (i) => openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: prompt(i) }] }));
+    await settle();
     const queue = ((posthog as unknown as { getPersistedProperty(key: string): { message: ReceivedEvent }[] }).getPersistedProperty('queue') ?? []).map(
       (item) => item.message,
     );

@@ -7,7 +7,7 @@ import { chatBody, fileGuards, generationFor, mockEchoChat, scopeEvent, trackedS
 import { chatChunks, SSE_HEADERS, sseBody } from './support/sse.js';
 import { rejectionOf } from './support/checks.js';
 import { refusedPort } from './support/servers.mjs';
-import { sleep } from './support/time.js';
+import { sleep, settle } from './support/time.js';
 
 // What may be sent: privacy mode (client, context, per call, posthog-node's own, trace options),
 // the redact hook, and credentials that must never reach PostHog whatever the call or error.
@@ -209,6 +209,7 @@ describe('privacy mode', () => {
     const posthog = { options: { privacyMode: true }, capture: (event: TrackedEvent) => void events.push(event) };
     const openai = createTrackedOpenAI(newOpenAI(), { posthog });
     await trace('private work', () => openai.chat.completions.create(chatBody(PROMPT)), { input: PROMPT, captureOutput: true });
+    await settle();
     const generation = events.find((event) => event.event === '$ai_generation')!;
     expect(generation.properties.$ai_input).toBeNull();
     expect(generation.properties.$ai_output_choices).toBeNull();
@@ -236,6 +237,7 @@ describe('the redact hook', () => {
       },
     });
     const completion = await openai.chat.completions.create(chatBody('my phone is 555-0100'));
+    await settle();
     expect(completion.choices[0]!.message.content).toBe('echo: my phone is 555-0100');
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ event: '$ai_generation', distinctId: 'u1', properties: { $ai_model: 'gpt-4o-mini' } });
@@ -304,6 +306,7 @@ describe('the redact hook', () => {
       },
     });
     const first = await openai.chat.completions.create(chatBody('hook throws'));
+    await settle();
     expect(first.choices[0]!.message.content).toBe('echo: hook throws');
     calls = -10; // the trace, its span and the next call all meet a throwing hook
     const traced = await trace('hook throws on traces', () => span('and spans', async () => 'traced value'), { posthog: ph.posthog });
@@ -340,6 +343,7 @@ describe('the redact hook', () => {
     await trace('redacted trace', () => span('dropped span', () => openai.chat.completions.create(chatBody('inside'))), {
       input: { card: '4111 1111 1111 1111' },
     });
+    await settle();
     expect(names.sort()).toEqual(['$ai_generation', '$ai_span', '$ai_trace']);
     const events = await eventsOf(ph);
     expect(events.map((e) => e.event).sort()).toEqual(['$ai_generation', '$ai_trace']);
@@ -357,6 +361,7 @@ describe('the redact hook', () => {
       },
     });
     await readAll(await openai.chat.completions.create({ ...chatBody('stream'), stream: true }));
+    await settle();
     expect(seen).toEqual([JSON.stringify([{ role: 'assistant', content: 'Hello world!' }])]);
     const [event] = await eventsOf(ph);
     expect(event!.properties.$ai_output_choices).toBeNull();

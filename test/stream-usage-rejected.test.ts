@@ -4,6 +4,7 @@ import { createTrackedOpenAI } from '../src/index.js';
 import { chatChunksFor, localOpenAI, type OpenAIRequest, promptOf, sendJson, sendSse } from './support/local-openai.mjs';
 import { recordingPostHog } from './support/local-posthog.mjs';
 import { fileGuards } from './support/tracked.js';
+import { settle } from './support/time.js';
 
 // A server that rejects fields it does not know (a strict validator, some gateways) answers the
 // `stream_options` that tracking adds with a 400 before any output. The stream must still work as it
@@ -49,6 +50,7 @@ describe('a server that rejects stream_options', () => {
     const { data, response } = await tracked.chat.completions.create(body).withResponse();
     expect(response.status).toBe(200);
     expect(await collect(data)).toEqual(expected);
+    await settle();
     // The rejected request (nothing billed), then the one as written.
     expect(server.requests.slice(before).map((request) => request.body.stream_options)).toEqual([{ include_usage: true }, undefined]);
     expect(messages).toHaveLength(1);
@@ -60,6 +62,7 @@ describe('a server that rejects stream_options', () => {
     const next = server.requests.length;
     expect(await collect(await tracked.chat.completions.create(body))).toEqual(expected);
     expect(server.requests.slice(next).map((request) => request.body.stream_options)).toEqual([undefined]);
+    await settle();
     expect(messages).toHaveLength(2);
   });
 
@@ -72,6 +75,7 @@ describe('a server that rejects stream_options', () => {
       () => undefined,
       (error: unknown) => error,
     );
+    await settle();
     expect(failure).toBeInstanceOf(OpenAI.BadRequestError);
     expect((failure as Error).message).toContain('Invalid model');
     expect(server.requests).toHaveLength(1);

@@ -4,7 +4,7 @@ import { mockOpenAI, newOpenAI } from './support/openai.js';
 import { eventsOf, mockPostHog } from './support/posthog.js';
 import { chatBody, fileGuards, generationFor, mockEchoChat, scopeEvent, trackedSetup } from './support/tracked.js';
 import { rejectionOf } from './support/checks.js';
-import { sleep } from './support/time.js';
+import { sleep, settle } from './support/time.js';
 
 // trace() and span(): the $ai_trace / $ai_span events, the tree PostHog draws from $ai_trace_id and
 // $ai_parent_id, latency, errors, return values, input and output state, and where they are sent.
@@ -409,6 +409,7 @@ describe('where trace events go', () => {
       posthog: other.posthog,
       input: 'private input',
     });
+    await settle();
     expect(names.sort()).toEqual(['$ai_generation', '$ai_span', '$ai_trace']);
     const events = await eventsOf(other);
     expect(events.map((e) => e.event)).toEqual(['$ai_trace']);

@@ -1,0 +1,83 @@
+import type { DebugLogger, PostHogLike } from './options.js';
+
+/** The methods that send what posthog-node has queued: each sends our waiting events first. */
+const SENDING_METHODS = ['flush', 'shutdown', 'flushAsync', 'shutdownAsync', 'flushWithPendingPromises'] as const;
+
+const nextTask: (run: () => void) => void =
+  typeof setImmediate === 'function' ? (run) => setImmediate(run) : (run) => setTimeout(run, 0);
+
+/**
+ * The events of one PostHog client's calls that have ended and are not built yet. A call's event is
+ * built and handed to PostHog in the task after the one the call ended in: the caller has its
+ * result first, and its code (often its next request) runs before tracking's. See
+ * docs/performance.md for what that saves.
+ *
+ * So that `await posthog.flush()` or `await posthog.shutdown()` right after a call still sends that
+ * call's event, this wraps those methods on the PostHog client given (the instance, once) to hand
+ * over the waiting events first. A client whose methods can't be wrapped (a frozen object) gets
+ * its events built at once, as a client that waits for delivery (`captureImmediate`) does.
+ */
+export class Outbox {
+  private waiting: Array<() => void> = [];
+  private scheduled = false;
+  /** False when the client's flush could not be wrapped: nothing may wait then. */
+  readonly canWait: boolean;
+
+  constructor(posthog: PostHogLike) {
+    this.canWait = this.wrapSendingMethods(posthog);
+  }
+
+  /** Runs `build` in the next task, or before the PostHog client next flushes, whichever comes first. */
+  add(build: () => void): void {
+    this.waiting.push(build);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    nextTask(() => this.drain());
+  }
+
+  /** Builds and hands over every waiting event, oldest first. */
+  drain(): void {
+    this.scheduled = false;
+    const waiting = this.waiting;
+    if (waiting.length === 0) return;
+    this.waiting = [];
+    // Each build catches its own errors (TrackedCall.end): one event's failure never stops the rest.
+    for (const build of waiting) build();
+  }
+
+  private wrapSendingMethods(posthog: PostHogLike): boolean {
+    const target = posthog as unknown as Record<string, unknown>;
+    try {
+      for (const name of SENDING_METHODS) {
+        const original = target[name];
+        if (typeof original !== 'function') continue;
+        const outbox = this;
+        Object.defineProperty(target, name, {
+          value: function sendWaitingEventsFirst(this: unknown, ...args: unknown[]) {
+            outbox.drain();
+            return (original as (...args: unknown[]) => unknown).apply(this, args);
+          },
+          writable: true,
+          configurable: true,
+          enumerable: false,
+        });
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+const outboxes = new WeakMap<object, Outbox>();
+
+/** The outbox of a PostHog client, shared by every tracked client that uses it. */
+export function outboxOf(posthog: PostHogLike, log?: DebugLogger): Outbox {
+  let outbox = outboxes.get(posthog);
+  if (!outbox) {
+    outbox = new Outbox(posthog);
+    if (!outbox.canWait) log?.("the PostHog client's flush() can't be wrapped (a frozen object?): events are built when each call ends");
+    outboxes.set(posthog, outbox);
+  }
+  return outbox;
+}
