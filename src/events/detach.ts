@@ -4,8 +4,9 @@ const MAX_DEPTH = 40;
 
 interface Copying {
   left: number;
-  /** Each object copied so far, and its copy: a value reached twice (a cycle) is copied once. */
-  readonly copies: Map<object, unknown>;
+  /** The objects being copied, outermost first, and their copies: a cycle back to one of them is a cycle in the copy. */
+  readonly path: object[];
+  readonly copies: object[];
 }
 
 /**
@@ -21,31 +22,39 @@ interface Copying {
  * without this copy. A getter that throws throws here: the caller builds the event at once instead.
  */
 export function detached<T>(value: T): T {
-  return copy(value, { left: MAX_COPIED, copies: new Map() }, 0) as T;
+  if (value === null || typeof value !== 'object') return value;
+  return copy(value, { left: MAX_COPIED, path: [], copies: [] }) as T;
 }
 
-function copy(value: unknown, copying: Copying, depth: number): unknown {
-  if (value === null || typeof value !== 'object' || copying.left <= 0 || depth >= MAX_DEPTH) return value;
-  const known = copying.copies.get(value);
-  if (known !== undefined) return known;
+function copy(value: unknown, copying: Copying): unknown {
+  if (value === null || typeof value !== 'object' || copying.left <= 0) return value;
+  const { path, copies } = copying;
+  if (path.length >= MAX_DEPTH) return value;
+  const onPath = path.indexOf(value);
+  if (onPath !== -1) return copies[onPath];
+  let out: unknown[] | Record<string, unknown>;
   if (Array.isArray(value)) {
     if (typeof value[0] === 'number') return value;
-    copying.left -= 1;
-    const out: unknown[] = [];
-    copying.copies.set(value, out);
-    for (const item of value) out.push(copy(item, copying, depth + 1));
-    return out;
+    out = [];
+  } else {
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) return value;
+    out = {};
   }
-  const prototype = Object.getPrototypeOf(value);
-  if (prototype !== Object.prototype && prototype !== null) return value;
   copying.left -= 1;
-  const out: Record<string, unknown> = {};
-  copying.copies.set(value, out);
-  for (const key of Object.keys(value)) {
-    const item = copy((value as Record<string, unknown>)[key], copying, depth + 1);
-    // An own "__proto__" key (JSON.parse makes those) is defined, as assigning it would set the prototype.
-    if (key === '__proto__') Object.defineProperty(out, key, { value: item, writable: true, enumerable: true, configurable: true });
-    else out[key] = item;
+  path.push(value);
+  copies.push(out);
+  if (Array.isArray(out)) {
+    for (const item of value as unknown[]) out.push(copy(item, copying));
+  } else {
+    for (const key of Object.keys(value)) {
+      const item = copy((value as Record<string, unknown>)[key], copying);
+      // An own "__proto__" key (JSON.parse makes those) is defined, as assigning it would set the prototype.
+      if (key === '__proto__') Object.defineProperty(out, key, { value: item, writable: true, enumerable: true, configurable: true });
+      else out[key] = item;
+    }
   }
+  path.pop();
+  copies.pop();
   return out;
 }
