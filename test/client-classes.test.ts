@@ -119,7 +119,7 @@ describe.each(CLIENTS)('%s', (_name, make) => {
     const answer = await call(client);
     expect(answer).toBeDefined();
     expect(requests).toHaveLength(1);
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await new Promise((resolve) => setImmediate(resolve));
     expect(events.map((event) => event.event)).toEqual([requests[0]!.endsWith('/embeddings') ? '$ai_embedding' : '$ai_generation']);
   });
 });

@@ -48,8 +48,10 @@ export function mockPostHog(options: Record<string, unknown> = {}) {
     /** The raw JSON bodies posted to `/batch/`. */
     payloads,
     async received(): Promise<ReceivedEvent[]> {
-      // posthog-node 4 queues a captured event a few promise turns after capture(), and its flush()
-      // does not wait for captures in flight: let them reach the queue first (5.x waits by itself).
+      // Events are built in the task after their call ended (src/outbox.ts); posthog-node 4 queues a
+      // captured event a few promise turns after capture(), and its flush() does not wait for
+      // captures in flight: let them reach the queue first (5.x waits by itself).
+      await settle();
       await new Promise((resolve) => setTimeout(resolve, 0));
       await posthog.flush();
       return events;
