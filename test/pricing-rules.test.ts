@@ -8,7 +8,7 @@ import { calculateCost, createTrackedOpenAI, type PricingOptions } from '../src/
 import { priceUsage } from '../src/pricing/calculate.js';
 import { addPico, costWithCard, picoToUsd } from '../src/pricing/cost.js';
 import { fineTunedKey, normalizeModelId, withoutDateSuffix } from '../src/pricing/match.js';
-import { PRICE_TABLE } from '../src/pricing/prices.js';
+import { PRICE_TABLE_INFO, providerPrices } from '../src/pricing/table.js';
 import { resolvePricing } from '../src/pricing/validate.js';
 import { newOpenAI } from './support/openai.js';
 
@@ -343,13 +343,13 @@ describe('the pricing option is checked when the client is created', () => {
 
 describe('the generated table', () => {
   it('records its date and sources', () => {
-    expect(PRICE_TABLE.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    expect(PRICE_TABLE.unit).toBe('pico-USD per token');
-    expect(PRICE_TABLE.sources.map((s) => s.name).join(' ')).toMatch(/genai-prices.*OpenAI.*langfuse.*litellm/s);
+    expect(PRICE_TABLE_INFO.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(PRICE_TABLE_INFO.unit).toBe('pico-USD per token');
+    expect(PRICE_TABLE_INFO.sources.map((s) => s.name).join(' ')).toMatch(/genai-prices.*OpenAI.*langfuse.*litellm/s);
   });
 
   it('holds integer rates, sorted periods and every family the issue names', () => {
-    for (const entry of PRICE_TABLE.models) {
+    for (const entry of providerPrices('openai')!.models) {
       let last = '';
       for (const period of entry.periods) {
         expect((period.from ?? '') >= last, entry.id).toBe(true);
@@ -363,7 +363,7 @@ describe('the generated table', () => {
         }
       }
     }
-    const ids = new Set(PRICE_TABLE.models.map((m) => m.id));
+    const ids = new Set(providerPrices('openai')!.models.map((m) => m.id));
     for (const id of ['gpt-3.5-turbo', 'gpt-4', 'gpt-4o', 'gpt-4.1', 'gpt-5', 'gpt-5.6-sol', 'gpt-6-sol', 'o1', 'o3', 'o4-mini', 'gpt-audio', 'text-embedding-3-small', 'gpt-3.5-turbo-instruct', 'davinci-002', 'ft:gpt-4o-mini']) {
       expect(ids.has(id), id).toBe(true);
     }

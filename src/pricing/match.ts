@@ -1,4 +1,4 @@
-import { PRICE_TABLE } from './prices.js';
+import { providerPrices } from './table.js'; const PRICE_TABLE = { get models() { return providerPrices('openai')!.models; } } as PriceTable; // OpenAI's, read when first used
 import type { CostMatch, PriceEntry, PriceTable } from './types.js';
 
 /** How a model id found its table entry. */
