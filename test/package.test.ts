@@ -1,7 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
+import { PRICED_PROVIDERS } from '../src/pricing/table.js';
 
 // These run the built package (dist/, made by `npm test` before vitest starts) in a separate Node
 // process, the way a user's ESM or CJS program loads it.
@@ -33,45 +36,74 @@ describe('the built package', () => {
     }
   });
 
-  test('the package ships source maps and the ESM CLI, not a CJS copy of the CLI', () => {
+  test('the package ships the builds, the ESM CLI (no CJS copy), one price file per provider, and no source maps', () => {
     const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', timeout: 60_000 })) as [
-      { files: { path: string }[] },
+      { files: { path: string }[]; unpackedSize: number },
     ];
     const files = packed[0].files.map((file) => file.path).filter((path) => path.startsWith('dist/')).sort();
-    expect(files).toEqual([
-      'dist/cli.js',
-      'dist/cli.js.map',
-      'dist/index.cjs',
-      'dist/index.cjs.map',
-      'dist/index.d.cts',
-      'dist/index.d.ts',
-      'dist/index.js',
-      'dist/index.js.map',
-    ]);
+    const providers = PRICED_PROVIDERS.map((provider) => `dist/prices/${provider.id}.json`);
+    expect(files).toEqual(
+      [
+        'dist/cli.js',
+        'dist/index.cjs',
+        'dist/index.d.cts',
+        'dist/index.d.ts',
+        'dist/index.js',
+        'dist/prices/all.js',
+        'dist/prices/load.cjs',
+        'dist/prices/load.js',
+        ...providers,
+      ].sort(),
+    );
+    // docs/development.md, "Packaging": the package stays under 500 KB unpacked.
+    expect(packed[0].unpackedSize).toBeLessThan(500_000);
   });
 
-  test('each source map names the sources relative to dist/ and carries them; no machine path anywhere', () => {
-    for (const file of ['index.js', 'index.cjs', 'cli.js']) {
-      const code = readFileSync(`${root}/dist/${file}`, 'utf8');
-      expect(code.match(/\/\/# sourceMappingURL=.*/g), file).toEqual([`//# sourceMappingURL=${file}.map`]);
-      const text = readFileSync(`${root}/dist/${file}.map`, 'utf8');
-      const map = JSON.parse(text) as { sources: string[]; sourcesContent?: string[]; sourceRoot?: string };
-      expect(map.sources.length, file).toBeGreaterThan(0);
-      for (const source of map.sources) expect(source, file).toMatch(/^\.\.\/src\/[\w/-]+\.ts$/);
-      expect(map.sourcesContent, file).toHaveLength(map.sources.length);
-      expect(map.sourceRoot ?? '', file).toBe('');
-      expect(text, file).not.toContain(root.replace(/\/$/, ''));
-    }
-  });
-
-  test('a stack trace through the built package points at the TypeScript source with --enable-source-maps', () => {
-    const stack = run([
-      '--enable-source-maps',
+  test('importing the package reads no price file; a price reads its provider\'s only (ESM and CJS)', () => {
+    const report = `
+      const read = () => Object.keys(require.cache).filter((path) => path.includes('prices')).map((path) => path.split(/[\\\\/]/).slice(-2).join('/'));
+      const before = read();
+      const cost = calculateCost({ model: 'gpt-4o', usage: { prompt_tokens: 1000000, completion_tokens: 1000000 } });
+      console.log(JSON.stringify({ before, after: read(), totalUsd: cost.totalUsd }));`;
+    const esm = run([
+      '--input-type=module',
       '-e',
-      `const { createTrackedOpenAI } = require('./dist/index.cjs');
-       try { createTrackedOpenAI(null, {}); } catch (error) { console.log(error.stack); }`,
+      `import { createRequire } from 'node:module';
+       import { calculateCost } from './dist/index.js';
+       const require = createRequire(import.meta.url);
+       ${report}`,
     ]);
-    expect(stack).toMatch(/at checkOpenAIClient \(.*src[\\/]options\.ts:\d+:\d+\)/);
+    const cjs = run(['-e', `const { calculateCost } = require('./dist/index.cjs'); ${report}`]);
+    expect(JSON.parse(esm)).toEqual({ before: [], after: ['prices/openai.json'], totalUsd: 12.5 });
+    // CommonJS: the loader is a module of its own, required with the package.
+    expect(JSON.parse(cjs)).toEqual({ before: ['prices/load.cjs'], after: ['prices/load.cjs', 'prices/openai.json'], totalUsd: 12.5 });
+  });
+
+  test('a bundler takes every price file into the bundle (esbuild, its default conditions), which prices calls on its own', async () => {
+    const { build } = await import('esbuild');
+    const dir = mkdtempSync(join(tmpdir(), 'tracked-openai-bundle-'));
+    try {
+      mkdirSync(join(dir, 'node_modules'));
+      symlinkSync(join(root, 'node_modules', 'openai'), join(dir, 'node_modules', 'openai'), 'dir');
+      const entry = join(dir, 'entry.mjs');
+      writeFileSync(
+        entry,
+        `import { calculateCost } from ${JSON.stringify(`${root}dist/index.js`)};
+         console.log(calculateCost({ model: 'gpt-4o', usage: { prompt_tokens: 1000000, completion_tokens: 1000000 } }).totalUsd);`,
+      );
+      for (const format of ['esm', 'cjs'] as const) {
+        const outfile = join(dir, format === 'esm' ? 'bundle.mjs' : 'bundle.cjs');
+        const result = await build({ entryPoints: [entry], bundle: true, platform: 'node', format, outfile, external: ['openai', 'posthog-node'], metafile: true, logLevel: 'silent' });
+        const prices = Object.keys(result.metafile.inputs).filter((path) => path.includes('dist/prices/'));
+        expect(prices.filter((path) => path.endsWith('dist/prices/all.js')), format).toHaveLength(1);
+        expect(prices.filter((path) => path.endsWith('.json')), format).toHaveLength(PRICED_PROVIDERS.length);
+        // Run from the temporary folder, where only openai is at hand (no dist/).
+        const out = execFileSync(process.execPath, [outfile], { cwd: dir, encoding: 'utf8' });
+        expect(out.trim(), format).toBe('12.5');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('CJS: require() gives classes that are instanceof the SDK classes', () => {
