@@ -60,22 +60,31 @@ describe('the built package', () => {
   });
 
   test('importing the package reads no price file; a price reads its provider\'s only (ESM and CJS)', () => {
-    const report = `
-      const read = () => Object.keys(require.cache).filter((path) => path.includes('prices')).map((path) => path.split(/[\\\\/]/).slice(-2).join('/'));
-      const before = read();
+    const report = (read: string) => `
+      const before = ${read};
       const cost = calculateCost({ model: 'gpt-4o', usage: { prompt_tokens: 1000000, completion_tokens: 1000000 } });
-      console.log(JSON.stringify({ before, after: read(), totalUsd: cost.totalUsd }));`;
+      console.log(JSON.stringify({ before, after: ${read}, totalUsd: cost.totalUsd }));`;
+    // ES modules: dist/prices/load.js reads the file with node:fs (watched here before the package loads).
     const esm = run([
       '--input-type=module',
       '-e',
-      `import { createRequire } from 'node:module';
-       import { calculateCost } from './dist/index.js';
-       const require = createRequire(import.meta.url);
-       ${report}`,
+      `import fs from 'node:fs';
+       const reads = [];
+       const readFileSync = fs.readFileSync;
+       fs.readFileSync = (path, ...rest) => {
+         if (String(path).endsWith('.json')) reads.push(String(path).split('/').slice(-2).join('/'));
+         return readFileSync(path, ...rest);
+       };
+       const { calculateCost } = await import('./dist/index.js');
+       ${report('[...reads]')}`,
     ]);
-    const cjs = run(['-e', `const { calculateCost } = require('./dist/index.cjs'); ${report}`]);
+    // CommonJS: dist/prices/load.cjs, required with the package, requires the file.
+    const cjs = run([
+      '-e',
+      `const { calculateCost } = require('./dist/index.cjs');
+       ${report("Object.keys(require.cache).filter((path) => path.includes('prices')).map((path) => path.split(/[\\\\/]/).slice(-2).join('/'))")}`,
+    ]);
     expect(JSON.parse(esm)).toEqual({ before: [], after: ['prices/openai.json'], totalUsd: 12.5 });
-    // CommonJS: the loader is a module of its own, required with the package.
     expect(JSON.parse(cjs)).toEqual({ before: ['prices/load.cjs'], after: ['prices/load.cjs', 'prices/openai.json'], totalUsd: 12.5 });
   });
 
