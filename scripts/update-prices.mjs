@@ -24,7 +24,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SUPPLEMENT_PATH = join(root, 'scripts', 'prices-supplement.json');
 
 const TIERS = ['priority', 'flex', 'batch'];
-const RATE_KEYS = ['input', 'cacheRead', 'cacheWrite', 'output', 'inputAudio', 'outputAudio'];
+const RATE_KEYS = ['input', 'cacheRead', 'cacheWrite', 'output', 'inputAudio', 'outputAudio', 'inputImage', 'webSearch', 'fileSearch'];
 /** genai-prices price keys → our rate names. What other keys mean is decided in the supplement's `priceKeys`. */
 const SOURCE_KEYS = {
   input_mtok: 'input',
@@ -91,12 +91,17 @@ function readMatch(match, where, skipped) {
   return { ids, prefixes, patterns };
 }
 
-/** What a price key other than SOURCE_KEYS means at a provider: `{ ignore: reason }` or `{ skip: reason }`. */
+/**
+ * What a price key other than SOURCE_KEYS means at a provider: `{ ignore: reason }`, `{ skip: reason }`,
+ * or `{ rate, per }`: read as our rate `rate`, its value given per `per` units (a fee per 1,000
+ * searches: per 1000) and stored, as every rate, per million (tokens or calls).
+ */
 function keyPolicy(supplement, key, provider) {
   const policy = supplement.priceKeys[key];
   if (!policy) fail(`genai-prices has the price key ${key} (${provider}): decide in scripts/prices-supplement.json priceKeys`);
   const except = policy.except?.[provider];
   if (except) return { ignore: except };
+  if (policy.action === 'rate') return policy.only && !policy.only.includes(provider) ? { skip: policy.elsewhere } : { rate: policy.rate, per: policy.per ?? 1e6 };
   return policy.action === 'ignore' ? { ignore: policy.reason } : { skip: policy.reason };
 }
 
@@ -110,10 +115,15 @@ function readPrices(prices, where, supplement, provider) {
   let threshold;
   for (const [key, value] of Object.entries(prices)) {
     if (value === undefined) continue;
-    const name = SOURCE_KEYS[key];
+    let name = SOURCE_KEYS[key];
     if (!name) {
       const policy = keyPolicy(supplement, key, provider);
       if (policy.skip) return { skip: `${key}: ${policy.skip}` };
+      if (!policy.rate) continue;
+      if (typeof value !== 'number') return { skip: `${key}: tiered, which the table holds for token rates only` };
+      // Stored per million, as every rate: a fee of $10 per 1,000 searches is $10,000 per million.
+      base[policy.rate] = picoOf((value * 1e6) / policy.per, `${where} ${key}`);
+      if (base[policy.rate] === undefined) return { skip: `${key}: ${value} has more than 6 decimals per million` };
       continue;
     }
     // A rate finer than a pico-USD per token would have to be rounded: the model is left out instead.
@@ -290,7 +300,10 @@ export async function buildPriceTable() {
   for (const [key, policy] of Object.entries(supplement.priceKeys)) {
     if (key.startsWith('$')) continue;
     if (SOURCE_KEYS[key]) fail(`supplement priceKeys.${key}: the script reads it as a rate`);
-    if (!['ignore', 'skip'].includes(policy.action) || !policy.reason) fail(`supplement priceKeys.${key}: needs action ignore|skip and a reason`);
+    if (!['ignore', 'skip', 'rate'].includes(policy.action) || !policy.reason) fail(`supplement priceKeys.${key}: needs action ignore|skip|rate and a reason`);
+    if (policy.action === 'rate' && (!RATE_KEYS.includes(policy.rate) || (policy.only && !policy.elsewhere))) {
+      fail(`supplement priceKeys.${key}: action rate needs one of our rates (${RATE_KEYS.join(', ')}), and \`elsewhere\` (why other providers skip) with \`only\``);
+    }
   }
 
   const included = genai.providers.filter((provider) => decisions[provider.id].include);
@@ -337,11 +350,12 @@ function quote(text) {
  * The compact form of the models, as shipped (src/pricing/table.ts decodes it into PriceEntry):
  *   model  = [id, periods] or [id, periods, {aliases?, prefixes?, patterns?}]
  *   periods = a card, for one period with standard rates only; else [{from?, standard, priority?, flex?, batch?}, ...]
- *   card   = [input, output, cacheRead, cacheWrite, inputAudio, outputAudio] in USD per million tokens,
+ *   card   = [input, output, cacheRead, cacheWrite, inputAudio, outputAudio, inputImage, webSearch,
+ *            fileSearch] in USD per million tokens (the two fees: per million calls),
  *            null where absent, trailing nulls left out; a long-context tier is one more element:
  *            [aboveInputTokens, input, output, cacheRead, ...]
  */
-const CARD_KEYS = ['input', 'output', 'cacheRead', 'cacheWrite', 'inputAudio', 'outputAudio'];
+const CARD_KEYS = ['input', 'output', 'cacheRead', 'cacheWrite', 'inputAudio', 'outputAudio', 'inputImage', 'webSearch', 'fileSearch'];
 
 /** Pico-USD per token → USD per million tokens, which must give back exactly the same pico value. */
 function usdOf(pico, where) {
