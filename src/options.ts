@@ -106,6 +106,13 @@ export interface TrackingOptions {
    * the model it runs) and a `resolver` function. Checked when the client is created.
    */
   pricing?: PricingOptions;
+  /**
+   * The provider this client talks to, as `$ai_provider` names it (`openai`, `azure`, `groq`,
+   * `openrouter`, `gemini`, ...): its calls are priced with that provider's prices only, and nothing
+   * is guessed from the base URL. A provider the price table does not know gets no cost (unless
+   * `pricing` gives one). Default: found from the client (see the README's "Providers").
+   */
+  provider?: string;
 }
 
 /** Validated options with their defaults filled in. */
@@ -123,6 +130,8 @@ export interface ResolvedTrackingOptions {
   readonly maxQueuedBytes: number;
   readonly log: DebugLogger | undefined;
   readonly pricing: ResolvedPricing;
+  /** The `provider` option, trimmed and lower-cased. */
+  readonly provider: string | undefined;
 }
 
 /** The option names that belong to tracking (used to split them from the SDK's own options). */
@@ -140,6 +149,7 @@ export const TRACKING_OPTION_NAMES = [
   'maxQueuedBytes',
   'debug',
   'pricing',
+  'provider',
 ] as const satisfies readonly (keyof TrackingOptions)[];
 
 const DEFAULT_IMMEDIATE_TIMEOUT_MS = 1000;
@@ -354,6 +364,10 @@ export function resolveTrackingOptions(input: unknown, strict: boolean): Resolve
   }
 
   const pricing = resolvePricing(options.pricing, 'option `pricing`');
+  const provider = options.provider;
+  if (provider !== undefined && (typeof provider !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/.test(provider.trim().toLowerCase()))) {
+    fail(`option \`provider\` must be a provider id such as "openai", "groq" or "openrouter" (letters, digits, ".", "_", "-"), got ${describeValue(provider)}`);
+  }
   const log = debug === true ? neverThrowing(consoleLogger) : typeof debug === 'function' ? neverThrowing(debug as DebugLogger) : undefined;
   warnIfPostHogSendsNothing(posthog);
 
@@ -371,5 +385,6 @@ export function resolveTrackingOptions(input: unknown, strict: boolean): Resolve
     maxQueuedBytes,
     log,
     pricing,
+    provider: provider === undefined ? undefined : provider.trim().toLowerCase(),
   };
 }

@@ -11,6 +11,8 @@ export interface TokenCounts {
   inputAudio: number | undefined;
   /** Audio tokens inside `output` (chat `completion_tokens_details.audio_tokens`). */
   outputAudio: number | undefined;
+  /** Image tokens inside `input` (`input_tokens_details.image_tokens` / `prompt_tokens_details.image_tokens`). */
+  inputImage: number | undefined;
   /** The usage fields that held a negative or non-numeric value and were left out. */
   invalid: string[];
 }
@@ -84,6 +86,7 @@ export function readTokenCounts(usage: unknown): TokenCounts | undefined {
     reasoning: count(outputDetails.reasoning_tokens, invalid, shape.outputDetails, 'reasoning_tokens'),
     inputAudio: count(inputDetails.audio_tokens, invalid, shape.inputDetails, 'audio_tokens'),
     outputAudio: count(outputDetails.audio_tokens, invalid, shape.outputDetails, 'audio_tokens'),
+    inputImage: count(inputDetails.image_tokens, invalid, shape.inputDetails, 'image_tokens'),
     invalid,
   };
 }

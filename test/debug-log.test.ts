@@ -55,7 +55,7 @@ describe('debug', () => {
     const openai = createTrackedOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 0 }), { posthog, debug: log, privacyMode: true });
     await openai.chat.completions.create(ask);
     await posthog.shutdown();
-    const logged = lines[0]!.detail as { properties: Record<string, unknown> };
+    const logged = lines.find((line) => line.message.startsWith('$ai_generation'))!.detail as { properties: Record<string, unknown> };
     expect(logged.properties).toMatchObject({ $ai_input: null, $ai_output_choices: null });
     expect(JSON.stringify(lines)).not.toContain('ada@example.com');
   });

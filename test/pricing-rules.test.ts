@@ -41,6 +41,7 @@ describe('overrides', () => {
       outputUsd: 0.001,
       totalUsd: 0.0018,
       priceId: 'acme-llm',
+      provider: 'openai',
       match: 'override',
     });
   });
@@ -81,6 +82,7 @@ describe('aliases', () => {
       outputUsd: 0.0003,
       totalUsd: 0.00045,
       priceId: 'gpt-4o-mini',
+      provider: 'openai',
       match: 'user_alias',
     });
   });
@@ -109,12 +111,13 @@ describe('resolver', () => {
     expect(calculateCost({ model: 'renamed', usage: chatUsage(1000, 0), pricing })).toMatchObject({
       inputUsd: 0.0004,
       priceId: 'gpt-4.1-mini',
+      provider: 'openai',
       match: 'resolver',
     });
     expect(calculateCost({ model: 'off', usage: chatUsage(1000, 0), pricing })).toBeNull();
     // undefined: the table decides.
     expect(calculateCost({ model: 'gpt-4.1-mini', usage: chatUsage(1000, 0), pricing })).toMatchObject({ match: 'exact' });
-    expect(seen[0]).toEqual(['priced', { serviceTier: undefined }]);
+    expect(seen[0]).toEqual(['priced', { provider: 'openai', serviceTier: undefined }]);
   });
 
   it('comes after overrides and before aliases', () => {
@@ -223,7 +226,7 @@ describe('exact amounts', () => {
         const cached = random(input / 3);
         const audioIn = random(input / 3);
         const audioOut = random(output);
-        const tokens = { input, output, cacheRead: cached, cacheWrite: undefined, reasoning: undefined, inputAudio: audioIn, outputAudio: audioOut, invalid: [] };
+        const tokens = { input, output, cacheRead: cached, cacheWrite: undefined, reasoning: undefined, inputAudio: audioIn, outputAudio: audioOut, inputImage: undefined, invalid: [] };
         const priced = costWithCard(card, tokens);
         expect(priced.ok).toBe(true);
         if (!priced.ok) continue;

@@ -154,7 +154,7 @@ describe('own cases, each checked against a second source (pricing-cases.json)',
         return;
       }
       expect(costFromRates(c.usage, c.secondSource.ratesPerMillion!)).toEqual(c.expected);
-      expect(cost).toEqual({ ...c.expected, priceId: c.priceId, match: c.match });
+      expect(cost).toEqual({ ...c.expected, priceId: c.priceId, match: c.match, provider: 'openai' });
     });
   }
 });

@@ -4,7 +4,7 @@
 // local capture endpoint (both on 127.0.0.1, see local-services.mjs); with those variables set
 // (and POSTHOG_HOST if you are not on PostHog's US cloud) the examples use the real services.
 // Each example runs as its own program, exactly as `node examples/<name>.mjs` runs it, and finds
-// the services where an app finds them: in OPENAI_API_KEY, OPENAI_BASE_URL, POSTHOG_API_KEY and
+// the services where an app finds them: in OPENAI_API_KEY (calls to https://api.openai.com routed to the stand-in by route-openai.mjs), POSTHOG_API_KEY and
 // POSTHOG_HOST, which the demo sets for it. The two servers (express, streaming) are started, sent
 // a request, and stopped. Nothing is left running.
 import { spawn } from 'node:child_process';
@@ -151,7 +151,15 @@ try {
   console.log(`  PostHog: ${capture ? `local capture endpoint at ${capture.host} (no POSTHOG_API_KEY)` : `${process.env.POSTHOG_HOST || 'https://us.i.posthog.com'}`}`);
 
   const env = { ...process.env };
-  if (fakeOpenAI) Object.assign(env, { OPENAI_API_KEY: 'sk-local-demo', OPENAI_BASE_URL: fakeOpenAI.baseURL });
+  // The examples call https://api.openai.com as in production; their processes route it to the stand-in.
+  if (fakeOpenAI) {
+    Object.assign(env, {
+      OPENAI_API_KEY: 'sk-local-demo',
+      NODE_OPTIONS: `--import ${new URL('./route-openai.mjs', import.meta.url).href}`,
+      TRACKED_OPENAI_STAND_IN: fakeOpenAI.baseURL,
+    });
+    delete env.OPENAI_BASE_URL;
+  }
   if (capture) env.POSTHOG_API_KEY = 'phc_local_demo';
   // Each example gets its own path on the local endpoint, so its events can be told apart.
   const envFor = (name) => (capture ? { ...env, POSTHOG_HOST: `${capture.host}/${name}` } : env);

@@ -6,7 +6,9 @@ import { withoutContent } from '../operations/operation.js';
 import type { DebugLogger, ResolvedTrackingOptions, TrackedEvent } from '../options.js';
 import { addCostProperties } from '../pricing/properties.js';
 import type { PricingState } from '../pricing/state.js';
-import { endpointOf } from '../provider.js';
+import { type Endpoint, endpointOf } from '../provider.js';
+import { pricesOf } from '../pricing/table.js';
+import type { ToolCalls } from '../pricing/types.js';
 import { readTokenCounts, type TokenCounts } from '../usage.js';
 import { LIB_NAME, LIB_VERSION } from '../version.js';
 import { headerSecrets, secretsOf } from './credentials.js';
@@ -126,9 +128,8 @@ function addOverriddenCost(
 }
 
 /** What the request says: the event's first properties. */
-function requestProperties(call: CallStart, traceId: string, result: Record<string, unknown> | undefined): Record<string, unknown> {
+function requestProperties(call: CallStart, endpoint: Endpoint, traceId: string, result: Record<string, unknown> | undefined): Record<string, unknown> {
   const { operation, body, callOptions, context } = call;
-  const endpoint = endpointOf(call.client);
   const parameters = operation.parameters(body);
   const servedTier = nonEmptyString(result?.service_tier);
   if (servedTier) parameters.service_tier = servedTier;
@@ -153,6 +154,32 @@ function requestProperties(call: CallStart, traceId: string, result: Record<stri
   return properties;
 }
 
+/** The largest raw usage forwarded as `$ai_usage`, in characters of JSON: counts and costs are far smaller. */
+const MAX_USAGE_CHARS = 4096;
+
+/**
+ * The provider's raw usage object, for `$ai_usage` (PostHog reads a gateway's billed `cost` from
+ * it): counts and costs, no content, so it is sent in privacy mode too. One larger than
+ * {@link MAX_USAGE_CHARS} is not usage: a marker instead.
+ */
+function usageToForward(usage: unknown): unknown {
+  if (usage === null || typeof usage !== 'object') return undefined;
+  let chars: number;
+  try {
+    chars = JSON.stringify(usage)?.length ?? 0;
+  } catch {
+    return '[usage not serializable]';
+  }
+  return chars <= MAX_USAGE_CHARS ? usage : `[usage of ${chars} characters left out]`;
+}
+
+/** How many billed built-in tool calls the call made (`$ai_web_search_count` is PostHog's; the others are ours). */
+function addToolCallCounts(properties: Record<string, unknown>, calls: ToolCalls): void {
+  if (calls.webSearch > 0) properties.$ai_web_search_count = calls.webSearch;
+  if (calls.fileSearch > 0) properties.$ai_file_search_count = calls.fileSearch;
+  if (calls.codeInterpreter > 0) properties.$ai_code_interpreter_count = calls.codeInterpreter;
+}
+
 /** What the answer says: output, tokens, stop reason, tier, id. */
 function addResultProperties(properties: Record<string, unknown>, call: CallStart, result: Record<string, unknown>, tokens: TokenCounts | undefined): void {
   const { operation } = call;
@@ -166,6 +193,8 @@ function addResultProperties(properties: Record<string, unknown>, call: CallStar
     // OpenAI's input count already includes cached tokens; PostHog must not add them again.
     properties.$ai_cache_reporting_exclusive = false;
   }
+  const usage = usageToForward(result.usage);
+  if (usage !== undefined) properties.$ai_usage = usage;
   const stopReason = operation.stopReason(result);
   if (stopReason) properties.$ai_stop_reason = stopReason;
   const servedTier = nonEmptyString(result.service_tier);
@@ -184,7 +213,8 @@ export function buildEvent(call: CallStart, outcome: CallOutcome, latencySeconds
   const { options, callOptions, context, body } = call;
   const { result, stream, error } = outcome;
   const traceId = nonEmptyString(callOptions?.posthogTraceId) ?? nonEmptyString(context?.traceId) ?? newTraceId();
-  const properties = requestProperties(call, traceId, result);
+  const endpoint = endpointOf(call.client, options.provider);
+  const properties = requestProperties(call, endpoint, traceId, result);
 
   const { distinctId, anonymous } = personOf(
     traceId,
@@ -201,6 +231,8 @@ export function buildEvent(call: CallStart, outcome: CallOutcome, latencySeconds
   else if (result) properties.$ai_http_status = 200;
   const tokens = result ? readTokenCounts(result.usage) : undefined;
   if (result) addResultProperties(properties, call, result, tokens);
+  const toolCalls = result ? call.operation.toolCalls?.(body, result) : undefined;
+  if (toolCalls) addToolCallCounts(properties, toolCalls);
 
   if (stream) {
     properties.$ai_stream_ending = stream.ending;
@@ -221,7 +253,10 @@ export function buildEvent(call: CallStart, outcome: CallOutcome, latencySeconds
 
   if (!addOverriddenCost(properties, callOptions, tokens, options.log) && result && error === undefined) {
     // Cost of a successful call, from the price table (src/pricing).
-    addCostProperties(properties, result, body.model, options, call.pricing, tokens);
+    // Priced as the provider the event names: a per-call provider override names whose prices apply too.
+    const providerOverride = nonEmptyString(callOptions?.posthogProviderOverride);
+    const provider = providerOverride ? pricesOf(providerOverride.trim().toLowerCase()) : endpoint.pricing;
+    addCostProperties(properties, result, body.model, options, call.pricing, provider, tokens, toolCalls);
   }
 
   const user = userProperties(call);

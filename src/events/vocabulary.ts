@@ -55,6 +55,28 @@ export interface AiEventProperties {
   $ai_cost_price_id: string;
   /** The rule that found that price (exact id, dated id, alias, ...). */
   $ai_cost_match: string;
+  /** Whose prices those are: the provider that served the call (or the one its prices fall back to, as Azure's to OpenAI's). Ours. */
+  $ai_cost_provider: string;
+  /** True when nobody knows the host and OpenAI's prices were assumed (a gateway in front of OpenAI). Ours. */
+  $ai_cost_provider_assumed: boolean;
+  /** True when the cost is what the provider billed, as it reported it in the usage (OpenRouter's `usage.cost`). Ours. */
+  $ai_cost_reported: boolean;
+  /** With a reported cost: the upstream provider's share, as reported (`usage.cost_details.upstream_inference_cost`). Ours. */
+  $ai_cost_upstream_usd: number;
+  /** With a reported cost: what the price table says the call costs, for comparison. Ours. */
+  $ai_cost_estimate_usd: number;
+  /** Why a cost the provider reported was not taken (a string, a negative or infinite number). Ours. */
+  $ai_cost_reported_ignored: string;
+  /** Web searches the call made (Responses `web_search`, chat's search models), billed per search. */
+  $ai_web_search_count: number;
+  /** File searches the call made (Responses `file_search`), billed per search. Ours. */
+  $ai_file_search_count: number;
+  /** Code interpreter containers the call used. Ours. */
+  $ai_code_interpreter_count: number;
+  /** The built-in tool fees inside `$ai_total_cost_usd` (searches: per call, beside the tokens). Ours. */
+  $ai_tools_cost_usd: number;
+  /** The provider's raw usage object (PostHog reads a gateway's billed `cost` from it). */
+  $ai_usage: unknown;
   /** Why there is no cost, instead of one. */
   $ai_cost_unknown_reason: string;
   /** Costs come from your `posthogCostOverride` / `posthogCallCostOverride`, passed through. */

@@ -27,6 +27,13 @@ const CHAT_PARAMETERS: ReadonlySet<string> = new Set([
   'stream_options',
 ]);
 
+const ONE_WEB_SEARCH = { webSearch: 1, fileSearch: 0, codeInterpreter: 0 } as const;
+
+/** `gpt-4o-search-preview`, `gpt-4o-mini-search-preview-2025-03-11`, ...: models that search on each request. */
+function isSearchModel(model: unknown): boolean {
+  return typeof model === 'string' && /(^|\/)gpt-[\w.-]*-search-(preview|api)/i.test(model);
+}
+
 /** Chat Completions: `chat.completions.create` (and `parse`, `runTools`, `stream`, which call it). */
 export const chatOperation: Operation = {
   event: '$ai_generation',
@@ -43,6 +50,8 @@ export const chatOperation: Operation = {
       return out;
     }),
   stopReason: firstFinishReason,
+  // Chat's search models search the web on every request, billed per search beside the tokens.
+  toolCalls: (body, result) => (isSearchModel(result.model) || isSearchModel(body.model) ? ONE_WEB_SEARCH : undefined),
   accumulateStream: () => new ChatStreamAccumulator(),
   streamUsageOnRequest: true,
 };

@@ -3,6 +3,7 @@
  * Adding an API means one new file here and one line in `intercept/method-table.ts`.
  */
 import type { EMBEDDING_EVENT, GENERATION_EVENT } from '../events/vocabulary.js';
+import type { ToolCalls } from '../pricing/types.js';
 
 export interface Operation {
   /** The PostHog event this API's calls produce. */
@@ -20,6 +21,8 @@ export interface Operation {
   output(result: Record<string, unknown>): unknown;
   /** `$ai_stop_reason`: why the model stopped, when the API says. */
   stopReason(result: Record<string, unknown>): string | undefined;
+  /** The built-in tools the call used that are billed per call (web and file searches), when the API has any. */
+  toolCalls?(body: Record<string, unknown>, result: Record<string, unknown>): ToolCalls | undefined;
   /** For APIs that stream: a new accumulator for one streamed call. */
   accumulateStream?(): StreamAccumulator;
   /**

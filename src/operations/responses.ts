@@ -1,5 +1,22 @@
 import { ResponsesStreamAccumulator } from './responses-stream.js';
+import type { ToolCalls } from '../pricing/types.js';
 import { pickParameters, snapshot, type Operation } from './operation.js';
+
+/** The searches and code interpreter containers in a response's output items (each billed per call or per container). */
+function builtInToolCalls(result: Record<string, unknown>): ToolCalls | undefined {
+  const output = result.output;
+  if (!Array.isArray(output)) return undefined;
+  let webSearch = 0;
+  let fileSearch = 0;
+  const containers = new Set<unknown>();
+  for (const item of output) {
+    const type = item !== null && typeof item === 'object' ? (item as { type?: unknown }).type : undefined;
+    if (type === 'web_search_call') webSearch++;
+    else if (type === 'file_search_call') fileSearch++;
+    else if (type === 'code_interpreter_call') containers.add((item as { container_id?: unknown }).container_id ?? containers.size);
+  }
+  return webSearch + fileSearch + containers.size > 0 ? { webSearch, fileSearch, codeInterpreter: containers.size } : undefined;
+}
 
 const RESPONSES_PARAMETERS: ReadonlySet<string> = new Set([
   'temperature',
@@ -45,5 +62,6 @@ export const responsesOperation: Operation = {
     if (details && typeof details.reason === 'string') return details.reason;
     return typeof result.status === 'string' ? result.status : undefined;
   },
+  toolCalls: (_body, result) => builtInToolCalls(result),
   accumulateStream: () => new ResponsesStreamAccumulator(),
 };

@@ -1,61 +1,91 @@
 import { readTokenCounts, type TokenCounts } from '../usage.js';
-import { addPico, costWithCard, lacksLongContext, periodAt, picoToUsd, pricedTierOf } from './cost.js';
+import { addPico, costWithCard, lacksLongContext, periodAt, picoToUsd, pricedTierOf, toolFees } from './cost.js';
 import { matchTable, normalizeModelId } from './match.js';
-import type { CostMatch, CostResult, PriceChoice, PricePeriod, PricingOptions, RateCard, UnknownCostReason } from './types.js';
-import { readResolution, resolvePricing, type ResolvedPricing } from './validate.js';
+import type { CostMatch, CostResult, PriceChoice, PricePeriod, PricingOptions, PricingProvider, RateCard, ToolCalls, UnknownCostReason } from './types.js';
+import { pricesOf } from './table.js';
+import { type ModelRules, readResolution, resolvePricing, type ResolvedPricing } from './validate.js';
 import type { PricingState } from './state.js';
 
+const OPENAI = pricesOf('openai');
+
 /** A user price applies whatever the service tier and the date. */
-function userPrice(card: RateCard, priceId: string, match: CostMatch): PriceChoice {
+function userPrice(card: RateCard, priceId: string, match: CostMatch, provider: string): PriceChoice {
   const period: PricePeriod = { standard: card, priority: card, flex: card, batch: card };
-  return { ok: true, price: { periods: [period], priceId, match } };
+  return { ok: true, price: { periods: [period], priceId, match, provider } };
+}
+
+/** The user's overrides and aliases that apply at a provider: that provider's own first, then those for every provider. */
+function rulesAt(pricing: ResolvedPricing, provider: string): readonly ModelRules[] {
+  const own = pricing.providers.get(provider);
+  return own ? [own, pricing] : [pricing];
+}
+
+function overrideOf(rules: readonly ModelRules[], key: string): RateCard | null | undefined {
+  for (const { overrides } of rules) {
+    const override = overrides.get(key);
+    if (override !== undefined) return override;
+  }
+  return undefined;
+}
+
+/** The price of `model` in the table that applies at `provider` (and its fallbacks), or why there is none. */
+function tablePrice(model: string, provider: PricingProvider, match?: CostMatch): PriceChoice {
+  if (provider.table === undefined) return { ok: false, reason: provider.unpricedBecause ?? 'no_provider_prices' };
+  const hit = matchTable(model, provider.table);
+  if (!hit) return { ok: false, reason: 'unknown_model' };
+  return { ok: true, price: { periods: hit.entry.periods, priceId: hit.entry.id, match: match ?? hit.match, provider: hit.provider } };
 }
 
 /** A model id named by an alias or a resolver: the user's override for it, else the table. */
-function priceOfTarget(target: string, pricing: ResolvedPricing, match: CostMatch): PriceChoice {
+function priceOfTarget(target: string, rules: readonly ModelRules[], provider: PricingProvider, match: CostMatch): PriceChoice {
   const key = normalizeModelId(target);
-  const override = pricing.overrides.get(key);
+  const override = overrideOf(rules, key);
   if (override === null) return { ok: false, reason: 'disabled' };
-  if (override !== undefined) return userPrice(override, key, match);
-  const hit = matchTable(key);
-  return hit ? { ok: true, price: { periods: hit.entry.periods, priceId: hit.entry.id, match } } : { ok: false, reason: 'unknown_model' };
+  if (override !== undefined) return userPrice(override, key, match, provider.id);
+  return tablePrice(target, provider, match);
 }
 
 /**
- * The price of a call whose model ids are `models` (the response's first, then the request's):
- * user overrides, then the resolver, then user aliases, then the table. First hit wins.
+ * The price of a call whose model ids are `models` (the response's first, then the request's),
+ * served by `provider`: user overrides, then the resolver, then user aliases, then the table of
+ * that provider. First hit wins.
  */
-function choosePrice(models: string[], pricing: ResolvedPricing, serviceTier: string | undefined): PriceChoice {
+function choosePrice(models: string[], pricing: ResolvedPricing, serviceTier: string | undefined, provider: PricingProvider): PriceChoice {
+  const rules = rulesAt(pricing, provider.id);
   const keys = models.map(normalizeModelId);
   for (const key of keys) {
-    const override = pricing.overrides.get(key);
+    const override = overrideOf(rules, key);
     if (override === null) return { ok: false, reason: 'disabled' };
-    if (override !== undefined) return userPrice(override, key, 'override');
+    if (override !== undefined) return userPrice(override, key, 'override', provider.id);
   }
 
   if (pricing.resolver) {
     let answer: RateCard | string | null | undefined;
     try {
-      const context = models.length > 1 ? { requestModel: models[1], serviceTier } : { serviceTier };
+      const context = models.length > 1 ? { provider: provider.id, requestModel: models[1], serviceTier } : { provider: provider.id, serviceTier };
       answer = readResolution(pricing.resolver(models[0]!, context));
     } catch {
       return { ok: false, reason: 'resolver_failed' };
     }
     if (answer === null) return { ok: false, reason: 'disabled' };
-    if (typeof answer === 'string') return priceOfTarget(answer, pricing, 'resolver');
-    if (answer !== undefined) return userPrice(answer, keys[0]!, 'resolver');
+    if (typeof answer === 'string') return priceOfTarget(answer, rules, provider, 'resolver');
+    if (answer !== undefined) return userPrice(answer, keys[0]!, 'resolver', provider.id);
   }
 
   for (const key of keys) {
-    const target = pricing.aliases.get(key);
-    if (target !== undefined) return priceOfTarget(target, pricing, 'user_alias');
+    for (const { aliases } of rules) {
+      const target = aliases.get(key);
+      if (target !== undefined) return priceOfTarget(target, rules, provider, 'user_alias');
+    }
   }
 
-  for (const key of keys) {
-    const hit = matchTable(key);
-    if (hit) return { ok: true, price: { periods: hit.entry.periods, priceId: hit.entry.id, match: hit.match } };
+  let unknown: PriceChoice = { ok: false, reason: 'unknown_model' };
+  for (const model of models) {
+    const found = tablePrice(model, provider);
+    if (found.ok) return found;
+    unknown = found;
   }
-  return { ok: false, reason: 'unknown_model' };
+  return unknown;
 }
 
 /** The cost of a call, or why it is unknown. */
@@ -69,6 +99,10 @@ export interface PriceRequest {
   usage: unknown;
   /** The tier the call was served on (`response.service_tier`). */
   serviceTier: string | undefined;
+  /** Who served the call, and whose prices apply there. Default: OpenAI, with its own prices. */
+  provider?: PricingProvider;
+  /** The built-in tools the call used that are billed per call (web and file searches). */
+  toolCalls?: ToolCalls;
   /** The usage's token counts when the caller has read them already (`readTokenCounts(usage)`). */
   tokens?: TokenCounts;
   /** When the call happened, in ms since the epoch: selects the price period. */
@@ -85,22 +119,24 @@ interface CardChoice {
   standard: RateCard;
   priceId: string;
   match: CostMatch;
+  provider: string;
 }
 
 type CardOutcome = { ok: true; choice: CardChoice } | { ok: false; reason: UnknownCostReason };
 
 function chooseCard(request: PriceRequest, models: string[]): CardOutcome {
-  const { pricing, state, serviceTier, time } = request;
-  const choose = () => choosePrice(models, pricing, serviceTier);
+  const { pricing, state, serviceTier, time, provider = OPENAI } = request;
+  const choose = () => choosePrice(models, pricing, serviceTier, provider);
   // With a resolver the choice may depend on the tier: chosen per call.
-  const choice = state && !pricing.resolver ? state.choice(models, choose) : choose();
+  const choice = state && !pricing.resolver ? state.choice([`${provider.id} ${provider.table ?? ''}`, ...models], choose) : choose();
   if (!choice.ok) return choice;
   const tier = pricedTierOf(serviceTier);
   if (tier === undefined) return { ok: false, reason: 'unknown_service_tier' };
   const { period } = periodAt(choice.price.periods, time);
   const card = period[tier];
   if (card === undefined) return { ok: false, reason: 'no_service_tier_price' };
-  return { ok: true, choice: { card, standard: period.standard, priceId: choice.price.priceId, match: choice.price.match } };
+  const { priceId, match } = choice.price;
+  return { ok: true, choice: { card, standard: period.standard, priceId, match, provider: choice.price.provider } };
 }
 
 /** Prices one call; never throws for a bad usage, model or resolver (it says why instead). */
@@ -115,19 +151,24 @@ export function priceUsage(request: PriceRequest): CostOutcome {
 
   const found = chooseCard(request, models);
   if (!found.ok) return found;
-  const { card, standard, priceId, match } = found.choice;
+  const { card, standard, priceId, match, provider } = found.choice;
   if (lacksLongContext(standard, card, tokens)) return { ok: false, reason: 'no_long_context_price' };
 
   const priced = costWithCard(card, tokens);
   if (!priced.ok) return priced;
+  const fees = request.toolCalls ? toolFees(card, request.toolCalls) : undefined;
+  if (fees && !fees.ok) return fees;
   const { input, output } = priced.cost;
+  const tokensTotal = addPico(input, output);
   const cost: CostResult = {
     inputUsd: picoToUsd(input),
     outputUsd: picoToUsd(output),
-    totalUsd: picoToUsd(addPico(input, output)),
+    totalUsd: picoToUsd(fees && fees.pico > 0 ? addPico(tokensTotal, fees.pico) : tokensTotal),
     priceId,
     match,
+    provider,
   };
+  if (fees && fees.pico > 0) cost.toolsUsd = picoToUsd(fees.pico);
   if (tokens.invalid.length > 0) cost.invalidUsage = tokens.invalid;
   return { ok: true, cost };
 }
@@ -144,6 +185,11 @@ export interface CalculateCostInput {
   date?: Date | string | number;
   /** Your overrides, aliases and resolver, as in the client option `pricing`. */
   pricing?: PricingOptions;
+  /**
+   * The provider that served the call, as `$ai_provider` names it (`openai`, `groq`, `openrouter`,
+   * `gemini`, ...): the call is priced with that provider's prices only. Default `openai`.
+   */
+  provider?: string;
 }
 
 /**
@@ -152,24 +198,28 @@ export interface CalculateCostInput {
  * service tier and the price in force on `date` are all taken into account. Amounts are computed in
  * integer pico-USD and converted to numbers once, so they are exact to the published rates.
  *
- * @returns `{ inputUsd, outputUsd, totalUsd, priceId, match }`, or `null` when the price or the usage
+ * @returns `{ inputUsd, outputUsd, totalUsd, priceId, match, provider }`, or `null` when the price or the usage
  *   is unknown (an unknown model, a model you priced as `null`, no usage, a tier without a price).
  * @throws TypeError when `model` is not a string, `date` is not a valid date, or `pricing` is invalid.
  *
  * @example
  * const cost = calculateCost({ model: completion.model, usage: completion.usage, serviceTier: completion.service_tier });
- * // { inputUsd: 0.003, outputUsd: 0.0035, totalUsd: 0.0065, priceId: 'gpt-4o', match: 'alias' }
+ * // { inputUsd: 0.003, outputUsd: 0.0035, totalUsd: 0.0065, priceId: 'gpt-4o', match: 'alias', provider: 'openai' }
  */
 export function calculateCost(input: CalculateCostInput): CostResult | null {
   if (input === null || typeof input !== 'object') throw new TypeError('tracked-openai: calculateCost() needs an object');
-  const { model, usage, serviceTier, date, pricing } = input;
+  const { model, usage, serviceTier, date, pricing, provider = 'openai' } = input;
   if (typeof model !== 'string') throw new TypeError('tracked-openai: calculateCost() needs `model` as a string');
+  if (typeof provider !== 'string' || provider.trim() === '') {
+    throw new TypeError('tracked-openai: calculateCost(): `provider` must be a non-empty string (a provider id such as "openai" or "groq")');
+  }
   const time = date === undefined ? Date.now() : new Date(date).getTime();
   if (Number.isNaN(time)) throw new TypeError('tracked-openai: calculateCost(): `date` is not a valid date');
   const outcome = priceUsage({
     models: [model],
     usage,
     serviceTier: serviceTier ?? undefined,
+    provider: pricesOf(provider.trim().toLowerCase()),
     time,
     pricing: resolvePricing(pricing, 'calculateCost(): `pricing`'),
   });

@@ -1,5 +1,5 @@
 import type { TokenCounts } from '../usage.js';
-import type { PricePeriod, RateCard, Rates, UnknownCostReason } from './types.js';
+import type { PricePeriod, RateCard, Rates, ToolCalls, UnknownCostReason } from './types.js';
 
 /** A service tier we have rates for. */
 export type PricedTier = 'standard' | 'priority' | 'flex' | 'batch';
@@ -94,19 +94,21 @@ export function costWithCard(card: RateCard, tokens: TokenCounts): PicoCostOutco
   const cacheReadBilled = rates.cacheRead === undefined ? 0 : cacheRead;
   const cacheWriteBilled = rates.cacheWrite === undefined ? 0 : cacheWrite;
   const inputAudioBilled = rates.inputAudio === undefined ? 0 : inputAudio;
-  const inputText = tokens.input - cacheReadBilled - cacheWriteBilled - inputAudioBilled;
+  const inputImageBilled = rates.inputImage === undefined ? 0 : (tokens.inputImage ?? 0);
+  const inputText = tokens.input - cacheReadBilled - cacheWriteBilled - inputAudioBilled - inputImageBilled;
   const outputText = tokens.output - outputAudio;
   // Details larger than their total: the usage contradicts itself, so no price can be trusted.
   if (inputText < 0 || outputText < 0) return { ok: false, reason: 'inconsistent_usage' };
 
   const maxTokens = Math.max(tokens.input, tokens.output);
-  const maxRate = Math.max(rates.input, rates.output, rates.cacheRead ?? 0, rates.cacheWrite ?? 0, rates.inputAudio ?? 0, rates.outputAudio ?? 0);
-  if (maxTokens * maxRate * 4 < EXACT_LIMIT) {
+  const maxRate = Math.max(rates.input, rates.output, rates.cacheRead ?? 0, rates.cacheWrite ?? 0, rates.inputAudio ?? 0, rates.outputAudio ?? 0, rates.inputImage ?? 0);
+  if (maxTokens * maxRate * 5 < EXACT_LIMIT) {
     const input =
       inputText * rates.input +
       cacheReadBilled * (rates.cacheRead ?? 0) +
       cacheWriteBilled * (rates.cacheWrite ?? 0) +
-      inputAudioBilled * (rates.inputAudio ?? 0);
+      inputAudioBilled * (rates.inputAudio ?? 0) +
+      inputImageBilled * (rates.inputImage ?? 0);
     const output = outputText * rates.output + outputAudio * (rates.outputAudio ?? 0);
     return { ok: true, cost: { input, output } };
   }
@@ -116,9 +118,22 @@ export function costWithCard(card: RateCard, tokens: TokenCounts): PicoCostOutco
     big(inputText, rates.input) +
     big(cacheReadBilled, rates.cacheRead) +
     big(cacheWriteBilled, rates.cacheWrite) +
-    big(inputAudioBilled, rates.inputAudio);
+    big(inputAudioBilled, rates.inputAudio) +
+    big(inputImageBilled, rates.inputImage);
   const output = big(outputText, rates.output) + big(outputAudio, rates.outputAudio);
   return { ok: true, cost: { input, output } };
+}
+
+/**
+ * The fees of the built-in tools a call used, in pico-USD (per call, whatever the tokens), or why
+ * they can't be priced: a search without a per-search price in the card makes the cost unknown
+ * rather than too low.
+ */
+export function toolFees(card: RateCard, calls: ToolCalls): { ok: true; pico: number } | { ok: false; reason: UnknownCostReason } {
+  if ((calls.webSearch > 0 && card.webSearch === undefined) || (calls.fileSearch > 0 && card.fileSearch === undefined)) {
+    return { ok: false, reason: 'no_tool_price' };
+  }
+  return { ok: true, pico: calls.webSearch * (card.webSearch ?? 0) + calls.fileSearch * (card.fileSearch ?? 0) };
 }
 
 /** Whether a long request in this card has long-context rates it needs but lacks. */

@@ -1,10 +1,12 @@
-import { providerPrices } from './table.js'; const PRICE_TABLE = { get models() { return providerPrices('openai')!.models; } } as PriceTable; // OpenAI's, read when first used
-import type { CostMatch, PriceEntry, PriceTable } from './types.js';
+import { providerPrices, type ProviderPrices } from './table.js';
+import type { CostMatch, PriceEntry } from './types.js';
 
 /** How a model id found its table entry. */
 export interface TableMatch {
   entry: PriceEntry;
   match: Extract<CostMatch, 'exact' | 'alias' | 'pattern' | 'fine_tuned' | 'date_fallback'>;
+  /** The provider whose table has the entry (a fallback's, when the provider's own lacks it). */
+  provider: string;
 }
 
 interface TableIndex {
@@ -14,9 +16,9 @@ interface TableIndex {
   rules: { entry: PriceEntry; test: (id: string) => boolean }[];
 }
 
-const indexes = new WeakMap<PriceTable, TableIndex>();
+const indexes = new WeakMap<ProviderPrices, TableIndex>();
 
-function indexOf(table: PriceTable): TableIndex {
+function indexOf(table: ProviderPrices): TableIndex {
   let index = indexes.get(table);
   if (index) return index;
   index = { byId: new Map(), rules: [] };
@@ -43,6 +45,14 @@ export function normalizeModelId(model: string): string {
 }
 
 /**
+ * A model id as one provider's table spells it: OpenAI's and Azure's without a gateway prefix; the
+ * others' as they are (Groq's `openai/gpt-oss-120b`, OpenRouter's `openai/gpt-4o` are their names).
+ */
+function keyIn(provider: string, model: string): string {
+  return provider === 'openai' || provider === 'azure' ? normalizeModelId(model) : model.trim().toLowerCase();
+}
+
+/**
  * `ft:<base>:<org>:<suffix>:<id>` (OpenAI) or `<base>.ft-<id>` (Azure) → `ft:<base>`; otherwise
  * undefined. A fine-tuned model is priced by its own `ft:` entry, never as its base model
  * (fine-tuned inference costs more).
@@ -62,20 +72,16 @@ export function withoutDateSuffix(id: string): string | undefined {
   return match ? match[1] : undefined;
 }
 
-function lookup(index: TableIndex, id: string): TableMatch | undefined {
+function lookup(index: TableIndex, id: string): Omit<TableMatch, 'provider'> | undefined {
   const hit = index.byId.get(id);
   if (hit) return { entry: hit.entry, match: hit.primary ? 'exact' : 'alias' };
   for (const rule of index.rules) if (rule.test(id)) return { entry: rule.entry, match: 'pattern' };
   return undefined;
 }
 
-/**
- * Finds the table entry of a model id: fine-tuned ids by their `ft:<base>` entry; then the exact id
- * or a listed alias, or a prefix/pattern rule of the source; then the id without its date suffix
- * (a new snapshot of a known model). No substring or fuzzy matching: anything else is unknown.
- */
-export function matchTable(model: string, table: PriceTable = PRICE_TABLE): TableMatch | undefined {
-  const id = normalizeModelId(model);
+/** The entry of a model id in one provider's own table (see {@link matchTable}), without its fallbacks. */
+function matchOwnTable(model: string, table: ProviderPrices): Omit<TableMatch, 'provider'> | undefined {
+  const id = keyIn(table.id, model);
   if (id === '') return undefined;
   const index = indexOf(table);
 
@@ -92,4 +98,22 @@ export function matchTable(model: string, table: PriceTable = PRICE_TABLE): Tabl
   if (undated === undefined) return undefined;
   const fallback = lookup(index, undated);
   return fallback ? { entry: fallback.entry, match: 'date_fallback' } : undefined;
+}
+
+/**
+ * Finds the table entry of a model id in the table of `provider`, then in the tables its prices
+ * fall back to (Azure: OpenAI's), and in no other: a model is priced only with the prices of the
+ * provider that served it. Within a table: fine-tuned ids by their `ft:<base>` entry; then the
+ * exact id or a listed alias, or a prefix/pattern rule of the source; then the id without its date
+ * suffix (a new snapshot of a known model). No substring or fuzzy matching: anything else is unknown.
+ */
+export function matchTable(model: string, provider = 'openai'): TableMatch | undefined {
+  const table = providerPrices(provider);
+  if (!table) return undefined;
+  for (const id of [table.id, ...(table.fallbacks ?? [])]) {
+    const prices = id === table.id ? table : providerPrices(id);
+    const hit = prices && matchOwnTable(model, prices);
+    if (hit) return { ...hit, provider: id };
+  }
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import priceModels from './price-models.js';
 import { PRICE_META } from './prices.js';
-import type { PriceEntry, PricePeriod, PriceSource, RateCard, Rates } from './types.js';
+import type { PriceEntry, PricePeriod, PriceSource, PricingProvider, RateCard, Rates } from './types.js';
 
 /** One provider's prices: the models it serves, as it bills them. */
 export interface ProviderPrices {
@@ -53,6 +53,9 @@ const RATE_AT = [
   ['output', 1],
   ['inputAudio', 4],
   ['outputAudio', 5],
+  ['inputImage', 6],
+  ['webSearch', 7],
+  ['fileSearch', 8],
 ] as const;
 
 function decodeRates(values: readonly unknown[]): Rates {
@@ -110,4 +113,12 @@ export function providerPrices(id: string): ProviderPrices | undefined {
   const prices: ProviderPrices = info.fallbacks ? { id, name: info.name, fallbacks: info.fallbacks, models } : { id, name: info.name, models };
   decoded.set(id, prices);
   return prices;
+}
+
+/** The prices that apply at a provider named by the caller or by its URL: its own table, or none. */
+export function pricesOf(provider: string): PricingProvider {
+  // Whether the table has the provider, without reading its models (those wait for its first price).
+  return infos.has(provider)
+    ? { id: provider, table: provider, assumed: false }
+    : { id: provider, table: undefined, assumed: false, unpricedBecause: 'no_provider_prices' };
 }

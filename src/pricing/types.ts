@@ -10,6 +10,12 @@ export interface Rates {
   readonly cacheWrite?: number;
   readonly inputAudio?: number;
   readonly outputAudio?: number;
+  /** Image tokens inside the input (`image_tokens` in the input details), where they have their own rate. */
+  readonly inputImage?: number;
+  /** Per call, not per token: a built-in web search (Responses `web_search`, chat's search models). */
+  readonly webSearch?: number;
+  /** Per call, not per token: a built-in file search (Responses `file_search`). */
+  readonly fileSearch?: number;
 }
 
 /** The rates of one service tier; a request over `longContext.aboveInputTokens` input tokens is billed whole at the long-context rates. */
@@ -78,6 +84,8 @@ export type PriceResolution = ModelPrice | string | null | undefined;
 
 /** Context given to a `resolver`. */
 export interface PriceResolverContext {
+  /** The provider the call went to, as `$ai_provider` names it (`openai`, `groq`, `openrouter`, ...). */
+  provider?: string;
   /** The model of the request, when it differs from the one being priced. */
   requestModel?: string;
   /** The service tier the call was served on, when known. */
@@ -95,6 +103,12 @@ export interface PricingOptions {
   aliases?: Record<string, string>;
   /** Asked before the aliases and the table (after `overrides`). */
   resolver?: (model: string, context: PriceResolverContext) => PriceResolution;
+  /**
+   * Overrides and aliases for one provider's models only, by provider id as `$ai_provider` names it
+   * (`{ groq: { overrides: { 'openai/gpt-oss-120b': { input: 0.15, output: 0.6 } } } }`): the same
+   * name at another provider is not touched. They come before the ones for every provider.
+   */
+  providers?: Record<string, { overrides?: Record<string, ModelPrice | null>; aliases?: Record<string, string> }>;
 }
 
 /** Which rule found the price. */
@@ -115,7 +129,11 @@ export interface CostResult {
   totalUsd: number;
   /** The price used: the table entry's id, or the override's model id. */
   priceId: string;
+  /** Whose prices those are: the provider of the table (or of the call, for your own prices). */
+  provider: string;
   match: CostMatch;
+  /** Built-in tool fees (web and file searches) inside `totalUsd`, when the call made any. */
+  toolsUsd?: number;
   /** Usage fields that were negative or not numbers and were counted as 0. */
   invalidUsage?: string[];
 }
@@ -131,13 +149,38 @@ export type UnknownCostReason =
   | 'no_long_context_price'
   | 'no_audio_price'
   | 'inconsistent_usage'
-  | 'resolver_failed';
+  | 'resolver_failed'
+  | 'local_host'
+  | 'no_provider_prices'
+  | 'no_tool_price';
+
+/** The built-in tool calls a call made that are billed per call, beside its tokens. */
+export interface ToolCalls {
+  readonly webSearch: number;
+  readonly fileSearch: number;
+  /** Code interpreter containers used (billed per container; counted, not priced yet). */
+  readonly codeInterpreter: number;
+}
+
+/** Whose prices apply to a call. */
+export interface PricingProvider {
+  /** The provider the call went to (`$ai_provider`): whose `pricing.providers` entry and resolver context apply. */
+  readonly id: string;
+  /** The provider whose price table prices the call, when one does. */
+  readonly table: string | undefined;
+  /** True when that table was chosen because nobody knows the host (assumed to sell OpenAI's models at OpenAI's prices). */
+  readonly assumed: boolean;
+  /** Why no table applies, when none does: a local host, or a provider the table has no prices for. */
+  readonly unpricedBecause?: UnknownCostReason;
+}
 
 /** A price found for a call: the periods to choose from, and how it was found. */
 export interface ChosenPrice {
   periods: readonly PricePeriod[];
   priceId: string;
   match: CostMatch;
+  /** Whose prices: see {@link CostResult.provider}. */
+  provider: string;
 }
 
 export type PriceChoice = { ok: true; price: ChosenPrice } | { ok: false; reason: UnknownCostReason };

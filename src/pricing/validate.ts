@@ -3,11 +3,17 @@ import type { ModelPrice, PriceResolution, PricingOptions, RateCard } from './ty
 import { describeValue, isPlainRecord } from '../validation.js';
 
 /** Pricing options checked and normalized: model ids as `normalizeModelId` gives them, prices as integer rates. */
-export interface ResolvedPricing {
+export interface ResolvedPricing extends ModelRules {
+  readonly resolver: PricingOptions['resolver'] | undefined;
+  /** Provider id → the overrides and aliases for that provider's models only. */
+  readonly providers: ReadonlyMap<string, ModelRules>;
+}
+
+/** Overrides and aliases, by model id as `normalizeModelId` gives it. */
+export interface ModelRules {
   /** Model id → rates, or `null` for "no cost for this model". */
   readonly overrides: ReadonlyMap<string, RateCard | null>;
   readonly aliases: ReadonlyMap<string, string>;
-  readonly resolver: PricingOptions['resolver'] | undefined;
 }
 
 const PRICE_FIELDS: Record<keyof ModelPrice, keyof RateCard> = {
@@ -63,14 +69,38 @@ export function ratesFromModelPrice(price: unknown, where: string): RateCard {
  * @param name how to name the option in messages, e.g. "option `pricing`".
  */
 export function resolvePricing(input: unknown, name: string): ResolvedPricing {
-  if (input === undefined) return { overrides: new Map(), aliases: new Map(), resolver: undefined };
+  if (input === undefined) return { overrides: new Map(), aliases: new Map(), resolver: undefined, providers: new Map() };
   if (!isPlainRecord(input)) throw new PriceError(`${name} must be an object, got ${describeValue(input)}`);
-  for (const key of Object.keys(input)) {
-    if (!['overrides', 'aliases', 'resolver'].includes(key)) {
-      throw new PriceError(`${name} has an unknown field \`${key}\` (known: overrides, aliases, resolver)`);
-    }
+  checkFields(input, name, ['overrides', 'aliases', 'resolver', 'providers']);
+
+  const resolver = input.resolver;
+  if (resolver !== undefined && typeof resolver !== 'function') {
+    throw new PriceError(`${name}.resolver must be a function, got ${describeValue(resolver)}`);
   }
 
+  const providers = new Map<string, ModelRules>();
+  if (input.providers !== undefined) {
+    if (!isPlainRecord(input.providers)) throw new PriceError(`${name}.providers must be an object, got ${describeValue(input.providers)}`);
+    for (const [provider, rules] of Object.entries(input.providers)) {
+      const where = `${name}.providers[${JSON.stringify(provider)}]`;
+      const id = provider.trim().toLowerCase();
+      if (id === '') throw new PriceError(`${where}: the provider id is empty`);
+      if (!isPlainRecord(rules)) throw new PriceError(`${where} must be an object like { overrides, aliases }, got ${describeValue(rules)}`);
+      checkFields(rules, where, ['overrides', 'aliases']);
+      providers.set(id, modelRules(rules, where));
+    }
+  }
+  return { ...modelRules(input, name), resolver: resolver as PricingOptions['resolver'], providers };
+}
+
+function checkFields(input: Record<string, unknown>, name: string, known: readonly string[]): void {
+  for (const key of Object.keys(input)) {
+    if (!known.includes(key)) throw new PriceError(`${name} has an unknown field \`${key}\` (known: ${known.join(', ')})`);
+  }
+}
+
+/** `overrides` and `aliases` of `input`, checked and keyed by normalized model id. */
+function modelRules(input: Record<string, unknown>, name: string): ModelRules {
   const overrides = new Map<string, RateCard | null>();
   if (input.overrides !== undefined) {
     if (!isPlainRecord(input.overrides)) throw new PriceError(`${name}.overrides must be an object, got ${describeValue(input.overrides)}`);
@@ -93,12 +123,7 @@ export function resolvePricing(input: unknown, name: string): ResolvedPricing {
       aliases.set(normalizeModelId(model), target);
     }
   }
-
-  const resolver = input.resolver;
-  if (resolver !== undefined && typeof resolver !== 'function') {
-    throw new PriceError(`${name}.resolver must be a function, got ${describeValue(resolver)}`);
-  }
-  return { overrides, aliases, resolver: resolver as PricingOptions['resolver'] };
+  return { overrides, aliases };
 }
 
 /** A resolver's answer, checked: rates, a model id, `null` (no cost) or `undefined` (no opinion). */

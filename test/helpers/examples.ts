@@ -29,6 +29,9 @@ export function localStandIns(): { readonly fake: FakeOpenAI; readonly capture: 
   return standIns;
 }
 
+/** The preload that routes https://api.openai.com to the local fake (scripts/demo/route-openai.mjs). */
+const ROUTE_OPENAI = new URL('../../scripts/demo/route-openai.mjs', import.meta.url).href;
+
 /** The environment less anything that would reach the real OpenAI or PostHog. */
 export function offlineEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
@@ -43,7 +46,9 @@ export function exampleEnv(fake: FakeOpenAI, capture: CaptureEndpoint, source: s
   return {
     ...offlineEnv(),
     OPENAI_API_KEY: 'sk-test-examples',
-    OPENAI_BASE_URL: fake.baseURL,
+    // The example calls https://api.openai.com, as in production; this process routes it to the fake.
+    NODE_OPTIONS: `--import ${ROUTE_OPENAI}`,
+    TRACKED_OPENAI_STAND_IN: fake.baseURL,
     POSTHOG_API_KEY: 'phc_test_examples',
     POSTHOG_HOST: `${capture.host}/${source}`,
   };
