@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import OpenAI, { AzureOpenAI } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calculateCost, createTrackedOpenAI } from '../src/index.js';
 import { isLocalHost } from '../src/provider.js';
@@ -112,6 +112,53 @@ describe('a call is priced with the prices of the provider that served it', () =
     const properties = await eventOf('https://api.deepinfra.com/v1/openai', 'gpt-4o-mini');
     if (providerPrices('deepinfra')) return; // the table learned its prices
     expect(properties).toMatchObject({ $ai_provider: 'deepinfra', $ai_cost_unknown_reason: 'no_provider_prices' });
+  });
+});
+
+describe('one model per provider, through the base URL users write, at its published price', () => {
+  // Usage: 1,000,000 input tokens (200,000 of them cached) and 1,000,000 output tokens, so each cost
+  // reads as the price per million: input × 0.8 + cached × 0.2 + output. Prices: genai-prices 0.1.8's
+  // data (the provider's published prices, cited in test/pricing-table.test.ts).
+  const usage = { ...MILLION_EACH, prompt_tokens_details: { cached_tokens: 200_000 } };
+  const cases: [provider: string, baseURL: string, model: string, input: number, cached: number, output: number][] = [
+    ['groq', 'https://api.groq.com/openai/v1', 'openai/gpt-oss-120b', 0.15, 0.075, 0.6],
+    ['openrouter', 'https://openrouter.ai/api/v1', 'openai/gpt-4o', 2.5, 2.5, 10],
+    ['together', 'https://api.together.xyz/v1', 'meta-llama/Llama-3.3-70B-Instruct-Turbo', 0.88, 0.88, 0.88],
+    ['deepseek', 'https://api.deepseek.com', 'deepseek-v3.2', 0.2288, 0.2288, 0.3432],
+    ['mistral', 'https://api.mistral.ai/v1', 'mistral-small-latest', 0.1, 0.1, 0.3],
+    ['gemini', 'https://generativelanguage.googleapis.com/v1beta/openai/', 'gemini-2.5-flash', 0.3, 0.03, 2.5],
+    ['xai', 'https://api.x.ai/v1', 'grok-4', 3, 0.75, 15],
+    ['fireworks', 'https://api.fireworks.ai/inference/v1', 'accounts/fireworks/models/deepseek-v3p2', 0.56, 0.28, 1.68],
+    ['openai', 'https://api.openai.com/v1', 'gpt-4o-mini', 0.15, 0.075, 0.6],
+  ];
+
+  it.each(cases)('%s: %s, %s', async (provider, baseURL, model, input, cached, output) => {
+    const properties = await eventOf(baseURL, model, {}, {}, usage);
+    expect(properties).toMatchObject({ $ai_provider: provider, $ai_cost_provider: provider });
+    expect(properties.$ai_cost_provider_assumed).toBeUndefined();
+    expect(properties.$ai_input_cost_usd).toBeCloseTo(input * 0.8 + cached * 0.2, 12);
+    expect(properties.$ai_output_cost_usd).toBeCloseTo(output, 12);
+  });
+
+  it("Azure (the SDK's AzureOpenAI): Azure's prices, falling back to OpenAI's for a model Azure does not list", async () => {
+    const { posthog, messages } = recordingPostHog();
+    const sdk = new AzureOpenAI({ apiKey: 'sk-test-azure', endpoint: 'https://acme.openai.azure.com', apiVersion: '2024-10-21', deployment: 'prod-chat', maxRetries: 0, fetch: routedFetch() });
+    const openai = createTrackedOpenAI(sdk, { posthog });
+    await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    await settle();
+    const properties = messages[0]!.properties;
+    expect(properties.$ai_provider).toBe('azure');
+    expect(['azure', 'openai']).toContain(properties.$ai_cost_provider);
+    expect(properties.$ai_total_cost_usd).toBeGreaterThan(0);
+  });
+
+  it("a model another provider sells under a look-alike name is never priced with that provider's numbers", async () => {
+    // OpenAI's table has gpt-oss-120b; Groq's call to it is priced with Groq's price, not OpenAI's.
+    const properties = await eventOf('https://api.groq.com/openai/v1', 'openai/gpt-oss-120b', {}, {}, MILLION_EACH);
+    expect(properties).toMatchObject({ $ai_cost_provider: 'groq', $ai_input_cost_usd: 0.15, $ai_output_cost_usd: 0.6 });
+    // A model Groq does not list stays unpriced at Groq, though OpenAI's table has it.
+    const unlisted = await eventOf('https://api.groq.com/openai/v1', 'gpt-4o-mini', {}, {}, MILLION_EACH);
+    expect(unlisted).toMatchObject({ $ai_provider: 'groq', $ai_cost_unknown_reason: 'unknown_model' });
   });
 });
 
