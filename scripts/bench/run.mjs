@@ -113,18 +113,27 @@ const clients = {
   untracked: new OpenAI(sdkOptions),
   // A second untracked client: untracked against untracked shows what a ratio of 1 looks like here.
   untracked2: new OpenAI(sdkOptions),
-  tracked: createTrackedOpenAI(new OpenAI(sdkOptions), { posthog: inMemoryPostHog }),
+  // `provider: 'openai'`: the local server stands in for OpenAI, and calls are priced as OpenAI's (a
+  // local host has no price of its own), so that the price look-up is measured as users pay for it.
+  tracked: createTrackedOpenAI(new OpenAI(sdkOptions), { posthog: inMemoryPostHog, provider: 'openai' }),
   // Streams without the usage that tracking asks for: what the extra bytes of include_usage cost.
-  trackedNoUsage: createTrackedOpenAI(new OpenAI(sdkOptions), { posthog: inMemoryPostHog, includeStreamUsage: false }),
+  trackedNoUsage: createTrackedOpenAI(new OpenAI(sdkOptions), { posthog: inMemoryPostHog, includeStreamUsage: false, provider: 'openai' }),
   // Untracked, asking for the usage itself (what tracking adds to stream requests): the SDK's and
   // the server's share of the stream figures, the extra bytes and the extra chunk.
   untrackedUsage: new OpenAI(sdkOptions),
-  delivering: createTrackedOpenAI(new OpenAI(sdkOptions), { posthog: deliveringPostHog }),
+  delivering: createTrackedOpenAI(new OpenAI(sdkOptions), { posthog: deliveringPostHog, provider: 'openai' }),
 };
 // --against: the same tracked client made by another build (another checkout's dist/, built there).
 if (againstDir !== undefined) {
   const other = await import(pathToFileURL(path.resolve(againstDir, 'dist/index.js')).href);
-  clients.against = other.createTrackedOpenAI(new OpenAI(sdkOptions), { posthog: inMemoryPostHog });
+  // Builds before issue 17 price a local host as OpenAI by themselves, and reject options they don't know.
+  let against;
+  try {
+    against = other.createTrackedOpenAI(new OpenAI(sdkOptions), { posthog: inMemoryPostHog, provider: 'openai' });
+  } catch {
+    against = other.createTrackedOpenAI(new OpenAI(sdkOptions), { posthog: inMemoryPostHog });
+  }
+  clients.against = against;
 }
 
 const messages = [{ role: 'user', content: 'Say something short.' }];
@@ -277,6 +286,10 @@ async function compare(workload, names, { rounds, block, warm }) {
   const events = memory.events - eventsBefore;
   if (trackedNames.length > 0 && (events !== calls || memory.last?.event !== workload.event)) {
     throw new Error(`${workload.name}: ${calls} tracked calls gave ${events} events (last: ${memory.last?.event})`);
+  }
+  // Every tracked call is priced (the price look-up is part of what is measured), stream or not.
+  if (trackedNames.length > 0 && typeof memory.last?.properties?.$ai_total_cost_usd !== 'number' && memory.last?.properties?.$ai_cost_unknown_reason !== 'no_usage') {
+    throw new Error(`${workload.name}: the last event has no cost (${memory.last?.properties?.$ai_cost_unknown_reason})`);
   }
   if (trackedNames.length > 0 && workload.check && !workload.check(memory.last)) {
     throw new Error(`${workload.name}: the last event does not carry the per-call options`);
