@@ -35,14 +35,15 @@ export class Outbox {
     nextTask(() => this.drain());
   }
 
-  /** Builds and hands over every waiting event, oldest first. */
-  drain(): void {
+  /** Builds and hands over every waiting event, oldest first; true when there was any. */
+  drain(): boolean {
     this.scheduled = false;
     const waiting = this.waiting;
-    if (waiting.length === 0) return;
+    if (waiting.length === 0) return false;
     this.waiting = [];
     // Each build catches its own errors (TrackedCall.end): one event's failure never stops the rest.
     for (const build of waiting) build();
+    return true;
   }
 
   private wrapSendingMethods(posthog: PostHogLike): boolean {
@@ -54,8 +55,12 @@ export class Outbox {
         const outbox = this;
         Object.defineProperty(target, name, {
           value: function sendWaitingEventsFirst(this: unknown, ...args: unknown[]) {
-            outbox.drain();
-            return (original as (...args: unknown[]) => unknown).apply(this, args);
+            const send = () => (original as (...args: unknown[]) => unknown).apply(this, args);
+            if (!outbox.drain()) return send();
+            // posthog-node queues a captured event a few promise turns after capture(), and 4.x's
+            // flush() does not wait for captures in flight: let the events just handed over reach
+            // its queue first.
+            return new Promise((resolve) => setTimeout(resolve, 0)).then(send);
           },
           writable: true,
           configurable: true,
