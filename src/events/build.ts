@@ -264,7 +264,13 @@ export function buildEvent(call: CallStart, outcome: CallOutcome, latencySeconds
   const groups = groupsOf(options.groups, context?.groups, isRecord(givenGroups) ? givenGroups : undefined);
   // Onto our own object: spreading every property into a new one was most of what per-call options
   // cost (docs/performance.md).
-  if (user) Object.assign(properties, user);
+  if (user) {
+    for (const key of Object.keys(user)) {
+      // An own "__proto__" key is defined, as assigning it would set the prototype (so no Object.assign).
+      if (key === '__proto__') Object.defineProperty(properties, key, { value: user[key], writable: true, enumerable: true, configurable: true });
+      else properties[key] = user[key];
+    }
+  }
   const event: TrackedEvent = { distinctId, event: call.operation.event, properties };
   if (groups) event.groups = groups;
   return event;
