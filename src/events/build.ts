@@ -252,11 +252,16 @@ export function buildEvent(call: CallStart, outcome: CallOutcome, latencySeconds
   }
 
   if (!addOverriddenCost(properties, callOptions, tokens, options.log) && result && error === undefined) {
-    // Cost of a successful call, from the price table (src/pricing).
-    // Priced as the provider the event names: a per-call provider override names whose prices apply too.
-    const providerOverride = nonEmptyString(callOptions?.posthogProviderOverride);
-    const provider = providerOverride ? pricesOf(providerOverride.trim().toLowerCase()) : endpoint.pricing;
-    addCostProperties(properties, result, body.model, options, call.pricing, provider, tokens, toolCalls);
+    if (call.operation.free) {
+      // A free API (moderations): $0, so that PostHog counts the call as free rather than unpriced.
+      setCost(properties, 0, 0);
+    } else {
+      // Cost of a successful call, from the price table (src/pricing).
+      // Priced as the provider the event names: a per-call provider override names whose prices apply too.
+      const providerOverride = nonEmptyString(callOptions?.posthogProviderOverride);
+      const provider = providerOverride ? pricesOf(providerOverride.trim().toLowerCase()) : endpoint.pricing;
+      addCostProperties(properties, result, body.model, options, call.pricing, provider, tokens, toolCalls);
+    }
   }
 
   const user = userProperties(call);

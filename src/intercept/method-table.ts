@@ -1,6 +1,7 @@
 import { chatOperation } from '../operations/chat.js';
 import { completionsOperation } from '../operations/completions.js';
 import { embeddingsOperation } from '../operations/embeddings.js';
+import { moderationsOperation } from '../operations/moderations.js';
 import type { Operation } from '../operations/operation.js';
 import { responsesOperation } from '../operations/responses.js';
 
@@ -9,6 +10,7 @@ const TRACKED_METHODS: Readonly<Record<string, Operation>> = {
   'chat.completions.create': chatOperation,
   'completions.create': completionsOperation,
   'embeddings.create': embeddingsOperation,
+  'moderations.create': moderationsOperation,
   'responses.create': responsesOperation,
 };
 

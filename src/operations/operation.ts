@@ -30,6 +30,8 @@ export interface Operation {
    * and legacy completions; the Responses API always reports it.
    */
   readonly streamUsageOnRequest?: boolean;
+  /** The API costs nothing (moderations): its calls are priced at $0, not left without a price. */
+  readonly free?: boolean;
 }
 
 /**
