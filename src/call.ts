@@ -3,6 +3,7 @@ import { type ActiveContext, currentContext } from './context.js';
 import { buildEvent, type CallOutcome, type CallStart } from './events/build.js';
 import { secretsOf, toolsWithoutCredentials } from './events/credentials.js';
 import { detached } from './events/detach.js';
+import { sanitizeProperties } from './events/sanitize.js';
 import { privacyModeOf } from './events/rules.js';
 import { secondsBetween } from './events/seconds.js';
 import type { Operation } from './operations/operation.js';
@@ -64,9 +65,9 @@ export class TrackedCall implements CallStart {
   }
 
   /**
-   * Records the end of the call and sends its event: built in the next task (see `outbox.ts`), on
-   * copies of what the caller may change once it has its result, or at once when the call failed
-   * or the caller waits for delivery (`captureImmediate`). Returns a promise only then (bounded); never throws.
+   * Records the end of the call and sends its event, built on copies of what the caller may change
+   * once it has its result: in the next task (see `outbox.ts`), or at once when the call failed or
+   * the caller waits for delivery (`captureImmediate`). Returns a promise only then (bounded); never throws.
    */
   end(outcome: CallOutcome): Promise<void> | undefined {
     if (this.ended) return undefined;
@@ -77,21 +78,24 @@ export class TrackedCall implements CallStart {
     // A failed call's event is built at once: its rejection may end the process (an un-awaited
     // call, under Node's default), and that event must be in PostHog's queue first.
     const failed = outcome.error !== undefined || outcome.aborted === true;
-    if (!immediate && !failed && outbox.canWait) {
-      const ended = this.detachedFromCaller(outcome);
-      if (ended) {
-        outbox.add(() => this.send(ended.start, ended.outcome, latency, false));
-        return undefined;
-      }
+    const ended = this.detachedFromCaller(outcome);
+    if (ended && !immediate && !failed && outbox.canWait) {
+      outbox.add(() => this.send(ended.start, ended.outcome, latency, false));
+      return undefined;
     }
     // Events reach PostHog in the order their calls ended: the ones still waiting go first.
     outbox.drain();
-    return this.send(this, outcome, latency, immediate);
+    if (ended) return this.send(ended.start, ended.outcome, latency, immediate);
+    // What the caller gave can't be copied (a getter that throws): the event is built from it now,
+    // and what it holds is copied as it is made safe.
+    return this.send(this, outcome, latency, immediate, true);
   }
 
-  private send(start: CallStart, outcome: CallOutcome, latency: number, immediate: boolean): Promise<void> | undefined {
+  private send(start: CallStart, outcome: CallOutcome, latency: number, immediate: boolean, copy = false): Promise<void> | undefined {
     try {
-      return this.tracking.sink.send(buildEvent(start, outcome, latency), immediate);
+      const event = buildEvent(start, outcome, latency);
+      if (copy) event.properties = sanitizeProperties(event.properties, { copy: true }).properties;
+      return this.tracking.sink.send(event, immediate);
     } catch (error) {
       this.tracking.options.log?.('building the event failed; the call is not tracked', error);
       return undefined;
@@ -101,7 +105,7 @@ export class TrackedCall implements CallStart {
   /**
    * The call as it ended, with copies of what belongs to the caller and is read when the event is
    * built: the input, the body's settings, the per-call properties and groups, and the result.
-   * Undefined when one of them can't be read (a throwing getter): the event is then built at once.
+   * Undefined when one of them can't be read (a throwing getter).
    */
   private detachedFromCaller(outcome: CallOutcome): { start: CallStart; outcome: CallOutcome } | undefined {
     try {
@@ -111,7 +115,7 @@ export class TrackedCall implements CallStart {
         pricing: this.pricing,
         client: this.client,
         operation: this.operation,
-        body: { ...this.body },
+        body: detached(this.body),
         callOptions: callOptions && {
           ...callOptions,
           posthogProperties: detached(callOptions.posthogProperties),

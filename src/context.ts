@@ -1,3 +1,4 @@
+import { detachedOrShared } from './events/detach.js';
 import type { PostHogLike } from './options.js';
 import { readable, readOr, UNREADABLE } from './safe-read.js';
 import type { Tracking } from './tracking.js';
@@ -128,7 +129,8 @@ export function readContext(context: TrackingContext): TrackingContext {
     const value = readOr(context, field, undefined);
     if (value !== undefined) (read as Record<string, unknown>)[field] = value;
   }
-  if (read.properties !== undefined) read.properties = readable(read.properties, UNREADABLE);
+  // Copied once here: an event holds them until posthog-node sends it, and the caller may change theirs meanwhile.
+  if (read.properties !== undefined) read.properties = detachedOrShared(readable(read.properties, UNREADABLE));
   if (read.groups !== undefined) read.groups = readable(read.groups, undefined) as Record<string, string | number>;
   return read;
 }

@@ -1,3 +1,4 @@
+import { detachedOrShared } from './events/detach.js';
 import { DEFAULT_MAX_EVENT_BYTES } from './events/sanitize.js';
 
 import type { PricingOptions } from './pricing/types.js';
@@ -374,7 +375,8 @@ export function resolveTrackingOptions(input: unknown, strict: boolean): Resolve
   return {
     posthog,
     distinctId: distinctId as string | undefined,
-    properties: properties as Record<string, unknown> | undefined,
+    // Copied once: an event holds them until posthog-node sends it, and the caller may change theirs meanwhile.
+    properties: detachedOrShared(properties as Record<string, unknown> | undefined),
     groups: groups as Record<string, string | number> | undefined,
     privacyMode: optionalBoolean(options, 'privacyMode'),
     captureImmediate: optionalBoolean(options, 'captureImmediate'),

@@ -33,10 +33,3 @@ export function readable(source: unknown, unreadable: unknown): Record<string, u
   }
   return Object.fromEntries(entries);
 }
-
-/** `{ ...a, ...b }` of the sources that are objects, each value read once: one whose getter throws becomes `'[unreadable]'`. */
-export function mergeReadable(...sources: unknown[]): Record<string, unknown> {
-  let merged: Record<string, unknown> = {};
-  for (const source of sources) merged = { ...merged, ...readable(source, UNREADABLE) };
-  return merged;
-}

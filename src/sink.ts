@@ -69,7 +69,9 @@ export class Sink {
   /**
    * Queues the event (posthog-node batches and delivers it in the background), or, when `immediate`,
    * sends it now and returns a promise that settles when it is delivered or after
-   * `immediateTimeoutMs`, whichever comes first. That promise never rejects.
+   * `immediateTimeoutMs`, whichever comes first. That promise never rejects. The event's data must
+   * be the tracking's own, not the caller's (see `events/detach.ts`): posthog-node holds it until
+   * it sends it, and it is not copied here.
    */
   send(built: CaptureMessage, immediate: boolean): Promise<void> | undefined {
     const { posthog, log } = this.options;
@@ -99,14 +101,15 @@ export class Sink {
   }
 
   /**
-   * What every event needs before it is sent: made safe (serializable, no inline media: a copy,
-   * which the `redact` hook gets), ids of a bounded length, the whole under the size limit.
+   * What every event needs before it is sent: made safe (serializable, no inline media; all of it
+   * copied when the `redact` hook gets it), ids of a bounded length, the whole under the size limit.
    * Undefined when the event is dropped; `bytes`: an estimate of its size.
    */
   private finalize(built: CaptureMessage): { message: CaptureMessage; bytes: number } | undefined {
     const { redact, maxEventBytes, log } = this.options;
     let message = built;
-    let { properties: safe, chars } = sanitizeProperties(built.properties ?? {});
+    // A hook may change the event in place: it gets a copy of everything, never data the event shares.
+    let { properties: safe, chars } = sanitizeProperties(built.properties ?? {}, { copy: redact !== undefined });
     if (redact) {
       let redacted: unknown;
       try {
@@ -127,7 +130,7 @@ export class Sink {
       }
       message = redacted as CaptureMessage;
       // The hook may have put anything in.
-      ({ properties: safe, chars } = sanitizeProperties(message.properties ?? {}));
+      ({ properties: safe, chars } = sanitizeProperties(message.properties ?? {}, { copy: true }));
     }
     const distinctId = boundedId(message.distinctId);
     const groups = message.groups && boundedGroups(message.groups);

@@ -99,7 +99,7 @@ interface Ending {
   latency: number;
   /** When it ended: the event's timestamp, when it is sent later than that. */
   at: number;
-  /** Whether it waited for a scope around it (then its values are copies made when it ended). */
+  /** Whether it waited for a scope around it (then it is dated when it ended). */
   waited: boolean;
 }
 
@@ -129,14 +129,7 @@ function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceO
     try {
       route = routeOf(scope, context);
       if (route.kind === 'wait') {
-        if (!ending.waited) {
-          // What the caller may change before it is sent (the value fn returned, its input): copies.
-          ending.waited = true;
-          const copies = sanitizeProperties({ input, output: ending.output, user: userProperties ?? {} }).properties;
-          input = copies.input;
-          ending.output = copies.output;
-          userProperties = copies.user as Record<string, unknown>;
-        }
+        ending.waited = true;
         (route.around.waiting ??= []).push(() => deliver(ending));
         return;
       }
@@ -185,7 +178,12 @@ function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceO
 
   const finish = (error: unknown, failed: boolean, output: unknown): void => {
     scope.ended = true;
-    deliver({ failed, error, output, latency: secondsBetween(startedAt, performance.now()), at: Date.now(), waited: false });
+    // What the caller may change before posthog-node sends the event (the value fn returned, its
+    // input, its properties): copies, made safe.
+    const copies = sanitizeProperties({ input, output: captureOutput ? output : undefined, user: userProperties ?? {} }, { copy: true }).properties;
+    input = copies.input;
+    userProperties = copies.user as Record<string, unknown>;
+    deliver({ failed, error, output: copies.output, latency: secondsBetween(startedAt, performance.now()), at: Date.now(), waited: false });
     // The scopes inside that ended before a client was known to them: a call made here since may tell it.
     const waiting = scope.waiting;
     scope.waiting = undefined;

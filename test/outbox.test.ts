@@ -1,7 +1,7 @@
 // nock first: posthog-node 4 keeps the fetch it finds when it is loaded, which nock must have patched by then.
 import 'nock';
 import { describe, expect, it } from 'vitest';
-import { createTrackedOpenAI } from '../src/index.js';
+import { createTrackedOpenAI, trace, withTracking } from '../src/index.js';
 import type { TrackedEvent } from '../src/options.js';
 import { detached } from '../src/events/detach.js';
 import { chatCompletion, embeddingResponse, mockOpenAI, newOpenAI } from './support/openai.js';
@@ -136,6 +136,40 @@ describe("what the caller changes once it has its result doesn't show in the eve
       nested: { tag: 'first' },
     });
     expect(event!.groups).toEqual({ company: 'acme' });
+  });
+
+  it('nor later, while the event waits in posthog-node\'s queue: nested settings, client and context properties, a failed call, a trace', async () => {
+    answerChat();
+    mockOpenAI().post('/v1/chat/completions').reply(400, { error: { message: 'bad request', type: 'invalid_request_error' } });
+    const { events, posthog } = recordingClient();
+    const clientProperties = { team: { name: 'core' } };
+    const openai = createTrackedOpenAI(newOpenAI({ maxRetries: 0 }), { posthog, properties: clientProperties });
+    const contextProperties = { feature: { name: 'search' } };
+    const format = { type: 'json_schema' as const, json_schema: { name: 'first', schema: {} } };
+    const messages = [{ role: 'user' as const, content: 'as sent' }];
+    const traceInput = { question: 'as asked' };
+    await withTracking({ properties: contextProperties }, async () => {
+      await openai.chat.completions.create({ model: 'gpt-4o-mini', messages, response_format: format });
+      await openai.chat.completions.create({ model: 'gpt-4o-mini', messages }).catch(() => undefined);
+      await trace('answer', async () => 'done', { input: traceInput, posthog });
+    });
+    await settle();
+    expect(events).toHaveLength(3);
+    // Everything the caller holds, edited while posthog-node still holds the events.
+    format.json_schema.name = 'second';
+    clientProperties.team.name = 'edited';
+    contextProperties.feature.name = 'edited';
+    messages[0]!.content = 'edited';
+    traceInput.question = 'edited';
+    const [success, failure, traceEvent] = events;
+    expect(success!.properties).toMatchObject({
+      $ai_model_parameters: { response_format: { json_schema: { name: 'first' } } },
+      team: { name: 'core' },
+      feature: { name: 'search' },
+      $ai_input: [{ content: 'as sent' }],
+    });
+    expect(failure!.properties).toMatchObject({ $ai_is_error: true, $ai_input: [{ content: 'as sent' }], team: { name: 'core' } });
+    expect(traceEvent!.properties).toMatchObject({ $ai_input_state: { question: 'as asked' }, feature: { name: 'search' } });
   });
 
   it('embeddings: the vectors are not copied (no event holds them), the usage is', async () => {

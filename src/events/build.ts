@@ -1,6 +1,6 @@
 import type { PostHogCallOptions } from '../call-options.js';
 import type { ActiveContext } from '../context.js';
-import { mergeReadable } from '../safe-read.js';
+import { readOr, UNREADABLE } from '../safe-read.js';
 import type { Operation } from '../operations/operation.js';
 import { withoutContent } from '../operations/operation.js';
 import type { DebugLogger, ResolvedTrackingOptions, TrackedEvent } from '../options.js';
@@ -70,20 +70,22 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * The client's, the context's and the call's own properties, later ones winning; undefined when
- * none. A getter that throws at their top level makes its value `'[unreadable]'`, as a deeper one
- * does when the event is sent, and costs nothing else.
+ * Sets `source`'s own properties onto the event's. A getter that throws makes its value
+ * `'[unreadable]'`, as a deeper one does when the event is sent, and costs nothing else.
  */
-function userProperties(call: CallStart): Record<string, unknown> | undefined {
-  const fromClient = call.options.properties;
-  const fromContext = call.context?.properties;
-  const given = call.callOptions?.posthogProperties;
-  const fromCall = isRecord(given) ? given : undefined;
-  if (!fromClient && !fromContext && !fromCall) return undefined;
+function addUserProperties(properties: Record<string, unknown>, source: unknown): void {
+  if (!isRecord(source)) return;
+  let keys: string[];
   try {
-    return { ...fromClient, ...fromContext, ...fromCall };
+    keys = Object.keys(source);
   } catch {
-    return mergeReadable(fromClient, fromContext, fromCall);
+    return; // a proxy whose keys cannot be listed: nothing of it can be read
+  }
+  for (const key of keys) {
+    const value = readOr(source, key, UNREADABLE);
+    // An own "__proto__" key is defined, as assigning it would set the prototype (so no Object.assign).
+    if (key === '__proto__') Object.defineProperty(properties, key, { value, writable: true, enumerable: true, configurable: true });
+    else properties[key] = value;
   }
 }
 
@@ -156,6 +158,24 @@ function requestProperties(call: CallStart, endpoint: Endpoint, traceId: string,
 
 /** The largest raw usage forwarded as `$ai_usage`, in characters of JSON: counts and costs are far smaller. */
 const MAX_USAGE_CHARS = 4096;
+/** Usage nested deeper than this is not usage either. */
+const MAX_USAGE_DEPTH = 8;
+
+/**
+ * About how many characters `value` takes as JSON, counted only until `budget` is spent (then a
+ * number above it): a usage object is a few dozen counts, and an odd one must not cost a whole
+ * serialization to be turned away.
+ */
+function jsonCharsWithin(value: unknown, budget: number, depth = 0): number {
+  if (value === null || typeof value !== 'object') return typeof value === 'string' ? value.length + 2 : 8;
+  if (depth >= MAX_USAGE_DEPTH) return budget + 1;
+  let chars = 2;
+  for (const key of Object.keys(value)) {
+    chars += key.length + 4 + jsonCharsWithin((value as Record<string, unknown>)[key], budget - chars, depth + 1);
+    if (chars > budget) break;
+  }
+  return chars;
+}
 
 /**
  * The provider's raw usage object, for `$ai_usage` (PostHog reads a gateway's billed `cost` from
@@ -164,13 +184,7 @@ const MAX_USAGE_CHARS = 4096;
  */
 function usageToForward(usage: unknown): unknown {
   if (usage === null || typeof usage !== 'object') return undefined;
-  let chars: number;
-  try {
-    chars = JSON.stringify(usage)?.length ?? 0;
-  } catch {
-    return '[usage not serializable]';
-  }
-  return chars <= MAX_USAGE_CHARS ? usage : `[usage of ${chars} characters left out]`;
+  return jsonCharsWithin(usage, MAX_USAGE_CHARS) <= MAX_USAGE_CHARS ? usage : `[usage of more than ${MAX_USAGE_CHARS} characters left out]`;
 }
 
 /** How many billed built-in tool calls the call made (`$ai_web_search_count` is PostHog's; the others are ours). */
@@ -264,18 +278,12 @@ export function buildEvent(call: CallStart, outcome: CallOutcome, latencySeconds
     }
   }
 
-  const user = userProperties(call);
   const givenGroups = callOptions?.posthogGroups;
   const groups = groupsOf(options.groups, context?.groups, isRecord(givenGroups) ? givenGroups : undefined);
-  // Onto our own object: spreading every property into a new one was most of what per-call options
-  // cost (docs/performance.md).
-  if (user) {
-    for (const key of Object.keys(user)) {
-      // An own "__proto__" key is defined, as assigning it would set the prototype (so no Object.assign).
-      if (key === '__proto__') Object.defineProperty(properties, key, { value: user[key], writable: true, enumerable: true, configurable: true });
-      else properties[key] = user[key];
-    }
-  }
+  // The client's, the context's and the call's own properties, later ones winning.
+  addUserProperties(properties, options.properties);
+  addUserProperties(properties, context?.properties);
+  addUserProperties(properties, callOptions?.posthogProperties);
   const event: TrackedEvent = { distinctId, event: call.operation.event, properties };
   if (groups) event.groups = groups;
   return event;

@@ -26,6 +26,18 @@ export function detached<T>(value: T): T {
   return copy(value, { left: MAX_COPIED, path: [], copies: [] }) as T;
 }
 
+/**
+ * {@link detached}, or `value` itself when a getter in it throws: for data that lives across calls
+ * (the client's and a context's properties), copied once when it is given.
+ */
+export function detachedOrShared<T>(value: T): T {
+  try {
+    return detached(value);
+  } catch {
+    return value;
+  }
+}
+
 function copy(value: unknown, copying: Copying): unknown {
   if (value === null || typeof value !== 'object' || copying.left <= 0) return value;
   const { path, copies } = copying;

@@ -1,7 +1,6 @@
 /**
  * Makes event properties safe to send: serializable (no cycles, BigInts, functions), free of
- * inline media, and under PostHog's size limit. The walk copies every object and array it meets,
- * so that what the caller changes after the call never changes the event.
+ * inline media, and under PostHog's size limit.
  */
 
 /** PostHog's `/batch/` endpoint rejects an `$ai_*` event above 983,040 bytes; this leaves room for posthog-node's own fields. */
@@ -19,6 +18,8 @@ interface Walk {
   chars: number;
   /** Objects on the current path, to spot cycles. */
   path: object[];
+  /** Copy every object and array (else only the ones with a value that changed). */
+  copyAll: boolean;
 }
 
 function kilobytes(bytes: number): string {
@@ -113,56 +114,74 @@ function walkValue(value: unknown, key: string, walk: Walk, depth: number): unkn
   return walkObject(object, key, walk, depth);
 }
 
-/**
- * A copy of an array or an object, its values made safe: always a copy, so that what the caller
- * changes after the call (a message edited in place) never changes the event.
- */
+/** An array or an object with its values made safe: itself when none changed (unless `copyAll`), else a copy. */
 function walkObject(object: object, key: string, walk: Walk, depth: number): unknown {
   walk.path.push(object);
   try {
     if (Array.isArray(object)) {
-      const copy: unknown[] = new Array(object.length);
+      let copy: unknown[] | undefined = walk.copyAll ? new Array(object.length) : undefined;
       for (let i = 0; i < object.length; i++) {
-        const safe = walkValue(object[i], key, walk, depth + 1);
-        copy[i] = safe === undefined ? null : safe; // as JSON.stringify writes it
+        const item: unknown = object[i];
+        let safe = walkValue(item, key, walk, depth + 1);
+        if (safe === undefined) safe = null; // as JSON.stringify writes it
+        if (copy) copy[i] = safe;
+        else if (safe !== item) {
+          copy = object.slice(0, i);
+          copy[i] = safe;
+        }
       }
       walk.chars += object.length + 2;
-      return copy;
+      return copy ?? object;
     }
-    const copy: Record<string, unknown> = {};
     const record = object as Record<string, unknown>;
     const keys = Object.keys(record);
+    let copy: Record<string, unknown> | undefined = walk.copyAll ? {} : undefined;
     for (let i = 0; i < keys.length; i++) {
       const name = keys[i]!;
       let item: unknown;
+      let safe: unknown;
       try {
         item = record[name];
+        safe = walkValue(item, name, walk, depth + 1);
       } catch {
         // A throwing getter: the copy gets a marker (the original would throw again when serialized).
-        item = '[unreadable]';
+        item = undefined;
+        safe = walkString('[unreadable]', name, walk);
       }
-      const safe = walkValue(item, name, walk, depth + 1);
       walk.chars += name.length + 4;
-      if (safe === undefined) continue;
-      // An own "__proto__" key (JSON.parse makes those) is defined, as assigning it would set the prototype.
-      if (name === '__proto__') Object.defineProperty(copy, name, { value: safe, writable: true, enumerable: true, configurable: true });
-      else copy[name] = safe;
+      if (!copy) {
+        if (safe === item) continue;
+        copy = {};
+        for (let j = 0; j < i; j++) setOwn(copy, keys[j]!, record[keys[j]!]);
+      }
+      if (safe !== undefined) setOwn(copy, name, safe);
     }
-    return copy;
+    return copy ?? object;
   } finally {
     walk.path.pop();
   }
 }
 
+/** Sets a key on a plain object; an own "__proto__" key (JSON.parse makes those) is defined, as assigning it would set the prototype. */
+function setOwn(target: Record<string, unknown>, name: string, value: unknown): void {
+  if (name === '__proto__') Object.defineProperty(target, name, { value, writable: true, enumerable: true, configurable: true });
+  else target[name] = value;
+}
+
 /**
  * Makes a set of properties serializable and free of inline media (no size limit). `chars` is an
  * estimate of their JSON size in UTF-16 units, for {@link fitProperties}.
+ *
+ * Only the objects and arrays with something changed inside are copied (a string cut, a cycle
+ * marked): an event's data is the tracking's own by then (see `detach.ts`), and most events need no
+ * change at all. `copy`: copy every object and array, for data that may still be someone else's
+ * (what a `redact` hook returns, a trace's input and output).
  */
 export function sanitizeProperties(
   properties: Record<string, unknown>,
-  stringCap = Number.POSITIVE_INFINITY,
+  { stringCap = Number.POSITIVE_INFINITY, copy = false }: { stringCap?: number; copy?: boolean } = {},
 ): { properties: Record<string, unknown>; chars: number } {
-  const walk: Walk = { stringCap, chars: 0, path: [] };
+  const walk: Walk = { stringCap, chars: 0, path: [], copyAll: copy };
   const safe = walkValue(properties, '', walk, 0) as Record<string, unknown>;
   return { properties: safe, chars: walk.chars };
 }
@@ -196,10 +215,10 @@ function cutLongStrings(
     if (names) {
       cutDown = { ...safe };
       for (const name of names) {
-        if (name in cutDown) cutDown[name] = sanitizeProperties({ value: safe[name] }, stringCap).properties.value;
+        if (name in cutDown) cutDown[name] = sanitizeProperties({ value: safe[name] }, { stringCap }).properties.value;
       }
     } else {
-      cutDown = sanitizeProperties(safe, stringCap).properties;
+      cutDown = sanitizeProperties(safe, { stringCap }).properties;
     }
     if (jsonBytes(cutDown) <= maxBytes) return cutDown;
     stringCap = Math.floor(stringCap / 4);
