@@ -24,7 +24,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SUPPLEMENT_PATH = join(root, 'scripts', 'prices-supplement.json');
 
 const TIERS = ['priority', 'flex', 'batch'];
-const RATE_KEYS = ['input', 'cacheRead', 'cacheWrite', 'output', 'inputAudio', 'outputAudio', 'inputImage', 'webSearch', 'fileSearch'];
+const RATE_KEYS = ['input', 'cacheRead', 'cacheWrite', 'output', 'inputAudio', 'outputAudio', 'inputImage', 'webSearch', 'fileSearch', 'outputImage', 'audioSecond', 'character'];
+/** Rates of a unit other than tokens: a model billed only by these has token rates of 0. */
+const UNIT_KEYS = ['audioSecond', 'character', 'images'];
 /** genai-prices price keys → our rate names. What other keys mean is decided in the supplement's `priceKeys`. */
 const SOURCE_KEYS = {
   input_mtok: 'input',
@@ -142,7 +144,8 @@ function readPrices(prices, where, supplement, provider) {
     long[name] = picoOf(tier.price, `${where} ${key} tier`);
     if (long[name] === undefined) return unfit(tier.price);
   }
-  if (base.input === undefined) return undefined;
+  if (base.input === undefined && !UNIT_KEYS.some((key) => base[key] !== undefined)) return undefined;
+  base.input ??= 0; // billed per second of audio only (whisper-1): no token price
   base.output ??= 0; // embeddings: no output tokens
   const card = orderRates(base);
   if (threshold !== undefined) card.longContext = { aboveInputTokens: threshold, ...orderRates({ ...base, ...long }) };
@@ -152,7 +155,21 @@ function readPrices(prices, where, supplement, provider) {
 function orderRates(rates) {
   const ordered = {};
   for (const key of RATE_KEYS) if (rates[key] !== undefined) ordered[key] = rates[key];
+  if (rates.images !== undefined) ordered.images = rates.images;
   return ordered;
+}
+
+/**
+ * The supplement's per-image prices, `{ "<quality> <size>": USD per image }` as published, → pico-USD
+ * per image (stored, as every rate, per million: per million images).
+ */
+function imagePrices(images, where) {
+  const prices = {};
+  for (const [key, usd] of Object.entries(images)) {
+    if (!/^[a-z]+ \d+x\d+$/.test(key)) fail(`${where}: ${key} is not "<quality> <width>x<height>"`);
+    prices[key] = toPico(usd * 1e6, `${where}.${key}`);
+  }
+  return prices;
 }
 
 /** A supplement rate card (USD per million) → pico rates; `threshold` comes from the standard card. */
@@ -160,8 +177,17 @@ function supplementCard(card, where, threshold, { partial = false } = {}) {
   const rates = {};
   for (const [key, value] of Object.entries(card)) {
     if (key === 'longContext') continue;
+    if (key === 'images') {
+      rates.images = imagePrices(value, `${where}.images`);
+      continue;
+    }
     if (!RATE_KEYS.includes(key)) fail(`${where}: unknown rate ${key}`);
     rates[key] = toPico(value, `${where}.${key}`);
+  }
+  if (!partial && UNIT_KEYS.some((key) => rates[key] !== undefined)) {
+    // Billed per image, second or character only: no token price.
+    rates.input ??= 0;
+    rates.output ??= 0;
   }
   if (!partial && (rates.input === undefined || rates.output === undefined)) fail(`${where}: needs input and output`);
   const result = orderRates(rates);
@@ -351,11 +377,13 @@ function quote(text) {
  *   model  = [id, periods] or [id, periods, {aliases?, prefixes?, patterns?}]
  *   periods = a card, for one period with standard rates only; else [{from?, standard, priority?, flex?, batch?}, ...]
  *   card   = [input, output, cacheRead, cacheWrite, inputAudio, outputAudio, inputImage, webSearch,
- *            fileSearch] in USD per million tokens (the two fees: per million calls),
- *            null where absent, trailing nulls left out; a long-context tier is one more element:
- *            [aboveInputTokens, input, output, cacheRead, ...]
+ *            fileSearch, outputImage, audioSecond, character] in USD per million tokens (the two
+ *            fees: per million calls; audioSecond: per million seconds; character: per million
+ *            characters), null where absent, trailing nulls left out; then the per-image prices,
+ *            when there are any, as an object {"<quality> <size>": USD per million images}; a
+ *            long-context tier is one more element: [aboveInputTokens, input, output, cacheRead, ...]
  */
-const CARD_KEYS = ['input', 'output', 'cacheRead', 'cacheWrite', 'inputAudio', 'outputAudio', 'inputImage', 'webSearch', 'fileSearch'];
+const CARD_KEYS = ['input', 'output', 'cacheRead', 'cacheWrite', 'inputAudio', 'outputAudio', 'inputImage', 'webSearch', 'fileSearch', 'outputImage', 'audioSecond', 'character'];
 
 /** Pico-USD per token → USD per million tokens, which must give back exactly the same pico value. */
 function usdOf(pico, where) {
@@ -367,6 +395,7 @@ function usdOf(pico, where) {
 function encodeRates(rates, where) {
   const values = CARD_KEYS.map((key) => (rates[key] === undefined ? null : usdOf(rates[key], `${where}.${key}`)));
   while (values.length > 0 && values[values.length - 1] === null) values.pop();
+  if (rates.images) values.push(Object.fromEntries(Object.entries(rates.images).map(([key, pico]) => [key, usdOf(pico, `${where}.images.${key}`)])));
   return values;
 }
 
@@ -447,9 +476,11 @@ function renderModels(table) {
 // Each provider's models, one JSON text per model in the compact form that ./table.ts decodes:
 //   model   = [id, periods] or [id, periods, {aliases?, prefixes?, patterns?}]
 //   periods = a card (one period, standard rates only) or [{from?, standard, priority?, flex?, batch?}, ...]
-//   card    = [input, output, cacheRead, cacheWrite, inputAudio, outputAudio]: USD per million tokens,
-//             null where there is no rate, trailing nulls left out; then, for a long-context tier,
-//             [aboveInputTokens, input, output, ...] as one more element.
+//   card    = [input, output, cacheRead, cacheWrite, inputAudio, outputAudio, inputImage, webSearch,
+//             fileSearch, outputImage, audioSecond, character]: USD per million tokens (or calls,
+//             seconds, characters), null where there is no rate, trailing nulls left out; then the
+//             per-image prices as {"<quality> <size>": USD per million images}, if any; then, for a
+//             long-context tier, [aboveInputTokens, input, output, ...] as one more element.
 // The build ships each provider's as dist/prices/<id>.json, read only when that provider is priced
 // (tsup.config.ts).
 

@@ -1,4 +1,4 @@
-/** Token counts read from any OpenAI `usage` object (chat, legacy completions, Responses, embeddings). */
+/** Token counts read from any OpenAI `usage` object (chat, legacy completions, Responses, embeddings, images, transcriptions). */
 export interface TokenCounts {
   /** All input tokens, cached, cache-write and audio tokens included. */
   input: number;
@@ -13,6 +13,8 @@ export interface TokenCounts {
   outputAudio: number | undefined;
   /** Image tokens inside `input` (`input_tokens_details.image_tokens` / `prompt_tokens_details.image_tokens`). */
   inputImage: number | undefined;
+  /** Image tokens inside `output` (the image models' `output_tokens_details.image_tokens`). */
+  outputImage?: number | undefined;
   /** The usage fields that held a negative or non-numeric value and were left out. */
   invalid: string[];
 }
@@ -67,7 +69,8 @@ export function readTokenCounts(usage: unknown): TokenCounts | undefined {
   if (usage === null || typeof usage !== 'object') return undefined;
   const u = usage as UnknownRecord;
   const shape = u.input_tokens !== undefined || u.output_tokens !== undefined ? RESPONSES_SHAPE : CHAT_SHAPE;
-  const inputDetails = details(u, shape.inputDetails);
+  // Transcriptions spell their input details `input_token_details`.
+  const inputDetails = shape === RESPONSES_SHAPE && u.input_tokens_details == null ? details(u, 'input_token_details') : details(u, shape.inputDetails);
   const outputDetails = details(u, shape.outputDetails);
   const invalid: string[] = [];
 
@@ -87,6 +90,7 @@ export function readTokenCounts(usage: unknown): TokenCounts | undefined {
     inputAudio: count(inputDetails.audio_tokens, invalid, shape.inputDetails, 'audio_tokens'),
     outputAudio: count(outputDetails.audio_tokens, invalid, shape.outputDetails, 'audio_tokens'),
     inputImage: count(inputDetails.image_tokens, invalid, shape.inputDetails, 'image_tokens'),
+    outputImage: count(outputDetails.image_tokens, invalid, shape.outputDetails, 'image_tokens'),
     invalid,
   };
 }

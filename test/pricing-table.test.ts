@@ -96,6 +96,11 @@ describe('the table served by src/pricing/table.ts', () => {
     const checkRates = (rates: object, where: string) => {
       for (const [key, value] of Object.entries(rates)) {
         if (key === 'longContext') continue;
+        // Per-image prices: a rate per "<quality> <size>".
+        if (key === 'images') {
+          checkRates(value as object, `${where} images`);
+          continue;
+        }
         expect(Number.isSafeInteger(value) && (value as number) >= 0, `${where} ${key}: ${String(value)}`).toBe(true);
       }
     };

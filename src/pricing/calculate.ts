@@ -1,7 +1,7 @@
 import { readTokenCounts, type TokenCounts } from '../usage.js';
-import { addPico, costWithCard, lacksLongContext, periodAt, picoToUsd, pricedTierOf, toolFees } from './cost.js';
+import { addPico, billsTokens, billsUnits, costWithCard, lacksLongContext, periodAt, type PicoCostOutcome, picoToUsd, pricedTierOf, toolFees, unitCost } from './cost.js';
 import { matchTable, normalizeModelId } from './match.js';
-import type { CostMatch, CostResult, PriceChoice, PricePeriod, PricingOptions, PricingProvider, RateCard, ToolCalls, UnknownCostReason } from './types.js';
+import type { CostMatch, CostResult, PriceChoice, PricePeriod, PricingOptions, PricingProvider, RateCard, ToolCalls, UnitCounts, UnknownCostReason } from './types.js';
 import { pricesOf } from './table.js';
 import { type ModelRules, readResolution, resolvePricing, type ResolvedPricing } from './validate.js';
 import type { PricingState } from './state.js';
@@ -103,6 +103,8 @@ export interface PriceRequest {
   provider?: PricingProvider;
   /** The built-in tools the call used that are billed per call (web and file searches). */
   toolCalls?: ToolCalls;
+  /** What the call used that is billed by another unit than tokens (images, seconds of audio, characters). */
+  units?: UnitCounts;
   /** The usage's token counts when the caller has read them already (`readTokenCounts(usage)`). */
   tokens?: TokenCounts;
   /** When the call happened, in ms since the epoch: selects the price period. */
@@ -139,10 +141,26 @@ function chooseCard(request: PriceRequest, models: string[]): CardOutcome {
   return { ok: true, choice: { card, standard: period.standard, priceId, match, provider: choice.price.provider } };
 }
 
+/** The card's price for the call's tokens and other units, in pico-USD, or why there is none. */
+function costOfUsage(card: RateCard, standard: RateCard, tokens: TokenCounts | undefined, units: UnitCounts | undefined): PicoCostOutcome {
+  if (!tokens) {
+    // No token counts: known only for a model billed by other units alone (dall-e, whisper, tts-1).
+    if (billsTokens(card) || !billsUnits(card)) return { ok: false, reason: 'no_usage' };
+    return unitCost(card, units);
+  }
+  if (lacksLongContext(standard, card, tokens)) return { ok: false, reason: 'no_long_context_price' };
+  const priced = costWithCard(card, tokens);
+  if (!priced.ok || !billsUnits(card)) return priced;
+  const perUnit = unitCost(card, units);
+  if (!perUnit.ok) return perUnit;
+  return { ok: true, cost: { input: addPico(priced.cost.input, perUnit.cost.input), output: addPico(priced.cost.output, perUnit.cost.output) } };
+}
+
 /** Prices one call; never throws for a bad usage, model or resolver (it says why instead). */
 export function priceUsage(request: PriceRequest): CostOutcome {
   const tokens = request.tokens ?? readTokenCounts(request.usage);
-  if (!tokens) return { ok: false, reason: 'no_usage' };
+  const { units } = request;
+  if (!tokens && !units) return { ok: false, reason: 'no_usage' };
   const models: string[] = [];
   for (const model of request.models) {
     if (typeof model === 'string' && model.trim() !== '' && !models.includes(model)) models.push(model);
@@ -152,24 +170,23 @@ export function priceUsage(request: PriceRequest): CostOutcome {
   const found = chooseCard(request, models);
   if (!found.ok) return found;
   const { card, standard, priceId, match, provider } = found.choice;
-  if (lacksLongContext(standard, card, tokens)) return { ok: false, reason: 'no_long_context_price' };
 
-  const priced = costWithCard(card, tokens);
+  const priced = costOfUsage(card, standard, tokens, units);
   if (!priced.ok) return priced;
   const fees = request.toolCalls ? toolFees(card, request.toolCalls) : undefined;
   if (fees && !fees.ok) return fees;
   const { input, output } = priced.cost;
-  const tokensTotal = addPico(input, output);
+  const usageTotal = addPico(input, output);
   const cost: CostResult = {
     inputUsd: picoToUsd(input),
     outputUsd: picoToUsd(output),
-    totalUsd: picoToUsd(fees && fees.pico > 0 ? addPico(tokensTotal, fees.pico) : tokensTotal),
+    totalUsd: picoToUsd(fees && fees.pico > 0 ? addPico(usageTotal, fees.pico) : usageTotal),
     priceId,
     match,
     provider,
   };
   if (fees && fees.pico > 0) cost.toolsUsd = picoToUsd(fees.pico);
-  if (tokens.invalid.length > 0) cost.invalidUsage = tokens.invalid;
+  if (tokens && tokens.invalid.length > 0) cost.invalidUsage = tokens.invalid;
   return { ok: true, cost };
 }
 

@@ -1,5 +1,5 @@
 import type { TokenCounts } from '../usage.js';
-import type { PricePeriod, RateCard, Rates, ToolCalls, UnknownCostReason } from './types.js';
+import type { PricePeriod, RateCard, Rates, ToolCalls, UnitCounts, UnknownCostReason } from './types.js';
 
 /** A service tier we have rates for. */
 export type PricedTier = 'standard' | 'priority' | 'flex' | 'batch';
@@ -95,13 +95,14 @@ export function costWithCard(card: RateCard, tokens: TokenCounts): PicoCostOutco
   const cacheWriteBilled = rates.cacheWrite === undefined ? 0 : cacheWrite;
   const inputAudioBilled = rates.inputAudio === undefined ? 0 : inputAudio;
   const inputImageBilled = rates.inputImage === undefined ? 0 : (tokens.inputImage ?? 0);
+  const outputImageBilled = rates.outputImage === undefined ? 0 : (tokens.outputImage ?? 0);
   const inputText = tokens.input - cacheReadBilled - cacheWriteBilled - inputAudioBilled - inputImageBilled;
-  const outputText = tokens.output - outputAudio;
+  const outputText = tokens.output - outputAudio - outputImageBilled;
   // Details larger than their total: the usage contradicts itself, so no price can be trusted.
   if (inputText < 0 || outputText < 0) return { ok: false, reason: 'inconsistent_usage' };
 
   const maxTokens = Math.max(tokens.input, tokens.output);
-  const maxRate = Math.max(rates.input, rates.output, rates.cacheRead ?? 0, rates.cacheWrite ?? 0, rates.inputAudio ?? 0, rates.outputAudio ?? 0, rates.inputImage ?? 0);
+  const maxRate = Math.max(rates.input, rates.output, rates.cacheRead ?? 0, rates.cacheWrite ?? 0, rates.inputAudio ?? 0, rates.outputAudio ?? 0, rates.inputImage ?? 0, rates.outputImage ?? 0);
   if (maxTokens * maxRate * 5 < EXACT_LIMIT) {
     const input =
       inputText * rates.input +
@@ -109,7 +110,7 @@ export function costWithCard(card: RateCard, tokens: TokenCounts): PicoCostOutco
       cacheWriteBilled * (rates.cacheWrite ?? 0) +
       inputAudioBilled * (rates.inputAudio ?? 0) +
       inputImageBilled * (rates.inputImage ?? 0);
-    const output = outputText * rates.output + outputAudio * (rates.outputAudio ?? 0);
+    const output = outputText * rates.output + outputAudio * (rates.outputAudio ?? 0) + outputImageBilled * (rates.outputImage ?? 0);
     return { ok: true, cost: { input, output } };
   }
 
@@ -120,7 +121,7 @@ export function costWithCard(card: RateCard, tokens: TokenCounts): PicoCostOutco
     big(cacheWriteBilled, rates.cacheWrite) +
     big(inputAudioBilled, rates.inputAudio) +
     big(inputImageBilled, rates.inputImage);
-  const output = big(outputText, rates.output) + big(outputAudio, rates.outputAudio);
+  const output = big(outputText, rates.output) + big(outputAudio, rates.outputAudio) + big(outputImageBilled, rates.outputImage);
   return { ok: true, cost: { input, output } };
 }
 
@@ -134,6 +135,56 @@ export function toolFees(card: RateCard, calls: ToolCalls): { ok: true; pico: nu
     return { ok: false, reason: 'no_tool_price' };
   }
   return { ok: true, pico: calls.webSearch * (card.webSearch ?? 0) + calls.fileSearch * (card.fileSearch ?? 0) };
+}
+
+/** Whether the card bills tokens at all: a model billed only per image, second or character has token rates of 0. */
+export function billsTokens(card: RateCard): boolean {
+  return card.input > 0 || card.output > 0;
+}
+
+/** Whether the card bills any unit other than tokens. */
+export function billsUnits(card: RateCard): boolean {
+  return card.images !== undefined || card.audioSecond !== undefined || card.character !== undefined;
+}
+
+/** The key of a per-image price: `"<quality> <size>"`, lower-case. */
+export function imagePriceKey(quality: string, size: string): string {
+  return `${quality.trim().toLowerCase()} ${size.trim().toLowerCase()}`;
+}
+
+/**
+ * What a call costs in the units other than tokens that its card bills (per image, per second of
+ * audio, per character), in pico-USD: images as output, audio and characters as input. A unit the
+ * card bills that the call did not report makes the cost unknown rather than too low; a unit the
+ * card does not bill (a `gpt-image-*` model's images, billed by their tokens) costs nothing here.
+ * Seconds may be fractional (a verbose transcription's `duration`): their product is rounded to
+ * the pico-USD, the only rounding in the table.
+ */
+export function unitCost(card: RateCard, units: UnitCounts | undefined): PicoCostOutcome {
+  let input = 0;
+  let output = 0;
+  if (card.images !== undefined) {
+    const images = units?.images;
+    if (images === undefined) return { ok: false, reason: 'no_usage' };
+    if (images.count > 0) {
+      // Unsaid, they are the API's defaults for the models priced per image (dall-e-2 and dall-e-3).
+      const price = card.images[imagePriceKey(images.quality ?? 'standard', images.size ?? '1024x1024')];
+      if (price === undefined) return { ok: false, reason: 'no_image_price' };
+      output = images.count * price;
+    }
+  }
+  if (card.audioSecond !== undefined) {
+    const seconds = units?.audioSeconds;
+    if (seconds === undefined) return { ok: false, reason: 'no_audio_duration' };
+    input += Math.round(seconds * card.audioSecond);
+  }
+  if (card.character !== undefined) {
+    const characters = units?.characters;
+    if (characters === undefined) return { ok: false, reason: 'no_usage' };
+    input += characters * card.character;
+  }
+  if (!Number.isSafeInteger(input) || !Number.isSafeInteger(output)) return { ok: false, reason: 'inconsistent_usage' };
+  return { ok: true, cost: { input, output } };
 }
 
 /** Whether a long request in this card has long-context rates it needs but lacks. */

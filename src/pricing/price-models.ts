@@ -3,9 +3,11 @@
 // Each provider's models, one JSON text per model in the compact form that ./table.ts decodes:
 //   model   = [id, periods] or [id, periods, {aliases?, prefixes?, patterns?}]
 //   periods = a card (one period, standard rates only) or [{from?, standard, priority?, flex?, batch?}, ...]
-//   card    = [input, output, cacheRead, cacheWrite, inputAudio, outputAudio]: USD per million tokens,
-//             null where there is no rate, trailing nulls left out; then, for a long-context tier,
-//             [aboveInputTokens, input, output, ...] as one more element.
+//   card    = [input, output, cacheRead, cacheWrite, inputAudio, outputAudio, inputImage, webSearch,
+//             fileSearch, outputImage, audioSecond, character]: USD per million tokens (or calls,
+//             seconds, characters), null where there is no rate, trailing nulls left out; then the
+//             per-image prices as {"<quality> <size>": USD per million images}, if any; then, for a
+//             long-context tier, [aboveInputTokens, input, output, ...] as one more element.
 // The build ships each provider's as dist/prices/<id>.json, read only when that provider is priced
 // (tsup.config.ts).
 
@@ -431,6 +433,8 @@ const MODELS: { readonly [provider: string]: readonly string[] } = {
     '["openai/gpt-oss-120b",[0.15,0.6,0.075],{"aliases":["openai/gpt-oss-safeguard-20b"]}]',
     '["openai/gpt-oss-20b",[0.075,0.3,0.0375]]',
     '["qwen/qwen3-32b",[0.29,0.59]]',
+    '["whisper-large-v3",[0,0,null,null,null,null,null,null,null,null,30.833333]]',
+    '["whisper-large-v3-turbo",[0,0,null,null,null,null,null,null,null,null,11.111111]]',
   ],
   huggingface_cerebras: [
     '["meta-llama/llama-3.1-8b-instruct",[0.1,0.1],{"aliases":["meta-llama/llama-3.1-8b-instruct-fast"]}]',
@@ -672,6 +676,7 @@ const MODELS: { readonly [provider: string]: readonly string[] } = {
     '["mixtral-8x7b",[0.7,0.7],{"aliases":["open-mixtral-8x7b"],"prefixes":["mixtral-8x7b"]}]',
     '["pixtral-12b",[0.15,0.15],{"aliases":["pixtral-12b-latest"]}]',
     '["pixtral-large",[2,6],{"aliases":["pixtral-large-latest","pixtral-large-2411"]}]',
+    '["voxtral-mini-2602",[0,0,null,null,null,null,null,null,null,null,50],{"aliases":["voxtral-mini-latest"]}]',
     '["voxtral-small-24b-2507",[{"standard":[0.1,0.3,0.01]},{"from":"2026-08-11","standard":[0.1,0.4,0.01]}],{"aliases":["voxtral-small-2507","voxtral-small-latest"]}]',
   ],
   modal: [
@@ -797,7 +802,7 @@ const MODELS: { readonly [provider: string]: readonly string[] } = {
     '["gpt-chat-latest",[5,30,0.5]]',
     '["gpt-image-1",[5,40,1.25,null,null,null,10]]',
     '["gpt-image-1-mini",[2,8,0.2,null,null,null,2.5]]',
-    '["gpt-image-1.5",[5,10,1.25,null,null,null,8],{"aliases":["gpt-image-1.5-2025-12-16"]}]',
+    '["gpt-image-1.5",[5,10,1.25,null,null,null,8,null,null,32],{"aliases":["gpt-image-1.5-2025-12-16"]}]',
     '["gpt-image-2",[5,30,1.25,null,null,null,8],{"aliases":["gpt-image-2-2026-04-21"]}]',
     '["gpt-oss-120b",[0.039,0.18]]',
     '["gpt-oss-20b",[0.029,0.14]]',
@@ -805,6 +810,7 @@ const MODELS: { readonly [provider: string]: readonly string[] } = {
     '["gpt-realtime",[4,16,0.4,null,32,64,5],{"aliases":["gpt-realtime-2025-08-28","gpt-realtime-1.5"]}]',
     '["gpt-realtime-2",[4,24,0.4,null,32,64,5],{"aliases":["gpt-realtime-2.1"]}]',
     '["gpt-realtime-mini",[0.6,2.4,0.06,null,10,20,0.8],{"aliases":["gpt-realtime-2.1-mini","gpt-realtime-mini-2025-12-15","gpt-realtime-mini-2025-10-06"]}]',
+    '["gpt-transcribe",[0,0,null,null,null,null,null,null,null,null,75]]',
     '["o1",[15,60,7.5],{"aliases":["o1-2024-12-17"]}]',
     '["o1-mini",[1.1,4.4,0.55],{"aliases":["o1-mini-2024-09-12"]}]',
     '["o1-preview",[15,60,7.5],{"aliases":["o1-preview-2024-09-12"]}]',
@@ -820,6 +826,7 @@ const MODELS: { readonly [provider: string]: readonly string[] } = {
     '["text-embedding-3-large",[0.13,0]]',
     '["text-embedding-3-small",[0.02,0]]',
     '["text-embedding-ada-002",[0.1,0],{"aliases":["text-embedding-ada","text-embedding-ada-002-v2"]}]',
+    '["whisper-1",[0,0,null,null,null,null,null,null,null,null,100]]',
     '["ft:gpt-4.1",[3,12,0.75],{"aliases":["ft:gpt-4.1-2025-04-14"]}]',
     '["ft:gpt-4.1-mini",[0.8,3.2,0.2],{"aliases":["ft:gpt-4.1-mini-2025-04-14"]}]',
     '["ft:gpt-4.1-nano",[0.2,0.8,0.05],{"aliases":["ft:gpt-4.1-nano-2025-04-14"]}]',
@@ -827,6 +834,10 @@ const MODELS: { readonly [provider: string]: readonly string[] } = {
     '["ft:babbage-002",[1.6,1.6]]',
     '["davinci-002",[2,2]]',
     '["babbage-002",[0.4,0.4]]',
+    '["dall-e-2",[0,0,{"standard 256x256":16000,"standard 512x512":18000,"standard 1024x1024":20000}]]',
+    '["dall-e-3",[0,0,{"standard 1024x1024":40000,"standard 1024x1792":80000,"standard 1792x1024":80000,"hd 1024x1024":80000,"hd 1024x1792":120000,"hd 1792x1024":120000}]]',
+    '["tts-1",[0,0,null,null,null,null,null,null,null,null,null,15]]',
+    '["tts-1-hd",[0,0,null,null,null,null,null,null,null,null,null,30]]',
     '["gpt-4o-audio-preview-2024-10-01",[2.5,10,null,null,100,200]]',
   ],
   openrouter: [

@@ -4,7 +4,7 @@ import { priceUsage } from './calculate.js';
 import { normalizeModelId } from './match.js';
 import { reportedCostOf } from './reported.js';
 import type { PricingState } from './state.js';
-import type { PricingProvider, ToolCalls } from './types.js';
+import type { PricingProvider, ToolCalls, UnitCounts } from './types.js';
 import type { ResolvedPricing } from './validate.js';
 
 function nonEmptyString(value: unknown): string | undefined {
@@ -34,6 +34,7 @@ export function addCostProperties(
   provider: PricingProvider,
   tokens?: TokenCounts,
   toolCalls?: ToolCalls,
+  units?: UnitCounts,
 ): void {
   const responseModel = nonEmptyString(result.model);
   const requested = nonEmptyString(requestModel);
@@ -45,6 +46,7 @@ export function addCostProperties(
     serviceTier: nonEmptyString(result.service_tier),
     provider,
     toolCalls,
+    units,
     time: Date.now(),
     pricing: options.pricing,
     state,

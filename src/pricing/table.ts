@@ -33,7 +33,8 @@ export const PRICED_PROVIDERS: readonly PricedProvider[] = PRICE_META.providers.
 );
 
 // The compact form of the models (written by scripts/update-prices.mjs, described in price-models.ts).
-type CompactRates = readonly (number | null | CompactLongContext)[];
+type CompactRates = readonly (number | null | CompactLongContext | CompactImagePrices)[];
+type CompactImagePrices = { readonly [qualityAndSize: string]: number };
 type CompactLongContext = readonly [aboveInputTokens: number, ...rates: (number | null)[]];
 type CompactPeriod = { readonly from?: string } & { readonly [tier in 'standard' | 'priority' | 'flex' | 'batch']?: CompactRates };
 type CompactModel = readonly [
@@ -56,14 +57,20 @@ const RATE_AT = [
   ['inputImage', 6],
   ['webSearch', 7],
   ['fileSearch', 8],
+  ['outputImage', 9],
+  ['audioSecond', 10],
+  ['character', 11],
 ] as const;
 
 function decodeRates(values: readonly unknown[]): Rates {
-  const rates: { [key: string]: number } = {};
+  const rates: { [key: string]: number | Record<string, number> } = {};
   for (const [key, index] of RATE_AT) {
     const value = values[index];
     if (typeof value === 'number') rates[key] = pico(value);
   }
+  // Per-image prices, by quality and size: an object after the rates.
+  const images = values.find((value): value is Record<string, number> => value !== null && typeof value === 'object' && !Array.isArray(value));
+  if (images) rates.images = Object.fromEntries(Object.entries(images).map(([key, usd]) => [key, pico(usd)]));
   return rates as unknown as Rates;
 }
 

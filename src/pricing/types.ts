@@ -1,6 +1,7 @@
 /**
  * Rates in pico-USD per token (= USD per million tokens × 10^6), always integers, so that
- * `tokens × rate` is exact. A missing cache rate means those tokens cost the input rate; a missing
+ * `tokens × rate` is exact. The few models billed by another unit (images, seconds of audio,
+ * characters) have their rate in pico-USD per that unit, integers too. A missing cache rate means those tokens cost the input rate; a missing
  * audio rate means audio tokens can't be priced.
  */
 export interface Rates {
@@ -16,6 +17,14 @@ export interface Rates {
   readonly webSearch?: number;
   /** Per call, not per token: a built-in file search (Responses `file_search`). */
   readonly fileSearch?: number;
+  /** Image tokens inside the output (`output_tokens_details.image_tokens`), where they have their own rate. */
+  readonly outputImage?: number;
+  /** Per second of input audio, not per token (`whisper-1`, `gpt-transcribe`). */
+  readonly audioSecond?: number;
+  /** Per character of input text, not per token (`tts-1`, `tts-1-hd`). */
+  readonly character?: number;
+  /** Per image made, not per token (`dall-e-2`, `dall-e-3`), by `"<quality> <size>"` (`"hd 1024x1792"`). */
+  readonly images?: Readonly<Record<string, number>>;
 }
 
 /** The rates of one service tier; a request over `longContext.aboveInputTokens` input tokens is billed whole at the long-context rates. */
@@ -152,7 +161,22 @@ export type UnknownCostReason =
   | 'resolver_failed'
   | 'local_host'
   | 'no_provider_prices'
-  | 'no_tool_price';
+  | 'no_tool_price'
+  | 'no_audio_duration'
+  | 'no_image_price';
+
+/**
+ * What a call used that is billed by a unit other than tokens, as the operation reads it from the
+ * request and the result: each is priced only by a model whose card has a rate for that unit.
+ */
+export interface UnitCounts {
+  /** Images made, and the size and quality they were made at (`"1024x1024"`, `"hd"`), when known. */
+  readonly images?: { readonly count: number; readonly size: string | undefined; readonly quality: string | undefined };
+  /** Seconds of input audio (a transcription's `usage.seconds`, or the verbose response's `duration`). */
+  readonly audioSeconds?: number;
+  /** Characters of input text (speech). */
+  readonly characters?: number;
+}
 
 /** The built-in tool calls a call made that are billed per call, beside its tokens. */
 export interface ToolCalls {
