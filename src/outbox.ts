@@ -2,6 +2,8 @@ import type { DebugLogger, PostHogLike } from './options.js';
 
 /** The methods that send what posthog-node has queued: each sends our waiting events first. */
 const SENDING_METHODS = ['flush', 'shutdown', 'flushAsync', 'shutdownAsync', 'flushWithPendingPromises'] as const;
+/** Those of them that end the client: what will never be seen ending sends its event first. */
+const SHUTDOWN_METHODS: ReadonlySet<string> = new Set(['shutdown', 'shutdownAsync']);
 
 const nextTask: (run: () => void) => void =
   typeof setImmediate === 'function' ? (run) => setImmediate(run) : (run) => setTimeout(run, 0);
@@ -20,6 +22,8 @@ const nextTask: (run: () => void) => void =
 export class Outbox {
   private waiting: Array<() => void> = [];
   private scheduled = false;
+  /** What to end when the client shuts down (see `onShutdown`). */
+  private readonly shutdownHooks = new Set<() => void>();
   /** False when the client's flush could not be wrapped: nothing may wait then. */
   readonly canWait: boolean;
 
@@ -46,6 +50,31 @@ export class Outbox {
     return true;
   }
 
+  /**
+   * Runs `hook` when the PostHog client is next shut down, before the waiting events are handed
+   * over, so that the events it sends go with them: background jobs whose end the process never
+   * saw (see `background-jobs.ts`). Only where `canWait`: elsewhere shutdown is not watched.
+   */
+  onShutdown(hook: () => void): void {
+    this.shutdownHooks.add(hook);
+  }
+
+  offShutdown(hook: () => void): void {
+    this.shutdownHooks.delete(hook);
+  }
+
+  private runShutdownHooks(): void {
+    const hooks = [...this.shutdownHooks];
+    this.shutdownHooks.clear();
+    for (const hook of hooks) {
+      try {
+        hook();
+      } catch {
+        // Tracking's own problem: the caller's shutdown goes on.
+      }
+    }
+  }
+
   private wrapSendingMethods(posthog: PostHogLike): boolean {
     const target = posthog as unknown as Record<string, unknown>;
     try {
@@ -55,6 +84,7 @@ export class Outbox {
         const outbox = this;
         Object.defineProperty(target, name, {
           value: function sendWaitingEventsFirst(this: unknown, ...args: unknown[]) {
+            if (SHUTDOWN_METHODS.has(name)) outbox.runShutdownHooks();
             const send = () => (original as (...args: unknown[]) => unknown).apply(this, args);
             if (!outbox.drain()) return send();
             // posthog-node queues a captured event a few promise turns after capture(), and 4.x's

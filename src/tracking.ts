@@ -1,3 +1,4 @@
+import { BackgroundJobs } from './background-jobs.js';
 import type { DebugLogger, ResolvedTrackingOptions } from './options.js';
 import { PricingState } from './pricing/state.js';
 import { type Outbox, outboxOf } from './outbox.js';
@@ -12,10 +13,13 @@ export class Tracking {
   readonly proxies = new WeakMap<object, object>();
   /** Prices already chosen, and models already warned about. */
   readonly pricing = new PricingState();
+  /** Background responses this client started whose end is not seen yet. */
+  readonly backgroundJobs: BackgroundJobs;
 
   constructor(readonly options: ResolvedTrackingOptions) {
     this.sink = new Sink(options);
     this.outbox = outboxOf(options.posthog, options.log);
+    this.backgroundJobs = new BackgroundJobs(this.outbox, options.log);
     register(this);
   }
 }
