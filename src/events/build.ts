@@ -59,7 +59,16 @@ export interface CallOutcome {
   aborted?: boolean;
   /** `performance.now()` where the latency ends, when that is not when the event is built. */
   endedAt?: number;
+  /** For a call that started a background job: whether the job's end was seen (see intercept/background.ts). */
+  background?: BackgroundEnding;
 }
+
+/**
+ * How a background job's event came: `seen` (its end was seen, the event has the whole job's
+ * usage), `not_seen` (still running when the PostHog client shut down), `not_followed` (sent when
+ * it was created: too many jobs waiting, or no way to know of the shutdown).
+ */
+export type BackgroundEnding = 'seen' | 'not_seen' | 'not_followed';
 
 function nonEmptyString(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
@@ -248,6 +257,7 @@ export function buildEvent(call: CallStart, outcome: CallOutcome, latencySeconds
   const toolCalls = result ? call.operation.toolCalls?.(body, result) : undefined;
   if (toolCalls) addToolCallCounts(properties, toolCalls);
 
+  if (outcome.background) properties.$ai_background_ending = outcome.background;
   if (stream) {
     properties.$ai_stream_ending = stream.ending;
     if (stream.firstContentAt !== undefined) properties.$ai_time_to_first_token = secondsBetween(call.startedAt, stream.firstContentAt);

@@ -89,6 +89,8 @@ export interface AiEventProperties {
   $ai_time_to_first_token: number;
   /** How a stream ended: `completed`, `stopped`, `aborted`, `error`, `not_read`. */
   $ai_stream_ending: string;
+  /** A background response's event: `seen` (with the whole job's usage), `not_seen` (running at shutdown), `not_followed`. Ours. */
+  $ai_background_ending: string;
   /** Why the model stopped (`finish_reason`, the Responses status), or `aborted`. */
   $ai_stop_reason: string;
   /** The HTTP status of the answer. */

@@ -15,6 +15,15 @@ const TRACKED_METHODS: Readonly<Record<string, Operation>> = {
 };
 
 /**
+ * Methods that report on a job a tracked call started (a background response): tracked only for
+ * the ids of such jobs, whose call's event they complete (see `intercept/background.ts`).
+ */
+const JOB_METHODS: Readonly<Record<string, Operation>> = {
+  'responses.retrieve': responsesOperation,
+  'responses.cancel': responsesOperation,
+};
+
+/**
  * SDK helpers that make their requests through `this._client.<resource>.create(...)`. They are
  * called with the tracked resource as `this`, so each HTTP request they make goes through a tracked
  * `create` and is counted exactly once, however many requests the helper makes (runTools loops).
@@ -31,11 +40,12 @@ const HELPER_METHODS: readonly string[] = [
 export interface PathNode {
   readonly children: Map<string, PathNode>;
   readonly operations: Map<string, Operation>;
+  readonly jobMethods: Map<string, Operation>;
   readonly helpers: Set<string>;
 }
 
 function newNode(): PathNode {
-  return { children: new Map(), operations: new Map(), helpers: new Set() };
+  return { children: new Map(), operations: new Map(), jobMethods: new Map(), helpers: new Set() };
 }
 
 function nodeAt(root: PathNode, path: readonly string[]): PathNode {
@@ -57,6 +67,11 @@ function buildTree(): PathNode {
     const segments = path.split('.');
     const method = segments.pop()!;
     nodeAt(root, segments).operations.set(method, operation);
+  }
+  for (const [path, operation] of Object.entries(JOB_METHODS)) {
+    const segments = path.split('.');
+    const method = segments.pop()!;
+    nodeAt(root, segments).jobMethods.set(method, operation);
   }
   for (const path of HELPER_METHODS) {
     const segments = path.split('.');

@@ -2,6 +2,7 @@ import { rememberSecretsOf } from '../events/credentials.js';
 import type { Operation } from '../operations/operation.js';
 import type { Tracking } from '../tracking.js';
 import { CLIENT_NODE, type PathNode } from './method-table.js';
+import { followJob } from './background.js';
 import { withResourceClient } from './sdk.js';
 import { trackedCreate } from './tracked-create.js';
 
@@ -21,6 +22,11 @@ type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 /** A tracked method, as the `apply` of a function proxy over the SDK's own: called on the SDK's own object. */
 function trackedMethod(tracking: Tracking, resource: object, operation: Operation, client: object): ApplyTrap {
   return (method, _thisArg, args) => trackedCreate(tracking, client, operation, (sent) => Reflect.apply(method, resource, sent), args);
+}
+
+/** A method reporting on a background job (`responses.retrieve`, `responses.cancel`): watched for the jobs this client started. */
+function jobMethod(tracking: Tracking, resource: object, operation: Operation, client: object): ApplyTrap {
+  return (method, _thisArg, args) => followJob(tracking, client, operation, (sent) => Reflect.apply(method, resource, sent), args);
 }
 
 type ApplyTrap = (fn: AnyFunction, thisArg: unknown, args: unknown[]) => unknown;
@@ -99,6 +105,8 @@ function trackedNode(tracking: Tracking, target: object, node: PathNode, clientP
       if (key === 'constructor' || fn === (Object.prototype as Record<string, unknown>)[key]) return value;
       const operation = node.operations.get(key);
       if (operation) return viewOf(fn, trackedMethod(tracking, target, operation, client));
+      const followed = node.jobMethods.get(key);
+      if (followed) return viewOf(fn, jobMethod(tracking, target, followed, client));
       if (node.helpers.has(key)) {
         if (clientProxy === undefined || fn === inheritedValue(target, key)) return viewOf(fn, onSelf);
         const trackedClient = clientProxy;

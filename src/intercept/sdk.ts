@@ -18,6 +18,10 @@
  * 4. Resources reach their client through `_client`: the SDK's helpers (`parse`, `stream`,
  *    `runTools`) make their requests with `this._client.<resource>.create(...)`.
  * 5. The client's `withOptions()` makes a new client from the same options.
+ * 6. `responses.retrieve(id, query, options)` and `responses.cancel(id, options)` name the
+ *    response by its id, first; `retrieve` streams the response's events when `query.stream` is
+ *    true, and `responses.stream({ response_id })` resumes a stream through
+ *    `this._client.responses.retrieve(id, { stream: true })`, so through the tracked client.
  */
 import { APIUserAbortError } from 'openai';
 
@@ -155,5 +159,21 @@ export function withResourceClient<R>(resource: object, client: object, run: () 
     return { ran: true, result: run() };
   } finally {
     Reflect.set(resource, '_client', before);
+  }
+}
+
+/** The id a `retrieve(id, ...)` or `cancel(id, ...)` call names, or undefined. */
+export function followedIdOf(args: readonly unknown[]): string | undefined {
+  return typeof args[0] === 'string' ? args[0] : undefined;
+}
+
+/** Whether a `retrieve(id, query)` asks for the response's events as a stream (never throws). */
+export function asksForStream(args: readonly unknown[]): boolean {
+  const query = args[1];
+  if (query === null || typeof query !== 'object') return false;
+  try {
+    return (query as { stream?: unknown }).stream === true;
+  } catch {
+    return false;
   }
 }

@@ -1,5 +1,8 @@
 import type { TrackedCall } from '../call.js';
 
+/** What the tap uses of a call: a `TrackedCall`, or a stand-in that decides what its end means (a background job's, see background.ts). */
+export type TappedCall = Pick<TrackedCall, 'end' | 'isEnded' | 'options' | 'operation' | 'body' | 'captureImmediate' | 'client'>;
+
 /**
  * What intercepting one call knows beside the call itself: how its request was sent and how far
  * its answer got. Shared by the parts of `intercept/` that watch the same call (the promise, the
@@ -12,7 +15,7 @@ export class CallTap {
   streamHandedOver = false;
 
   constructor(
-    readonly call: TrackedCall,
+    readonly call: TappedCall,
     /** `stream_options.include_usage` was added by tracking: the usage-only chunk is not the caller's. */
     public usageAsked: boolean,
   ) {}

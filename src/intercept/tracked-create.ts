@@ -2,6 +2,7 @@ import { TrackedCall } from '../call.js';
 import type { Operation } from '../operations/operation.js';
 import { endpointOf } from '../provider.js';
 import type { Tracking } from '../tracking.js';
+import { backgroundStart } from './background.js';
 import { tapAPIPromise } from './promise.js';
 import { prepareRequest } from './request.js';
 import { isAPIPromise, requestOf, unwrapKindOf } from './sdk.js';
@@ -23,7 +24,10 @@ export function trackedCreate(tracking: Tracking, client: object, operation: Ope
 
   let tap: CallTap | undefined;
   try {
-    tap = new CallTap(new TrackedCall(tracking, client, operation, request.body, request.callOptions, request.requestHeaders), request.usageAsked);
+    const call = new TrackedCall(tracking, client, operation, request.body, request.callOptions, request.requestHeaders);
+    const { background } = operation;
+    // A call that starts a background job: its event waits for the job's end.
+    tap = new CallTap(background?.starts(request.body) ? backgroundStart(call, background, tracking) : call, request.usageAsked);
   } catch (error) {
     log?.('could not start tracking this call', error);
     // Untracked: the request as the caller wrote it (without our options).

@@ -32,6 +32,23 @@ export interface Operation {
   readonly streamUsageOnRequest?: boolean;
   /** The API costs nothing (moderations): its calls are priced at $0, not left without a price. */
   readonly free?: boolean;
+  /**
+   * For APIs whose call can start a job that goes on after it (a Responses call with
+   * `background: true`): the call's event waits for the job's end (see `intercept/background.ts`).
+   */
+  readonly background?: BackgroundRules;
+}
+
+/** How to read a background job's state from an API's results (its create's, and its retrieves' and cancels'). */
+export interface BackgroundRules {
+  /** Whether this request starts a job that may outlive its call. */
+  starts(body: Record<string, unknown>): boolean;
+  /** The job's id, when `result` shows it still running; undefined when it has ended or shows no job. */
+  runningId(result: Record<string, unknown>): string | undefined;
+  /** Whether `result` shows the job ended (however it ended). */
+  ended(result: Record<string, unknown>): boolean;
+  /** When `result` shows the job failed: its failure, as the event's error. */
+  failure(result: Record<string, unknown>): unknown;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { StreamAccumulator } from './operation.js';
+import { responseFailure } from './responses-background.js';
 import { TextParts } from './text-parts.js';
 
 type UnknownRecord = Record<string, unknown>;
@@ -76,10 +77,6 @@ export class ResponsesStreamAccumulator implements StreamAccumulator {
       const { message, code } = this.errorEvent;
       return { name: 'ResponseStreamError', message: typeof message === 'string' ? message : 'error event', code };
     }
-    const failed = this.final?.status === 'failed' ? record(this.final.error) : undefined;
-    if (failed) {
-      return { name: 'ResponseFailed', message: typeof failed.message === 'string' ? failed.message : 'failed', code: failed.code };
-    }
-    return undefined;
+    return responseFailure(this.final);
   }
 }

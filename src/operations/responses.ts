@@ -1,3 +1,4 @@
+import { responsesBackground } from './responses-background.js';
 import { ResponsesStreamAccumulator } from './responses-stream.js';
 import type { ToolCalls } from '../pricing/types.js';
 import { pickParameters, snapshot, type Operation } from './operation.js';
@@ -64,4 +65,5 @@ export const responsesOperation: Operation = {
   },
   toolCalls: (_body, result) => builtInToolCalls(result),
   accumulateStream: () => new ResponsesStreamAccumulator(),
+  background: responsesBackground,
 };
