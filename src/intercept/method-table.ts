@@ -4,6 +4,7 @@ import { embeddingsOperation } from '../operations/embeddings.js';
 import { moderationsOperation } from '../operations/moderations.js';
 import type { Operation } from '../operations/operation.js';
 import { responsesOperation } from '../operations/responses.js';
+import { responsesCompactOperation } from '../operations/responses-compact.js';
 
 /** The SDK methods that make one LLM request each, by their path on the client. */
 const TRACKED_METHODS: Readonly<Record<string, Operation>> = {
@@ -12,6 +13,7 @@ const TRACKED_METHODS: Readonly<Record<string, Operation>> = {
   'embeddings.create': embeddingsOperation,
   'moderations.create': moderationsOperation,
   'responses.create': responsesOperation,
+  'responses.compact': responsesCompactOperation,
 };
 
 /**
