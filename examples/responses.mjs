@@ -1,6 +1,7 @@
-// The Responses API: responses.create(), and a streamed response. Each sends one $ai_generation
-// event; `instructions` is recorded as a system turn of $ai_input, the output items as
-// $ai_output_choices, and the streamed one when its stream ends (with $ai_time_to_first_token).
+// The Responses API: responses.create(), a streamed response and a background one. Each sends one
+// $ai_generation event; `instructions` is recorded as a system turn of $ai_input, the output items
+// as $ai_output_choices, the streamed one when its stream ends (with $ai_time_to_first_token), and
+// the background one when a retrieve() sees the job end (with the whole job's usage and cost).
 //
 //   npm run build && node examples/responses.mjs
 import OpenAI from 'openai';
@@ -29,6 +30,18 @@ try {
     if (event.type === 'response.output_text.delta') process.stdout.write(event.delta);
   }
   process.stdout.write('\n');
+
+  // In the background: create() returns at once with the job queued; poll it until it ends.
+  let job = await openai.responses.create({
+    model: 'gpt-4.1-mini',
+    input: 'Summarize this quarter of support tickets.',
+    background: true,
+  });
+  while (job.status === 'queued' || job.status === 'in_progress') {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    job = await openai.responses.retrieve(job.id);
+  }
+  console.log(`background (${job.status}): ${job.output_text}`);
 } finally {
   await posthog.shutdown();
 }

@@ -47,6 +47,7 @@ test('the demo runs every example against local stand-ins, prints what PostHog r
   expect(stdout).toMatch(/quickstart\s+\$ai_generation\s+rate-limited-model\s+demo-user\s+quickstart\s+- \/ -\s+\d\.\d{3} s\s+[0-9a-f]{8}\s+error 429/);
   expect(stdout).toMatch(/embeddings\s+\$ai_embedding\s+text-embedding-3-small/);
   expect(stdout).toMatch(/streaming\s+\$ai_generation\s+gpt-4o-mini\s+user_7\s+story\s+.*stream completed/);
+  expect(stdout).toMatch(/responses\s+\$ai_generation\s+gpt-4\.1-mini\s+user_42\s+assistant\s+\d+ \/ \d+\s+\$0\.0000\d+\s+.*background, end seen/);
   expect(stdout).toMatch(/traces\s+\$ai_trace\s+"support-answer"\s+user_42/);
   expect(stdout).toMatch(/debugging\s+\$ai_generation\s+my-finetune-without-a-price\s+.*unknown \(unknown_model\)/);
   // Totals per model, user and feature.

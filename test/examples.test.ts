@@ -117,12 +117,15 @@ describe('examples run as written', () => {
     expect(events[1]!.properties.$ai_total_cost_usd).toBeGreaterThan(0);
   });
 
-  test('responses.mjs: responses.create(), plain and streamed', async () => {
+  test('responses.mjs: responses.create(), plain, streamed and in the background', async () => {
     const { stdout, events } = await runExample('responses.mjs', 'responses');
     expect(stdout).toMatch(/responses\.create\(\): In short/);
     expect(stdout).toMatch(/streamed: Once upon a time/);
-    expect(events).toHaveLength(2);
-    const [plain, streamed] = events;
+    expect(stdout).toMatch(/background \(completed\): In short/);
+    expect(events).toHaveLength(3);
+    const [plain, streamed, background] = events;
+    expect(background!.properties).toMatchObject({ $ai_background_ending: 'seen', $ai_stop_reason: 'completed', $ai_is_error: false });
+    expect(background!.properties.$ai_total_cost_usd).toBeGreaterThan(0);
     expect(plain!.properties.$ai_input[0]).toEqual({ role: 'system', content: 'Answer in one sentence.' });
     expect(plain!.properties.$ai_model).toBe('gpt-4.1-mini');
     expect(streamed!.properties).toMatchObject({ $ai_stream: true, $ai_stream_ending: 'completed', $ai_is_error: false });

@@ -5,8 +5,9 @@
 // offline.mjs, the tests) points those variables here.
 //
 // - startFakeOpenAI(): an OpenAI-compatible API with realistic answers: chat completions, legacy
-//   completions, the Responses API and embeddings, streamed (SSE) or not, tool calls, usage with
-//   token counts, and a 429 quota error for the model `rate-limited-model`.
+//   completions, the Responses API (background responses, retrieve, cancel, compact included) and
+//   embeddings, streamed (SSE) or not, tool calls, usage with token counts, moderations, and a 429
+//   quota error for the model `rate-limited-model`.
 // - startCaptureEndpoint(): a PostHog capture endpoint that keeps every event it receives.
 //
 // The servers themselves are the tests' stand-ins (test/support/local-openai.mjs and
@@ -131,6 +132,7 @@ const pieces = (text) => text.match(/\S+\s*/g) ?? [text];
 export async function startFakeOpenAI({ chunkDelayMs = 8 } = {}) {
   const requests = [];
   let failure = null;
+  const backgroundJobs = new Map();
 
   async function streamSSE(req, res, events) {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': nextId('req_local_') });
@@ -253,7 +255,7 @@ export async function startFakeOpenAI({ chunkDelayMs = 8 } = {}) {
       object: 'response',
       created_at: Math.floor(Date.now() / 1000),
       status,
-      background: false,
+      background: body.background === true,
       error: null,
       incomplete_details: null,
       instructions: body.instructions ?? null,
@@ -282,7 +284,7 @@ export async function startFakeOpenAI({ chunkDelayMs = 8 } = {}) {
       output_tokens_details: { reasoning_tokens: 0 },
       total_tokens: inputTokens + outputTokens,
     };
-    if (!body.stream) return sendJson(res, 200, response('completed', [item], usage));
+    if (!body.stream && !body.background) return sendJson(res, 200, response('completed', [item], usage));
 
     let sequence = 0;
     const event = (type, fields) => ({ type, sequence_number: sequence++, ...fields });
@@ -305,7 +307,49 @@ export async function startFakeOpenAI({ chunkDelayMs = 8 } = {}) {
     }
     events.push(event('response.output_item.done', { output_index: 0, item }));
     events.push(event('response.completed', { response: response('completed', [item], usage) }));
+    if (body.background) {
+      // A background response runs on: retrieve() sees it in progress once, then completed.
+      backgroundJobs.set(id, { polls: 0, events, inProgress: response('in_progress', [], null), completed: response('completed', [item], usage) });
+      if (!body.stream) return sendJson(res, 200, response('queued', [], null));
+    }
     return streamSSE(req, res, events);
+  }
+
+  /** `retrieve(id)`, `retrieve(id, { stream: true, starting_after })` and `cancel(id)` of a background response. */
+  function backgroundJob(req, res, url) {
+    const [, id, cancel] = /^\/responses\/([^/]+)(\/cancel)?$/.exec(url.pathname.replace(/^\/v1/, '')) ?? [];
+    const job = backgroundJobs.get(id);
+    if (!job) return sendJson(res, 404, { error: { message: `No response found with id '${id}'.`, type: 'invalid_request_error', param: null, code: null } });
+    if (cancel) return sendJson(res, 200, { ...job.inProgress, status: 'cancelled' });
+    if (url.searchParams.get('stream') === 'true') {
+      const after = Number(url.searchParams.get('starting_after') ?? -1);
+      return streamSSE(req, res, job.events.filter((event) => event.sequence_number > after));
+    }
+    job.polls += 1;
+    return sendJson(res, 200, job.polls < 2 ? job.inProgress : job.completed);
+  }
+
+  function compact(req, res, body) {
+    const input = typeof body.input === 'string' ? body.input : JSON.stringify(body.input ?? '');
+    const inputTokens = countTokens(`${body.instructions ?? ''} ${input}`) + 200;
+    const usage = { input_tokens: inputTokens, input_tokens_details: { cached_tokens: 0 }, output_tokens: 120, output_tokens_details: { reasoning_tokens: 40 }, total_tokens: inputTokens + 120 };
+    const output = [{ type: 'compaction', id: nextId('cmp_local'), encrypted_content: Buffer.from(input).toString('base64') }];
+    return sendJson(res, 200, { id: nextId('resp_local'), object: 'response.compaction', created_at: Math.floor(Date.now() / 1000), output, usage });
+  }
+
+  function moderations(req, res, body) {
+    const inputs = Array.isArray(body.input) ? body.input : [body.input];
+    const results = inputs.map((input) => {
+      const text = typeof input === 'string' ? input : (input?.text ?? '');
+      const violence = /hurt|kill|attack/i.test(text);
+      return {
+        flagged: violence,
+        categories: { harassment: false, 'self-harm': false, sexual: false, violence },
+        category_scores: { harassment: 0.0012, 'self-harm': 0.0001, sexual: 0.0003, violence: violence ? 0.91 : 0.0008 },
+        category_applied_input_types: { harassment: ['text'], 'self-harm': ['text'], sexual: ['text'], violence: ['text'] },
+      };
+    });
+    return sendJson(res, 200, { id: nextId('modr-local'), model: 'omni-moderation-2024-09-26', results });
   }
 
   function embeddings(req, res, body) {
@@ -331,6 +375,9 @@ export async function startFakeOpenAI({ chunkDelayMs = 8 } = {}) {
       if (req.method === 'POST' && path === '/chat/completions') return chatCompletions(req, res, body);
       if (req.method === 'POST' && path === '/completions') return legacyCompletions(req, res, body);
       if (req.method === 'POST' && path === '/responses') return responses(req, res, body);
+      if (req.method === 'POST' && path === '/responses/compact') return compact(req, res, body);
+      if (path.startsWith('/responses/')) return backgroundJob(req, res, new URL(req.url, 'http://localhost'));
+      if (req.method === 'POST' && path === '/moderations') return moderations(req, res, body);
       if (req.method === 'POST' && path === '/embeddings') return embeddings(req, res, body);
       return sendJson(res, 404, { error: { message: `Unknown request URL: ${req.method} ${req.url}.`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
     },

@@ -33,6 +33,7 @@ function noteOf(properties) {
   const notes = [];
   if (properties.$ai_is_error) notes.push(`error ${properties.$ai_http_status ?? ''}`.trim());
   if (properties.$ai_stream) notes.push(`stream ${properties.$ai_stream_ending ?? ''}`.trim());
+  if (properties.$ai_background_ending) notes.push(`background, end ${properties.$ai_background_ending.replace('_', ' ')}`);
   if (Array.isArray(properties.$ai_output_choices) && properties.$ai_output_choices.some((choice) => choice?.tool_calls || choice?.type === 'function_call')) {
     notes.push('tool call');
   }
