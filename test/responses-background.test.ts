@@ -274,6 +274,45 @@ describe('responses.create({ background: true })', () => {
   });
 });
 
+describe('background responses, followed in other ways', () => {
+  test('two retrieves in flight that both see the end: one event', async () => {
+    const { ph, openai } = await setup({ pollsLeft: 0 });
+    const created = await openai.responses.create({ ...CREATE });
+
+    const both = await Promise.all([openai.responses.retrieve(created.id), openai.responses.retrieve(created.id)]);
+
+    expect(both.map((job) => job.status)).toEqual(['completed', 'completed']);
+    expect(generations(await eventsOf(ph))).toHaveLength(1);
+  });
+
+  test('a client made with withOptions() follows the jobs of the client it came from', async () => {
+    const { ph, openai } = await setup({ pollsLeft: 0 });
+    const created = await openai.responses.create({ ...CREATE });
+
+    await openai.withOptions({ timeout: 5000 }).responses.retrieve(created.id);
+
+    const events = generations(await eventsOf(ph));
+    expect(events).toHaveLength(1);
+    expect(events[0]!.properties.$ai_background_ending).toBe('seen');
+  });
+
+  test('with captureImmediate, the retrieve that sees the end resolves once the event is delivered; a job left running is delivered at shutdown', async () => {
+    const { ph, openai } = await setup({ pollsLeft: 0 }, { captureImmediate: true });
+    const done = await openai.responses.create({ ...CREATE });
+    const left = await openai.responses.create({ ...CREATE });
+
+    await openai.responses.retrieve(done.id);
+    expect(generations(ph.events).map((event) => event.properties.$ai_response_id)).toEqual([done.id]);
+
+    await ph.posthog.shutdown();
+    const events = generations(ph.events);
+    expect(events.map((event) => [event.properties.$ai_response_id, event.properties.$ai_background_ending])).toEqual([
+      [done.id, 'seen'],
+      [left.id, 'not_seen'],
+    ]);
+  });
+});
+
 describe('background responses streamed', () => {
   test('a streamed create read to its end is one event at once', async () => {
     const { ph, openai } = await setup();
@@ -316,6 +355,29 @@ describe('background responses streamed', () => {
       $ai_stream_ending: 'stopped',
     });
     expect(events[0]!.properties.$ai_total_cost_usd).toBeGreaterThan(0);
+  });
+
+  test('a resumed stream cut short leaves the job followed: its end, seen by a retrieve, is the one event', async () => {
+    const { ph, openai } = await setup({ pollsLeft: 0 });
+    const stream = await openai.responses.create({ ...CREATE, stream: true });
+    let id = '';
+    for await (const event of stream) {
+      if (event.type === 'response.created') {
+        id = event.response.id;
+        break;
+      }
+    }
+    const resumed = await openai.responses.retrieve(id, { stream: true, starting_after: 0 });
+    for await (const event of resumed) {
+      if (event.type === 'response.output_text.delta') break;
+    }
+    expect(generations(await eventsOf(ph))).toEqual([]);
+
+    const job = await openai.responses.retrieve(id);
+    expect(job.status).toBe('completed');
+    const events = generations(await eventsOf(ph));
+    expect(events).toHaveLength(1);
+    expect(events[0]!.properties).toMatchObject({ $ai_background_ending: 'seen', $ai_output_tokens: 7, $ai_stream_ending: 'stopped' });
   });
 
   test('resumed through responses.stream({ response_id }): the same one event', async () => {
