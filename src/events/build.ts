@@ -256,6 +256,9 @@ export function buildEvent(call: CallStart, outcome: CallOutcome, latencySeconds
   if (result) addResultProperties(properties, call, result, tokens);
   const toolCalls = result ? call.operation.toolCalls?.(body, result) : undefined;
   if (toolCalls) addToolCallCounts(properties, toolCalls);
+  // What PostHog has no property for (images, seconds of audio, characters): the operation's own names.
+  const extra = call.operation.extraProperties?.(body, result);
+  if (extra) Object.assign(properties, extra);
 
   if (outcome.background) properties.$ai_background_ending = outcome.background;
   if (stream) {
@@ -284,7 +287,8 @@ export function buildEvent(call: CallStart, outcome: CallOutcome, latencySeconds
       // Priced as the provider the event names: a per-call provider override names whose prices apply too.
       const providerOverride = nonEmptyString(callOptions?.posthogProviderOverride);
       const provider = providerOverride ? pricesOf(providerOverride.trim().toLowerCase()) : endpoint.pricing;
-      addCostProperties(properties, result, body.model, options, call.pricing, provider, tokens, toolCalls);
+      const units = call.operation.units?.(body, result);
+      addCostProperties(properties, result, body.model, options, call.pricing, provider, tokens, toolCalls, units);
     }
   }
 

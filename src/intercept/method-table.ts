@@ -1,6 +1,7 @@
 import { chatOperation } from '../operations/chat.js';
 import { completionsOperation } from '../operations/completions.js';
 import { embeddingsOperation } from '../operations/embeddings.js';
+import { imagesEditOperation, imagesGenerateOperation, imagesVariationOperation } from '../operations/images.js';
 import { moderationsOperation } from '../operations/moderations.js';
 import type { Operation } from '../operations/operation.js';
 import { responsesOperation } from '../operations/responses.js';
@@ -11,6 +12,9 @@ const TRACKED_METHODS: Readonly<Record<string, Operation>> = {
   'chat.completions.create': chatOperation,
   'completions.create': completionsOperation,
   'embeddings.create': embeddingsOperation,
+  'images.generate': imagesGenerateOperation,
+  'images.edit': imagesEditOperation,
+  'images.createVariation': imagesVariationOperation,
   'moderations.create': moderationsOperation,
   'responses.create': responsesOperation,
   'responses.compact': responsesCompactOperation,

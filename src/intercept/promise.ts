@@ -19,6 +19,12 @@ function asRecord(value: unknown): Record<string, unknown> {
 
 function ignore(): void {}
 
+/** What the SDK parsed, as the call's result: the operation reads an answer that is not a JSON object (text, a binary `Response`). */
+function resultOf(tap: CallTap, data: unknown): Record<string, unknown> {
+  const { operation } = tap.call;
+  return operation.resultOf ? operation.resultOf(data) : asRecord(data);
+}
+
 /**
  * When the caller takes the raw `Response` (`asResponse()`), the SDK never parses the body, so the
  * call is tracked from a clone: the caller's body stays unread and readable.
@@ -125,7 +131,7 @@ function observeParsed(data: unknown, props: RequestProps | undefined, tap: Call
       tap.streamHandedOver = true;
       return trackStream(data, tap, props?.response);
     }
-    const delivery = tap.call.end({ result: asRecord(data), response: props?.response });
+    const delivery = tap.call.end({ result: resultOf(tap, data), response: props?.response });
     return delivery ? delivery.then(() => data) : data;
   } catch (error) {
     // Never the caller's problem: they get the SDK's data as it is.
@@ -177,7 +183,7 @@ export function tapAPIPromise<T>(promise: T, tap: CallTap, unwrapsThroughFields:
     // Not the SDK's APIPromise (a user subclass?): observe without touching the value.
     if (promise instanceof Promise) {
       promise.then(
-        (data) => call.end({ result: asRecord(data) }),
+        (data) => call.end({ result: resultOf(tap, data) }),
         (error: unknown) => call.end({ error }),
       );
     }
@@ -211,6 +217,8 @@ export function tapAPIPromise<T>(promise: T, tap: CallTap, unwrapsThroughFields:
       return sdkAsResponse.call(this).then((raw) => {
         try {
           if (streamed) trackRawStream(raw, tap);
+          // A binary answer (speech) is the caller's alone: described from its headers, never copied.
+          else if (call.operation.binaryResponse) call.end({ result: resultOf(tap, raw), response: raw });
           else trackFromCopy(raw, tap);
         } catch (error) {
           call.options.log?.('could not observe the raw response', error);

@@ -3,7 +3,7 @@
  * Adding an API means one new file here and one line in `intercept/method-table.ts`.
  */
 import type { EMBEDDING_EVENT, GENERATION_EVENT } from '../events/vocabulary.js';
-import type { ToolCalls } from '../pricing/types.js';
+import type { ToolCalls, UnitCounts } from '../pricing/types.js';
 
 export interface Operation {
   /** The PostHog event this API's calls produce. */
@@ -32,6 +32,29 @@ export interface Operation {
   readonly streamUsageOnRequest?: boolean;
   /** The API costs nothing (moderations): its calls are priced at $0, not left without a price. */
   readonly free?: boolean;
+  /**
+   * What a successful call used that is billed by a unit other than tokens (images made, seconds
+   * of audio, characters of text), for the APIs that have one: the models priced per that unit
+   * (dall-e, whisper-1, tts-1) are priced with it; the others ignore it.
+   */
+  units?(body: Record<string, unknown>, result: Record<string, unknown>): UnitCounts | undefined;
+  /**
+   * Event properties for what PostHog's `$ai_*` vocabulary has no name for (image count, seconds
+   * of audio, characters), named without `$ai_` (docs/events.md). Counts and settings, never
+   * content: sent in privacy mode too. `result` is undefined when the call failed.
+   */
+  extraProperties?(body: Record<string, unknown>, result: Record<string, unknown> | undefined): Record<string, unknown> | undefined;
+  /**
+   * The result as a record, for APIs whose parsed answer is not a JSON object (a transcription in
+   * `text` format, speech's raw `Response`). It must not read a body. Default: the object itself.
+   */
+  resultOf?(data: unknown): Record<string, unknown>;
+  /**
+   * The answer is a binary body that only the caller reads (speech): tracking never reads nor
+   * clones it, even when the caller takes the raw `Response` (`asResponse()`); the call ends when
+   * its headers arrive.
+   */
+  readonly binaryResponse?: boolean;
   /**
    * For APIs whose call can start a job that goes on after it (a Responses call with
    * `background: true`): the call's event waits for the job's end (see `intercept/background.ts`).
