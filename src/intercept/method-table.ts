@@ -6,10 +6,12 @@ import { moderationsOperation } from '../operations/moderations.js';
 import type { Operation } from '../operations/operation.js';
 import { responsesOperation } from '../operations/responses.js';
 import { responsesCompactOperation } from '../operations/responses-compact.js';
+import { speechOperation } from '../operations/speech.js';
 import { transcriptionsOperation, translationsOperation } from '../operations/transcriptions.js';
 
 /** The SDK methods that make one LLM request each, by their path on the client. */
 const TRACKED_METHODS: Readonly<Record<string, Operation>> = {
+  'audio.speech.create': speechOperation,
   'audio.transcriptions.create': transcriptionsOperation,
   'audio.translations.create': translationsOperation,
   'chat.completions.create': chatOperation,
