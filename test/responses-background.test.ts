@@ -107,6 +107,15 @@ async function setup(options: { pollsLeft?: number; ending?: Job['ending'] } = {
 
 const CREATE = { model: 'gpt-4.1', input: 'Write a long report', background: true } as const;
 
+/** A streamed background create, left after its first event (the job runs on): its id. */
+async function createStreamedAndLeave(openai: OpenAI): Promise<string> {
+  const stream = await openai.responses.create({ ...CREATE, stream: true });
+  for await (const event of stream) {
+    if (event.type === 'response.created') return event.response.id;
+  }
+  throw new Error('the stream had no response.created event');
+}
+
 function generations(events: ReceivedEvent[]): ReceivedEvent[] {
   return events.filter((event) => event.event === '$ai_generation');
 }
@@ -360,14 +369,7 @@ describe('background responses streamed', () => {
 
   test('a resumed stream cut short leaves the job followed: its end, seen by a retrieve, is the one event', async () => {
     const { ph, openai } = await setup({ pollsLeft: 0 });
-    const stream = await openai.responses.create({ ...CREATE, stream: true });
-    let id = '';
-    for await (const event of stream) {
-      if (event.type === 'response.created') {
-        id = event.response.id;
-        break;
-      }
-    }
+    const id = await createStreamedAndLeave(openai);
     const resumed = await openai.responses.retrieve(id, { stream: true, starting_after: 0 });
     for await (const event of resumed) {
       if (event.type === 'response.output_text.delta') break;
@@ -383,14 +385,7 @@ describe('background responses streamed', () => {
 
   test('resumed through responses.stream({ response_id }): the same one event', async () => {
     const { ph, openai } = await setup();
-    const stream = await openai.responses.create({ ...CREATE, stream: true });
-    let id = '';
-    for await (const event of stream) {
-      if (event.type === 'response.created') {
-        id = event.response.id;
-        break;
-      }
-    }
+    const id = await createStreamedAndLeave(openai);
 
     const resumed = openai.responses.stream({ response_id: id, starting_after: 0 } as never);
     const final = await resumed.finalResponse();
