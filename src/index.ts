@@ -25,6 +25,7 @@ export type {
   PricingOptions,
   PriceResolution,
   PriceResolverContext,
+  UnitCounts,
   UnknownCostReason,
 } from './pricing/types.js';
 // Testing and debugging: send one test event and learn plainly what is wrong (also `npx tracked-openai check`).

@@ -360,7 +360,8 @@ describe('the generated table', () => {
         for (const card of [period.standard, period.priority, period.flex, period.batch]) {
           for (const rates of [card, card?.longContext]) {
             for (const [key, value] of Object.entries(rates ?? {})) {
-              if (key !== 'longContext') expect(Number.isSafeInteger(value), `${entry.id} ${key}`).toBe(true);
+              if (key === 'images') for (const [size, price] of Object.entries(value as object)) expect(Number.isSafeInteger(price), `${entry.id} ${size}`).toBe(true);
+              else if (key !== 'longContext') expect(Number.isSafeInteger(value), `${entry.id} ${key}`).toBe(true);
             }
           }
         }

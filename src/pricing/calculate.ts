@@ -207,6 +207,36 @@ export interface CalculateCostInput {
    * `gemini`, ...): the call is priced with that provider's prices only. Default `openai`.
    */
   provider?: string;
+  /**
+   * What the call used that is billed by a unit other than tokens, for the models priced that way:
+   * images made (`dall-e-2`, `dall-e-3`: `{ images: { count, size, quality } }`), seconds of audio
+   * (`whisper-1`: `{ audioSeconds }`), characters of text (`tts-1`: `{ characters }`).
+   */
+  units?: UnitCounts;
+}
+
+/** A count as given: a finite number >= 0, else left out (as a usage count that is not one). */
+function unitCount(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/** The caller's units, with only the counts that are counts (whole ones for images and characters). */
+function readUnits(units: unknown): UnitCounts | undefined {
+  if (units === null || typeof units !== 'object') return undefined;
+  const { images, audioSeconds, characters } = units as Record<string, unknown>;
+  const read: { -readonly [key in keyof UnitCounts]: UnitCounts[key] } = {};
+  if (images !== null && typeof images === 'object') {
+    const { count, size, quality } = images as Record<string, unknown>;
+    const whole = unitCount(count);
+    if (whole !== undefined && Number.isSafeInteger(whole)) {
+      read.images = { count: whole, size: typeof size === 'string' ? size : undefined, quality: typeof quality === 'string' ? quality : undefined };
+    }
+  }
+  const seconds = unitCount(audioSeconds);
+  if (seconds !== undefined) read.audioSeconds = seconds;
+  const chars = unitCount(characters);
+  if (chars !== undefined && Number.isSafeInteger(chars)) read.characters = chars;
+  return read;
 }
 
 /**
@@ -237,6 +267,7 @@ export function calculateCost(input: CalculateCostInput): CostResult | null {
     usage,
     serviceTier: serviceTier ?? undefined,
     provider: pricesOf(provider.trim().toLowerCase()),
+    units: readUnits(input.units),
     time,
     pricing: resolvePricing(pricing, 'calculateCost(): `pricing`'),
   });

@@ -161,8 +161,8 @@ export function imagePriceKey(quality: string, size: string): string {
  * the pico-USD, the only rounding in the table.
  */
 export function unitCost(card: RateCard, units: UnitCounts | undefined): PicoCostOutcome {
-  let input = 0;
-  let output = 0;
+  let input: number | bigint = 0;
+  let output: number | bigint = 0;
   if (card.images !== undefined) {
     const images = units?.images;
     if (images === undefined) return { ok: false, reason: 'no_usage' };
@@ -170,21 +170,28 @@ export function unitCost(card: RateCard, units: UnitCounts | undefined): PicoCos
       // Unsaid, they are the API's defaults for the models priced per image (dall-e-2 and dall-e-3).
       const price = card.images[imagePriceKey(images.quality ?? 'standard', images.size ?? '1024x1024')];
       if (price === undefined) return { ok: false, reason: 'no_image_price' };
-      output = images.count * price;
+      output = exactProduct(images.count, price);
     }
   }
   if (card.audioSecond !== undefined) {
     const seconds = units?.audioSeconds;
     if (seconds === undefined) return { ok: false, reason: 'no_audio_duration' };
-    input += Math.round(seconds * card.audioSecond);
+    const pico = Math.round(seconds * card.audioSecond);
+    if (!Number.isSafeInteger(pico)) return { ok: false, reason: 'inconsistent_usage' };
+    input = pico;
   }
   if (card.character !== undefined) {
     const characters = units?.characters;
     if (characters === undefined) return { ok: false, reason: 'no_usage' };
-    input += characters * card.character;
+    input = addPico(input, exactProduct(characters, card.character));
   }
-  if (!Number.isSafeInteger(input) || !Number.isSafeInteger(output)) return { ok: false, reason: 'inconsistent_usage' };
   return { ok: true, cost: { input, output } };
+}
+
+/** `count × rate` in pico-USD: a number while exact, else BigInt. */
+function exactProduct(count: number, rate: number): number | bigint {
+  const product = count * rate;
+  return Number.isSafeInteger(product) ? product : BigInt(count) * BigInt(rate);
 }
 
 /** Whether a long request in this card has long-context rates it needs but lacks. */
