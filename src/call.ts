@@ -8,6 +8,7 @@ import { privacyModeOf } from './events/rules.js';
 import { secondsBetween } from './events/seconds.js';
 import type { Operation } from './operations/operation.js';
 import type { ResolvedTrackingOptions } from './options.js';
+import { CallSpan } from './otel/call-span.js';
 import type { PricingState } from './pricing/state.js';
 import type { Tracking } from './tracking.js';
 
@@ -22,6 +23,8 @@ export class TrackedCall implements CallStart {
   readonly privacyMode: boolean;
   readonly input: unknown;
   readonly tools: unknown[] | undefined;
+  /** With the `otel` option: the call's OpenTelemetry span, ended with its event. */
+  private readonly span: CallSpan | undefined;
   private ended = false;
 
   constructor(
@@ -45,6 +48,9 @@ export class TrackedCall implements CallStart {
     this.input = this.privacyMode ? null : operation.input(body);
     const tools = body.tools;
     this.tools = Array.isArray(tools) && tools.length > 0 ? toolsWithoutCredentials(tools) : undefined;
+    // Started here, in create(): the caller's active span is its parent.
+    const { otel } = tracking.options;
+    this.span = otel ? CallSpan.start(otel, this) : undefined;
   }
 
   get options(): ResolvedTrackingOptions {
@@ -92,11 +98,17 @@ export class TrackedCall implements CallStart {
   }
 
   private send(start: CallStart, outcome: CallOutcome, latency: number, immediate: boolean, copy = false): Promise<void> | undefined {
+    const { span } = this;
     try {
       const event = buildEvent(start, outcome, latency);
+      if (span) {
+        Object.assign(event.properties, span.eventProperties());
+        span.end(outcome, event.properties, latency, this.tracking.options.log);
+      }
       if (copy) event.properties = sanitizeProperties(event.properties, { copy: true }).properties;
       return this.tracking.sink.send(event, immediate);
     } catch (error) {
+      span?.end(outcome, undefined, latency, this.tracking.options.log);
       this.tracking.options.log?.('building the event failed; the call is not tracked', error);
       return undefined;
     }

@@ -1,6 +1,7 @@
 export { createTrackedOpenAI, OpenAI, AzureOpenAI, BedrockOpenAI } from './client.js';
 export type { TrackedClientOptions, TrackedAzureClientOptions, TrackedClientClass } from './client.js';
 export type { TrackingOptions, PostHogLike, DebugLogger } from './options.js';
+export type { OtelOptions, OtelTracer, OtelSpan, OtelSpanContext, OtelAttributes, OtelAttributeValue } from './otel/types.js';
 export type { PostHogCallOptions, PostHogCostOverride } from './call-options.js';
 export type {
   Tracked,

@@ -1,6 +1,8 @@
 import { detachedOrShared } from './events/detach.js';
 import { DEFAULT_MAX_EVENT_BYTES } from './events/sanitize.js';
 
+import { resolveOtelOption, type ResolvedOtel } from './otel/options.js';
+import type { OtelOptions } from './otel/types.js';
 import type { PricingOptions } from './pricing/types.js';
 import { resolvePricing, type ResolvedPricing } from './pricing/validate.js';
 import { describeValue, isPlainRecord } from './validation.js';
@@ -114,6 +116,13 @@ export interface TrackingOptions {
    * `pricing` gives one). Default: found from the client (see the README's "Providers").
    */
   provider?: string;
+  /**
+   * Record an OpenTelemetry span per call, following the GenAI semantic conventions, as a child of
+   * the span active when the call is made: `true` (the `tracked-openai` tracer of
+   * `@opentelemetry/api`, which must be installed) or `{ tracer }`. Default false: nothing of
+   * OpenTelemetry is loaded.
+   */
+  otel?: boolean | OtelOptions;
 }
 
 /** Validated options with their defaults filled in. */
@@ -133,6 +142,8 @@ export interface ResolvedTrackingOptions {
   readonly pricing: ResolvedPricing;
   /** The `provider` option, trimmed and lower-cased. */
   readonly provider: string | undefined;
+  /** The `otel` option: the tracer of the calls' spans, or undefined when off. */
+  readonly otel: ResolvedOtel | undefined;
 }
 
 /** The option names that belong to tracking (used to split them from the SDK's own options). */
@@ -151,6 +162,7 @@ export const TRACKING_OPTION_NAMES = [
   'debug',
   'pricing',
   'provider',
+  'otel',
 ] as const satisfies readonly (keyof TrackingOptions)[];
 
 const DEFAULT_IMMEDIATE_TIMEOUT_MS = 1000;
@@ -388,5 +400,6 @@ export function resolveTrackingOptions(input: unknown, strict: boolean): Resolve
     log,
     pricing,
     provider: provider === undefined ? undefined : provider.trim().toLowerCase(),
+    otel: resolveOtelOption(options.otel, fail),
   };
 }

@@ -46,6 +46,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import OpenAI from 'openai';
 import { PostHog } from 'posthog-node';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createTrackedOpenAI } from '../../dist/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -122,6 +123,17 @@ const clients = {
   // the server's share of the stream figures, the extra bytes and the extra chunk.
   untrackedUsage: new OpenAI(sdkOptions),
   delivering: createTrackedOpenAI(new OpenAI(sdkOptions), { posthog: deliveringPostHog, provider: 'openai' }),
+  // The `otel` option: a span per call through the OpenTelemetry SDK, batched to an exporter that
+  // drops them (the export itself is the app's cost, whoever makes the spans).
+  trackedOtel: createTrackedOpenAI(new OpenAI(sdkOptions), {
+    posthog: inMemoryPostHog,
+    provider: 'openai',
+    otel: {
+      tracer: new BasicTracerProvider({
+        spanProcessors: [new BatchSpanProcessor({ export: (spans, done) => done({ code: 0 }), shutdown: async () => {} })],
+      }).getTracer('bench'),
+    },
+  }),
 };
 // --against: the same tracked client made by another build (another checkout's dist/, built there).
 if (againstDir !== undefined) {
@@ -206,6 +218,15 @@ const workloads = [
     target: 1.05,
     stream: true,
     run: (c, marks) => streamedChat(c, 50, marks),
+  },
+  {
+    // The tracked client's calls made by the same client with `otel`: against the row above, what the span costs.
+    name: 'small chat call, OpenTelemetry span',
+    event: '$ai_generation',
+    // Tracking's work plus the span's own (the SDK's span object, its attributes, the batch processor).
+    target: 1.1,
+    check: (event) => typeof event?.properties?.$ai_otel_span_id === 'string',
+    run: (c) => (c === clients.tracked ? clients.trackedOtel : c).chat.completions.create({ model: 'gpt-4o-mini', messages }),
   },
   {
     name: 'embeddings call',

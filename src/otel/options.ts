@@ -1,0 +1,43 @@
+import { describeValue, isPlainRecord } from '../validation.js';
+import { LIB_NAME, LIB_VERSION } from '../version.js';
+import { loadTraceApi } from './load-api.js';
+import type { OtelOptions, OtelTracer } from './types.js';
+
+/** The `otel` option, checked: the tracer every call's span is recorded with. */
+export interface ResolvedOtel {
+  readonly tracer: OtelTracer;
+}
+
+const OTEL_OPTION_NAMES = ['tracer'] as const satisfies readonly (keyof OtelOptions)[];
+
+function defaultTracer(fail: (message: string) => never): OtelTracer {
+  const api = loadTraceApi();
+  if (!api) {
+    fail(
+      'option `otel` needs the package @opentelemetry/api (npm install @opentelemetry/api) where the runtime has node:module; ' +
+        'or give your own tracer: `otel: { tracer: trace.getTracer("my-app") }`',
+    );
+  }
+  return api.trace.getTracer(LIB_NAME, LIB_VERSION);
+}
+
+/**
+ * Checks the `otel` option: `true` (spans through `@opentelemetry/api`'s global tracer provider) or
+ * `{ tracer }`. Off (undefined or `false`): nothing of OpenTelemetry is loaded.
+ */
+export function resolveOtelOption(value: unknown, fail: (message: string) => never): ResolvedOtel | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return { tracer: defaultTracer(fail) };
+  if (!isPlainRecord(value)) fail(`option \`otel\` must be true, false or { tracer }, got ${describeValue(value)}`);
+  for (const name of Object.keys(value)) {
+    if (!(OTEL_OPTION_NAMES as readonly string[]).includes(name)) {
+      fail(`unknown option \`otel.${name}\` (known: ${OTEL_OPTION_NAMES.join(', ')})`);
+    }
+  }
+  const tracer = value.tracer;
+  if (tracer === undefined) return { tracer: defaultTracer(fail) };
+  if (tracer === null || typeof tracer !== 'object' || typeof (tracer as { startSpan?: unknown }).startSpan !== 'function') {
+    fail(`option \`otel.tracer\` must be an OpenTelemetry Tracer (trace.getTracer(name)), got ${describeValue(tracer)}`);
+  }
+  return { tracer: tracer as OtelTracer };
+}
