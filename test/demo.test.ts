@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { offlineEnv, root } from './helpers/examples.js';
 
-const EXAMPLES = ['quickstart', 'express', 'streaming', 'embeddings', 'responses', 'tool-calls', 'traces', 'serverless', 'migrate', 'debugging'];
+const EXAMPLES = ['quickstart', 'express', 'streaming', 'embeddings', 'responses', 'images-and-audio', 'tool-calls', 'traces', 'serverless', 'migrate', 'debugging'];
 
 test('npm run demo runs the demo script after the build', () => {
   const { scripts } = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { scripts: Record<string, string> };
@@ -48,6 +48,8 @@ test('the demo runs every example against local stand-ins, prints what PostHog r
   expect(stdout).toMatch(/embeddings\s+\$ai_embedding\s+text-embedding-3-small/);
   expect(stdout).toMatch(/streaming\s+\$ai_generation\s+gpt-4o-mini\s+user_7\s+story\s+.*stream completed/);
   expect(stdout).toMatch(/responses\s+\$ai_generation\s+gpt-4\.1-mini\s+user_42\s+assistant\s+\d+ \/ \d+\s+\$0\.0000\d+\s+.*background, end seen/);
+  expect(stdout).toMatch(/images-and-audio\s+\$ai_generation\s+gpt-image-1-mini\s+user_42\s+notes\s+\d+ \/ 272\s+\$0\.0\d+\s+.*1 image/);
+  expect(stdout).toMatch(/images-and-audio\s+\$ai_generation\s+whisper-1\s+user_42\s+notes\s+- \/ -\s+\$0\.0002\s+.*2 s of audio/);
   expect(stdout).toMatch(/traces\s+\$ai_trace\s+"support-answer"\s+user_42/);
   expect(stdout).toMatch(/debugging\s+\$ai_generation\s+my-finetune-without-a-price\s+.*unknown \(unknown_model\)/);
   // Totals per model, user and feature.

@@ -117,6 +117,19 @@ describe('examples run as written', () => {
     expect(events[1]!.properties.$ai_total_cost_usd).toBeGreaterThan(0);
   });
 
+  test('images-and-audio.mjs: an image generation and a transcription, each priced, no image or audio bytes sent', async () => {
+    const { stdout, events } = await runExample('images-and-audio.mjs', 'images-and-audio');
+    expect(stdout).toContain('images.generate(): 1 image');
+    expect(stdout).toMatch(/audio\.transcriptions\.create\(\): 2 s of audio: "Hi, this is a voice note/);
+    expect(events).toHaveLength(2);
+    const [image, transcript] = events;
+    expect(image!.properties).toMatchObject({ $ai_model: 'gpt-image-1-mini', image_count: 1, image_quality: 'low', feature: 'notes', $ai_is_error: false });
+    expect(image!.properties.$ai_total_cost_usd).toBeGreaterThan(0);
+    expect(JSON.stringify(image!.properties.$ai_output_choices)).toContain('[base64 image, ');
+    expect(transcript!.properties).toMatchObject({ $ai_model: 'whisper-1', audio_seconds: 2, $ai_total_cost_usd: 0.0002, $ai_cost_price_id: 'whisper-1' });
+    expect(transcript!.properties.$ai_input).toEqual([{ role: 'user', content: [{ type: 'file', name: 'voice-note.wav', mime_type: 'audio/wav', bytes: 64_044 }] }]);
+  });
+
   test('responses.mjs: responses.create(), plain, streamed and in the background', async () => {
     const { stdout, events } = await runExample('responses.mjs', 'responses');
     expect(stdout).toMatch(/responses\.create\(\): In short/);

@@ -46,6 +46,7 @@ const EXAMPLES = [
   { name: 'streaming', file: 'streaming.mjs', visit: visitStreaming },
   { name: 'embeddings', file: 'embeddings.mjs' },
   { name: 'responses', file: 'responses.mjs' },
+  { name: 'images-and-audio', file: 'images-and-audio.mjs' },
   { name: 'tool-calls', file: 'tool-calls.mjs' },
   { name: 'traces', file: 'traces.mjs' },
   { name: 'serverless', file: 'serverless.mjs' },

@@ -6,8 +6,8 @@
 //
 // - startFakeOpenAI(): an OpenAI-compatible API with realistic answers: chat completions, legacy
 //   completions, the Responses API (background responses, retrieve, cancel, compact included) and
-//   embeddings, streamed (SSE) or not, tool calls, usage with token counts, moderations, and a 429
-//   quota error for the model `rate-limited-model`.
+//   embeddings, streamed (SSE) or not, tool calls, usage with token counts, moderations, image
+//   generation, audio transcription, and a 429 quota error for the model `rate-limited-model`.
 // - startCaptureEndpoint(): a PostHog capture endpoint that keeps every event it receives.
 //
 // The servers themselves are the tests' stand-ins (test/support/local-openai.mjs and
@@ -352,6 +352,40 @@ export async function startFakeOpenAI({ chunkDelayMs = 8 } = {}) {
     return sendJson(res, 200, { id: nextId('modr-local'), model: 'omni-moderation-2024-09-26', results });
   }
 
+  function imageGenerations(req, res, body) {
+    const count = body.n ?? 1;
+    const quality = body.quality && body.quality !== 'auto' ? body.quality : 'low';
+    const size = body.size && body.size !== 'auto' ? body.size : '1024x1024';
+    if (String(body.model).startsWith('dall-e')) {
+      const data = Array.from({ length: count }, () => ({ url: `https://images.local/${nextId('img_')}.png?sig=local-signature`, revised_prompt: `A detailed picture: ${body.prompt}` }));
+      return sendJson(res, 200, { created: Math.floor(Date.now() / 1000), data });
+    }
+    // The gpt-image models answer in base64, with their token usage (OpenAI's counts for a 1024x1024 image).
+    const imageTokens = { low: 272, medium: 1056, high: 4160 }[quality] ?? 272;
+    const textTokens = countTokens(body.prompt);
+    const data = Array.from({ length: count }, () => ({ b64_json: TINY_PNG }));
+    const usage = { input_tokens: textTokens, input_tokens_details: { text_tokens: textTokens, image_tokens: 0 }, output_tokens: imageTokens * count, total_tokens: textTokens + imageTokens * count };
+    return sendJson(res, 200, { created: Math.floor(Date.now() / 1000), background: 'opaque', data, output_format: 'png', quality, size, usage });
+  }
+
+  function transcriptions(req, res, raw) {
+    const fields = formFields(raw);
+    const text = 'Hi, this is a voice note: please add oat milk to the shopping list.';
+    // The audio's length from the upload's size, as a 16 kHz, 16-bit mono WAV file (to a tenth of a second).
+    const seconds = Math.max(1, Math.round(((raw.length - 44) / 32_000) * 10) / 10);
+    const format = fields.response_format ?? 'json';
+    if (format === 'text') return writeJson(res, 200, `${text}\n`, { 'content-type': 'text/plain', 'x-request-id': nextId('req_local_') });
+    if (fields.model?.startsWith('gpt-')) {
+      const audioTokens = Math.ceil(seconds * 10);
+      const outputTokens = countTokens(text);
+      const usage = { type: 'tokens', input_tokens: audioTokens, input_token_details: { text_tokens: 0, audio_tokens: audioTokens }, output_tokens: outputTokens, total_tokens: audioTokens + outputTokens };
+      return sendJson(res, 200, { text, usage });
+    }
+    const usage = { type: 'duration', seconds: Math.round(seconds) };
+    if (format === 'verbose_json') return sendJson(res, 200, { task: 'transcribe', language: 'english', duration: seconds, text, segments: [], usage });
+    return sendJson(res, 200, { text, usage });
+  }
+
   function embeddings(req, res, body) {
     const inputs = Array.isArray(body.input) && typeof body.input[0] !== 'number' ? body.input : [body.input];
     const dimensions = body.dimensions ?? (String(body.model).includes('large') ? 3072 : 1536);
@@ -365,7 +399,12 @@ export async function startFakeOpenAI({ chunkDelayMs = 8 } = {}) {
   }
 
   const server = await localOpenAI(
-    ({ request: req, response: res, body, invalidJson }) => {
+    ({ request: req, response: res, body, invalidJson, raw }) => {
+      const upload = String(req.headers['content-type'] ?? '').startsWith('multipart/form-data');
+      if (upload && req.method === 'POST' && req.url?.replace(/^\/v1/, '') === '/audio/transcriptions') {
+        requests.push({ method: req.method, path: '/audio/transcriptions', body: formFields(raw) });
+        return transcriptions(req, res, raw);
+      }
       if (invalidJson) {
         return sendJson(res, 400, { error: { message: 'We could not parse the JSON body of your request.', type: 'invalid_request_error', param: null, code: null } });
       }
@@ -379,6 +418,7 @@ export async function startFakeOpenAI({ chunkDelayMs = 8 } = {}) {
       if (path.startsWith('/responses/')) return backgroundJob(req, res, new URL(req.url, 'http://localhost'));
       if (req.method === 'POST' && path === '/moderations') return moderations(req, res, body);
       if (req.method === 'POST' && path === '/embeddings') return embeddings(req, res, body);
+      if (req.method === 'POST' && path === '/images/generations') return imageGenerations(req, res, body);
       return sendJson(res, 404, { error: { message: `Unknown request URL: ${req.method} ${req.url}.`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
     },
     { keep: false },
@@ -392,6 +432,17 @@ export async function startFakeOpenAI({ chunkDelayMs = 8 } = {}) {
     close: server.close,
     unref: server.unref,
   };
+}
+
+/** A 1x1 transparent PNG: what the fake image model draws. */
+const TINY_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+
+/** The text fields of a multipart/form-data body (the uploaded file's bytes are skipped). */
+function formFields(raw) {
+  const fields = {};
+  const text = raw.toString('latin1');
+  for (const match of text.matchAll(/Content-Disposition: form-data; name="([^"]+)"\r\n\r\n([^\r]*)\r\n/gi)) fields[match[1]] = match[2];
+  return fields;
 }
 
 /**

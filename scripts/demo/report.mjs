@@ -34,6 +34,9 @@ function noteOf(properties) {
   if (properties.$ai_is_error) notes.push(`error ${properties.$ai_http_status ?? ''}`.trim());
   if (properties.$ai_stream) notes.push(`stream ${properties.$ai_stream_ending ?? ''}`.trim());
   if (properties.$ai_background_ending) notes.push(`background, end ${properties.$ai_background_ending.replace('_', ' ')}`);
+  if (typeof properties.image_count === 'number') notes.push(`${properties.image_count} image${properties.image_count === 1 ? '' : 's'}`);
+  if (typeof properties.audio_seconds === 'number') notes.push(`${properties.audio_seconds} s of audio`);
+  if (typeof properties.input_characters === 'number') notes.push(`${properties.input_characters} characters`);
   if (Array.isArray(properties.$ai_output_choices) && properties.$ai_output_choices.some((choice) => choice?.tool_calls || choice?.type === 'function_call')) {
     notes.push('tool call');
   }

@@ -17,6 +17,7 @@ export const SSE_HEADERS = { 'content-type': 'text/event-stream', 'x-request-id'
  * @property {import('node:http').ServerResponse} response
  * @property {Record<string, any>} body The parsed JSON body (or `{}`).
  * @property {boolean} invalidJson Whether the body was not JSON (`body` is then `{}`).
+ * @property {Buffer} raw The body as received (a multipart upload's, for one).
  * @property {number} index 1 for the first request of this server, 2 for the next, ...
  */
 
@@ -60,7 +61,7 @@ export async function localOpenAI(handle, { keep = true, keepAliveMs } = {}) {
       invalidJson = true;
     }
     /** @type {OpenAIRequest} */
-    const entry = { request, response, body, invalidJson, index: ++count };
+    const entry = { request, response, body, invalidJson, raw, index: ++count };
     if (keep) requests.push(entry);
     try {
       await handle(entry);
