@@ -1,3 +1,6 @@
+import type { BudgetTicket } from './budgets/budgets.js';
+import { spentCostOf } from './budgets/cost.js';
+import { isBudgetExceeded } from './budgets/error.js';
 import type { PostHogCallOptions } from './call-options.js';
 import { type ActiveContext, currentContext } from './context.js';
 import { buildEvent, type CallOutcome, type CallStart } from './events/build.js';
@@ -26,6 +29,8 @@ export class TrackedCall implements CallStart {
   /** With the `otel` option: the call's OpenTelemetry span, ended with its event. */
   private readonly span: CallSpan | undefined;
   private ended = false;
+  /** With the `budgets` option: the rules this call falls under, and its check (set by intercept/tracked-create.ts). */
+  budget: BudgetTicket | undefined;
 
   constructor(
     readonly tracking: Tracking,
@@ -98,9 +103,16 @@ export class TrackedCall implements CallStart {
   }
 
   private send(start: CallStart, outcome: CallOutcome, latency: number, immediate: boolean, copy = false): Promise<void> | undefined {
-    const { span } = this;
+    const { span, budget } = this;
+    const { budgets } = this.tracking;
+    // A call a budget blocked was never sent: its one event is `$ai_budget_blocked`.
+    if (budget && budgets && isBudgetExceeded(outcome.error)) {
+      budgets.blocked(budget, outcome.error);
+      return undefined;
+    }
     try {
       const event = buildEvent(start, outcome, latency);
+      if (budget && budgets) budgets.ended(budget, spentCostOf(event.properties, outcome.error !== undefined, outcome.stream !== undefined));
       if (span) {
         Object.assign(event.properties, span.eventProperties());
         span.end(outcome, event.properties, latency, this.tracking.options.log);
@@ -108,6 +120,7 @@ export class TrackedCall implements CallStart {
       if (copy) event.properties = sanitizeProperties(event.properties, { copy: true }).properties;
       return this.tracking.sink.send(event, immediate);
     } catch (error) {
+      if (budget && budgets) budgets.ended(budget, { kind: 'unknown' });
       span?.end(outcome, undefined, latency, this.tracking.options.log);
       this.tracking.options.log?.('building the event failed; the call is not tracked', error);
       return undefined;

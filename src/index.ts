@@ -32,3 +32,11 @@ export type {
 // Testing and debugging: send one test event and learn plainly what is wrong (also `npx tracked-openai check`).
 export { checkPostHog, CHECK_EVENT_NAME } from './check.js';
 export type { CheckPostHogOptions, PostHogCheckResult, PostHogCheckStatus, PostHogConnection } from './check.js';
+// Budgets: spend limits and alerts, in memory or shared through Redis.
+export { BudgetExceededError } from './budgets/error.js';
+export type { BudgetBlockReason } from './budgets/error.js';
+export { memoryBudgetStore } from './budgets/store.js';
+export type { BudgetStore, BudgetCounterUpdate, BudgetCounterState } from './budgets/store.js';
+export type { BudgetOptions, BudgetRule, BudgetScope } from './budgets/rules.js';
+export type { BudgetWindow } from './budgets/windows.js';
+export type { BudgetEvent } from './budgets/types.js';

@@ -3,6 +3,7 @@ import { DEFAULT_MAX_EVENT_BYTES } from './events/sanitize.js';
 
 import { resolveOtelOption, type ResolvedOtel } from './otel/options.js';
 import type { OtelOptions } from './otel/types.js';
+import { type BudgetOptions, resolveBudgets, type ResolvedBudgets } from './budgets/rules.js';
 import type { PricingOptions } from './pricing/types.js';
 import { resolvePricing, type ResolvedPricing } from './pricing/validate.js';
 import { describeValue, isPlainRecord } from './validation.js';
@@ -123,6 +124,11 @@ export interface TrackingOptions {
    * OpenTelemetry is loaded.
    */
   otel?: boolean | OtelOptions;
+  /**
+   * Spend limits and alerts per person, property, group or client, in memory or shared through
+   * Redis: see the README's "Budgets". Checked when the client is created.
+   */
+  budgets?: BudgetOptions;
 }
 
 /** Validated options with their defaults filled in. */
@@ -144,6 +150,7 @@ export interface ResolvedTrackingOptions {
   readonly provider: string | undefined;
   /** The `otel` option: the tracer of the calls' spans, or undefined when off. */
   readonly otel: ResolvedOtel | undefined;
+  readonly budgets: ResolvedBudgets | undefined;
 }
 
 /** The option names that belong to tracking (used to split them from the SDK's own options). */
@@ -163,6 +170,7 @@ export const TRACKING_OPTION_NAMES = [
   'pricing',
   'provider',
   'otel',
+  'budgets',
 ] as const satisfies readonly (keyof TrackingOptions)[];
 
 const DEFAULT_IMMEDIATE_TIMEOUT_MS = 1000;
@@ -401,5 +409,6 @@ export function resolveTrackingOptions(input: unknown, strict: boolean): Resolve
     pricing,
     provider: provider === undefined ? undefined : provider.trim().toLowerCase(),
     otel: resolveOtelOption(options.otel, fail),
+    budgets: resolveBudgets(options.budgets),
   };
 }

@@ -1,4 +1,5 @@
 import { BackgroundJobs } from './background-jobs.js';
+import { Budgets } from './budgets/budgets.js';
 import type { DebugLogger, ResolvedTrackingOptions } from './options.js';
 import { PricingState } from './pricing/state.js';
 import { type Outbox, outboxOf } from './outbox.js';
@@ -15,11 +16,21 @@ export class Tracking {
   readonly pricing = new PricingState();
   /** Background responses this client started whose end is not seen yet. */
   readonly backgroundJobs: BackgroundJobs;
+  /** The `budgets` option's rules at work: undefined without it. */
+  readonly budgets: Budgets | undefined;
 
   constructor(readonly options: ResolvedTrackingOptions) {
     this.sink = new Sink(options);
     this.outbox = outboxOf(options.posthog, options.log);
     this.backgroundJobs = new BackgroundJobs(this.outbox, options.log);
+    this.budgets = options.budgets
+      ? new Budgets(options.budgets, {
+          options,
+          pricing: this.pricing,
+          send: (event) => this.sink.send(event, false),
+          recordEnded: () => this.outbox.drain(),
+        })
+      : undefined;
     register(this);
   }
 }

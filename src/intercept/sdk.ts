@@ -22,6 +22,13 @@
  *    response by its id, first; `retrieve` streams the response's events when `query.stream` is
  *    true, and `responses.stream({ response_id })` resumes a stream through
  *    `this._client.responses.retrieve(id, { stream: true })`, so through the tracked client.
+ * 7. Budgets (see `requestWithGate`): a resource method spreads its request options (`{ body,
+ *    ...options }`, own symbol keys included) into the options the client's `makeRequest` reads,
+ *    and `makeRequest` awaits `this.prepareOptions(options)` before it builds the request and
+ *    before `fetch`, outside its retry and connection-error handling: what `prepareOptions`
+ *    throws rejects the call's request as it is, not retried, and nothing is sent. Checked in
+ *    openai 5.0.0, 5.23.2, 6.0.0, 6.49.0, 7.0.0 and 7.57.0 (7.57 resolves the options through
+ *    a promise first, and spreads them the same way).
  */
 import { APIUserAbortError } from 'openai';
 
@@ -176,4 +183,54 @@ export function asksForStream(args: readonly unknown[]): boolean {
   } catch {
     return false;
   }
+}
+
+/** The request option that carries a call's budget check; `Symbol.for`, so that both builds of this library share it. */
+const GATE = Symbol.for('tracked-openai.budget-gate.v1');
+/** Marks a client whose `prepareOptions` waits for the gate. */
+const GATED = Symbol.for('tracked-openai.budget-gated.v1');
+
+type PrepareOptions = (this: unknown, options: unknown) => unknown;
+
+/**
+ * Makes the client's `prepareOptions` wait for a request's gate, when the request has one, and
+ * throw what it settles to: an own, non-enumerable property of the client, installed once; every
+ * request without a gate (untracked calls, other resources) runs the SDK's own as before.
+ */
+function gateClient(client: object): boolean {
+  if (Object.prototype.hasOwnProperty.call(client, GATED)) return true;
+  const sdkPrepare = (client as { prepareOptions?: unknown }).prepareOptions;
+  if (typeof sdkPrepare !== 'function') return false;
+  try {
+    Object.defineProperty(client, 'prepareOptions', {
+      value: async function prepareOptions(this: unknown, options: unknown) {
+        const gate = options !== null && typeof options === 'object' ? (options as Record<symbol, unknown>)[GATE] : undefined;
+        if (gate instanceof Promise) {
+          const blocked: unknown = await gate;
+          if (blocked) throw blocked;
+        }
+        return (sdkPrepare as PrepareOptions).call(this, options);
+      },
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+    Object.defineProperty(client, GATED, { value: true, enumerable: false });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The arguments of `create(body, options)` with `gate` in a copy of the request options: the SDK
+ * sends nothing until the gate settles, and rejects the call with what it settles to (an error),
+ * if anything. Undefined when the client or the options can't carry it (a frozen client, options
+ * that are not an object).
+ */
+export function requestWithGate(client: object, args: readonly unknown[], gate: Promise<unknown>): readonly unknown[] | undefined {
+  const options = args[1];
+  if (options !== undefined && (options === null || typeof options !== 'object' || typeof (options as { then?: unknown }).then === 'function')) return undefined;
+  if (!gateClient(client)) return undefined;
+  return [args[0], { ...(options as object | undefined), [GATE]: gate }, ...args.slice(2)];
 }

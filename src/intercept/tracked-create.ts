@@ -5,7 +5,7 @@ import type { Tracking } from '../tracking.js';
 import { backgroundStart } from './background.js';
 import { tapAPIPromise } from './promise.js';
 import { prepareRequest } from './request.js';
-import { isAPIPromise, requestOf, unwrapKindOf } from './sdk.js';
+import { isAPIPromise, requestOf, requestWithGate, unwrapKindOf } from './sdk.js';
 import { recoverFromRejectedUsage, rejectsStreamUsage } from './stream-usage.js';
 import { CallTap } from './tap.js';
 import { watchUnreadRequest } from './unread.js';
@@ -23,8 +23,16 @@ export function trackedCreate(tracking: Tracking, client: object, operation: Ope
   if (!request) return send(args);
 
   let tap: CallTap | undefined;
+  let sentArgs = request.args;
   try {
     const call = new TrackedCall(tracking, client, operation, request.body, request.callOptions, request.requestHeaders);
+    call.budget = tracking.budgets?.admit(call, endpointOf(client, tracking.options.provider).pricing);
+    // A budget check to wait for: the SDK sends nothing until it passes (see sdk.ts, point 7).
+    const gate = call.budget?.gate;
+    if (gate) {
+      sentArgs = requestWithGate(client, request.args, gate) ?? request.args;
+      if (sentArgs === request.args) log?.('budgets: this call could not wait for its budget check (a frozen client, or request options that are not an object), and goes ahead');
+    }
     const { background } = operation;
     // A call that starts a background job: its event waits for the job's end.
     tap = new CallTap(background?.starts(request.body) ? backgroundStart(call, background, tracking) : call, request.usageAsked);
@@ -34,7 +42,7 @@ export function trackedCreate(tracking: Tracking, client: object, operation: Ope
     return send(request.body === args[0] ? args : [request.body, ...args.slice(1)]);
   }
 
-  const result = send(request.args);
+  const result = send(sentArgs);
   try {
     if (!isAPIPromise(result)) return tapAPIPromise(result, tap, false);
     let throughFields = unwrapKindOf(result) === 'fields';

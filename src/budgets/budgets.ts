@@ -1,0 +1,324 @@
+import { boundedId } from '../events/ids.js';
+import type { DebugLogger, ResolvedTrackingOptions, TrackedEvent } from '../options.js';
+import type { PricingState } from '../pricing/state.js';
+import type { PricingProvider } from '../pricing/types.js';
+import { BudgetExceededError, type BudgetBlockReason } from './error.js';
+import { estimateMicros } from './estimate.js';
+import { budgetEventMessage } from './events.js';
+import { type QueuedUpdate, StoreQueue } from './queue.js';
+import type { ResolvedBudgets, ResolvedRule } from './rules.js';
+import type { BudgetCounterState, BudgetCounterUpdate } from './store.js';
+import type { BudgetEvent } from './types.js';
+import { windowAt, windowName, type WindowSpan } from './windows.js';
+
+/** What budgets read of a call when it starts (a `TrackedCall` is one). */
+export interface BudgetedCall {
+  readonly body: Record<string, unknown>;
+  readonly callOptions: { posthogDistinctId?: unknown; posthogProperties?: unknown; posthogGroups?: unknown } | undefined;
+  /** The `withTracking()` context the call was made in (the parts budgets read). */
+  readonly context: { readonly distinctId?: string; readonly properties?: Record<string, unknown>; readonly groups?: Record<string, string | number> } | undefined;
+}
+
+/** What a call's end tells budgets: its cost in USD, unknown, or nothing to count (a failed call). */
+export type SpentCost = { kind: 'known'; usd: number } | { kind: 'unknown' } | { kind: 'none' };
+
+/** One rule that applies to a call. */
+interface TicketEntry {
+  readonly rule: ResolvedRule;
+  readonly scopeKey: string;
+  readonly key: string;
+  readonly span: WindowSpan;
+  readonly estimateMicros: number;
+  /** Held for the call while it runs, given back (or turned into its cost) when it ends. */
+  reservedMicros: number;
+}
+
+/** A call's budgets: the rules that apply, and the check that gates its request, if any. */
+export interface BudgetTicket {
+  readonly entries: TicketEntry[];
+  readonly distinctId: string | undefined;
+  readonly groups: Record<string, string | number> | undefined;
+  readonly model: string | undefined;
+  /** Settles before the request is sent: the error that blocks it, or undefined. */
+  gate?: Promise<BudgetExceededError | undefined>;
+  /** Settles once the store answered the check (its reservations are known). */
+  checked?: Promise<unknown>;
+}
+
+interface Context {
+  readonly entry: TicketEntry;
+  readonly ticket: BudgetTicket;
+}
+
+/** What budgets use of the tracking they belong to. */
+export interface BudgetHost {
+  readonly options: ResolvedTrackingOptions;
+  readonly pricing: PricingState;
+  send(event: TrackedEvent): void;
+  /** Builds the events of ended calls now, so that their spend is recorded before a check. */
+  recordEnded(): void;
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.length > 0 ? value : undefined;
+  return typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined;
+}
+
+function recordOf(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+}
+
+function scopeName(rule: ResolvedRule): string {
+  const { scope } = rule;
+  if (typeof scope === 'string') return scope;
+  return 'property' in scope ? `property:${scope.property}` : `group:${scope.group}`;
+}
+
+const toUsd = (micros: number): number => micros / 1e6;
+
+/** The longest the local view of the store's counters grows before it starts again. */
+const MAX_LOCAL_VIEW = 10_000;
+
+/**
+ * The budgets of one tracked client: which rules a call falls under, the check before its request
+ * (may block it), its spend once its cost is known, and the alerts. Never throws into a call.
+ */
+export class Budgets {
+  private readonly queue: StoreQueue<Context>;
+  /** Each counter's total as the store last said (plus what this process added since): used when the store doesn't answer in time. */
+  private readonly localView = new Map<string, number>();
+  private storeDown = false;
+
+  constructor(
+    private readonly config: ResolvedBudgets,
+    private readonly host: BudgetHost,
+  ) {
+    this.queue = new StoreQueue<Context>(config.store, (items, states) => this.answered(items, states), (error) => this.storeFailed(error), this.log);
+  }
+
+  private get log(): DebugLogger | undefined {
+    return this.host.options.log;
+  }
+
+  /** The rules that apply to a call and its scope keys; with a gate when a `block` rule must be checked first. */
+  admit(call: BudgetedCall, provider: PricingProvider): BudgetTicket | undefined {
+    const now = Date.now();
+    const entries: TicketEntry[] = [];
+    const { options } = this.host;
+    const distinctId = this.distinctIdOf(call);
+    const groups = this.groupsOf(call);
+    for (const rule of this.config.rules) {
+      const scopeKey = this.scopeKeyOf(rule, call, distinctId, groups);
+      if (scopeKey === undefined) continue;
+      const span = windowAt(rule.window, now);
+      const estimate = rule.reserve && rule.action === 'block' ? estimateMicros(call.body, provider, options.pricing, this.host.pricing) : 0;
+      entries.push({ rule, scopeKey, key: `${rule.name}:${span.startMs}:${boundedId(scopeKey)}`, span, estimateMicros: estimate, reservedMicros: 0 });
+    }
+    if (entries.length === 0) return undefined;
+    const ticket: BudgetTicket = { entries, distinctId, groups, model: typeof call.body.model === 'string' ? call.body.model : undefined };
+    const checked = entries.filter((entry) => entry.rule.action === 'block');
+    if (checked.length === 0) return ticket;
+
+    // The spend of calls that ended is recorded before this check reads it.
+    this.host.recordEnded();
+    const items = checked.map((entry) => ({ update: this.checkUpdate(entry), context: { entry, ticket } }));
+    if (this.queue.synchronous) {
+      const states = this.queue.updateNow(items);
+      const blocked = this.verdict(ticket, checked, states);
+      if (blocked) ticket.gate = Promise.resolve(blocked);
+      return ticket;
+    }
+    const answer = this.queue.check(items);
+    ticket.checked = answer;
+    ticket.gate = new Promise<BudgetExceededError | undefined>((settle) => {
+      let done = false;
+      const timer = setTimeout(() => {
+        done = true;
+        if (!this.storeDown) this.log?.(`budgets: the store did not answer within ${this.config.waitMs} ms`);
+        settle(this.verdict(ticket, checked, undefined));
+      }, this.config.waitMs);
+      answer.then((states) => {
+        if (done) {
+          // Too late for this call, which went on: its reservations still count, and are given back when it ends.
+          if (states) this.reservationsMade(checked, states);
+          return;
+        }
+        clearTimeout(timer);
+        settle(this.verdict(ticket, checked, states));
+      });
+    });
+    return ticket;
+  }
+
+  /** A call's end: its cost added to each of its counters (less what it had reserved). */
+  ended(ticket: BudgetTicket, cost: SpentCost): void {
+    const record = (): void => {
+      const items: QueuedUpdate<Context>[] = [];
+      for (const entry of ticket.entries) {
+        const reserved = entry.reservedMicros;
+        entry.reservedMicros = 0;
+        let addMicros = 0;
+        let addUnknown = 0;
+        if (cost.kind === 'known') addMicros = Math.round(cost.usd * 1e6) - reserved;
+        else if (cost.kind === 'unknown') addUnknown = 1; // its reservation, if any, stays as its cost
+        else addMicros = -reserved;
+        if (addMicros === 0 && addUnknown === 0) continue;
+        items.push({ update: this.recordUpdate(entry, addMicros, addUnknown), context: { entry, ticket } });
+      }
+      this.queue.record(items);
+    };
+    if (ticket.checked) ticket.checked.then(record);
+    else record();
+  }
+
+  /** A call the gate stopped: one event saying so. */
+  blocked(ticket: BudgetTicket, error: BudgetExceededError): void {
+    const entry = ticket.entries.find((candidate) => candidate.rule.name === error.rule);
+    if (!entry) return;
+    this.emit(ticket, entry, { type: 'blocked', spendUsd: error.spendUsd, reason: error.reason });
+  }
+
+  private checkUpdate(entry: TicketEntry): BudgetCounterUpdate {
+    return { ...this.recordUpdate(entry, 0, 0), reserveMicros: entry.estimateMicros };
+  }
+
+  private recordUpdate(entry: TicketEntry, addMicros: number, addUnknown: number): BudgetCounterUpdate {
+    const { rule } = entry;
+    return {
+      key: entry.key,
+      addMicros,
+      addUnknown,
+      reserveMicros: 0,
+      limitMicros: rule.limitMicros,
+      thresholdMicros: rule.thresholdMicros,
+      // Kept an hour past the window's end: calls that started in it still end into it.
+      expiresAtMs: entry.span.endMs + 3_600_000,
+    };
+  }
+
+  /** The error that blocks the call, from the store's answer (undefined: it didn't answer in time). */
+  private verdict(ticket: BudgetTicket, entries: TicketEntry[], states: readonly BudgetCounterState[] | undefined): BudgetExceededError | undefined {
+    let blocked: BudgetExceededError | undefined;
+    if (states) this.reservationsMade(entries, states);
+    entries.forEach((entry, i) => {
+      if (blocked) return;
+      const { rule } = entry;
+      const state = states?.[i];
+      const spent = state ? state.micros - entry.reservedMicros : (this.localView.get(entry.key) ?? 0);
+      let reason: BudgetBlockReason | undefined;
+      if (spent >= rule.limitMicros) reason = 'limit';
+      else if (state && entry.estimateMicros > 0 && !state.reserved) reason = 'reservation';
+      else if (!state && this.config.failClosed) reason = 'store_unavailable';
+      if (reason) blocked = this.exceeded(entry, spent, reason);
+    });
+    if (blocked) {
+      // Blocked by one rule: what the others reserved for it is given back.
+      this.ended(ticket, { kind: 'none' });
+    }
+    return blocked;
+  }
+
+  private reservationsMade(entries: TicketEntry[], states: readonly BudgetCounterState[]): void {
+    entries.forEach((entry, i) => {
+      if (states[i]?.reserved) entry.reservedMicros = entry.estimateMicros;
+    });
+  }
+
+  private exceeded(entry: TicketEntry, spentMicros: number, reason: BudgetBlockReason): BudgetExceededError {
+    return new BudgetExceededError({
+      rule: entry.rule.name,
+      scope: scopeName(entry.rule),
+      scopeKey: entry.scopeKey,
+      spendUsd: toUsd(spentMicros),
+      limitUsd: entry.rule.limitUsd,
+      resetsAt: new Date(entry.span.endMs),
+      reason,
+    });
+  }
+
+  /** The store's answer to a batch: the local view, and the alerts this process is the one to send. */
+  private answered(items: readonly QueuedUpdate<Context>[], states: readonly BudgetCounterState[]): void {
+    if (this.storeDown) this.log?.('budgets: the store answers again');
+    this.storeDown = false;
+    if (this.localView.size > MAX_LOCAL_VIEW) this.localView.clear();
+    items.forEach(({ context }, i) => {
+      const state = states[i];
+      if (!state) return;
+      const { entry, ticket } = context;
+      this.localView.set(entry.key, state.micros);
+      entry.rule.thresholds.forEach((threshold, bit) => {
+        if ((state.alerted & (1 << bit)) !== 0) this.emit(ticket, entry, { type: 'threshold', threshold, spendUsd: toUsd(state.micros), unknownCostCalls: state.unknown });
+      });
+      if (state.unknownAlerted) this.emit(ticket, entry, { type: 'unknown_cost', spendUsd: toUsd(state.micros), unknownCostCalls: state.unknown });
+    });
+  }
+
+  private storeFailed(error: unknown): void {
+    if (this.storeDown) return;
+    this.storeDown = true;
+    const then = this.config.failClosed ? 'calls under block rules are blocked' : 'calls go ahead';
+    // One line per outage, whatever `debug` says: budgets are not enforced meanwhile.
+    console.warn(`[tracked-openai] budgets: the store failed (${error instanceof Error ? error.message : String(error)}); ${then}, and spend waits in memory until it answers`);
+  }
+
+  private emit(ticket: BudgetTicket, entry: TicketEntry, details: Pick<BudgetEvent, 'type' | 'spendUsd'> & Partial<BudgetEvent>): void {
+    const { rule } = entry;
+    const event: BudgetEvent = {
+      rule: rule.name,
+      scope: scopeName(rule),
+      scopeKey: entry.scopeKey,
+      limitUsd: rule.limitUsd,
+      action: rule.action,
+      window: windowName(rule.window),
+      windowStart: new Date(entry.span.startMs),
+      resetsAt: new Date(entry.span.endMs),
+      unknownCostCalls: 0,
+      ...details,
+    };
+    if (ticket.distinctId !== undefined) event.distinctId = ticket.distinctId;
+    if (ticket.model !== undefined) event.model = ticket.model;
+    try {
+      this.host.send(budgetEventMessage(event, ticket.groups));
+    } catch (error) {
+      this.log?.('could not send the budget event', error);
+    }
+    const hook = this.config.onBudgetEvent;
+    if (!hook) return;
+    try {
+      hook(event);
+    } catch (error) {
+      this.log?.('onBudgetEvent threw', error);
+    }
+  }
+
+  /** The person of the call, as its event names them (the same order as `buildEvent`'s). */
+  private distinctIdOf(call: BudgetedCall): string | undefined {
+    return (
+      nonEmpty(call.callOptions?.posthogDistinctId) ??
+      nonEmpty(call.context?.distinctId) ??
+      this.host.options.distinctId ??
+      nonEmpty(call.body.user) ??
+      nonEmpty(call.body.safety_identifier)
+    );
+  }
+
+  private groupsOf(call: BudgetedCall): Record<string, string | number> | undefined {
+    const fromCall = recordOf(call.callOptions?.posthogGroups) as Record<string, string | number> | undefined;
+    const { groups } = this.host.options;
+    if (!fromCall && !call.context?.groups) return groups;
+    return { ...groups, ...call.context?.groups, ...fromCall };
+  }
+
+  private scopeKeyOf(rule: ResolvedRule, call: BudgetedCall, distinctId: string | undefined, groups: Record<string, unknown> | undefined): string | undefined {
+    const { scope } = rule;
+    if (scope === 'client') return 'all';
+    if (scope === 'distinctId') return distinctId;
+    if ('group' in scope) return nonEmpty(groups?.[scope.group]);
+    const name = scope.property;
+    return (
+      nonEmpty(recordOf(call.callOptions?.posthogProperties)?.[name]) ??
+      nonEmpty(call.context?.properties?.[name]) ??
+      nonEmpty(this.host.options.properties?.[name])
+    );
+  }
+}
