@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { OpenAI, toFile } from 'openai';
 import { describe, expect, test } from 'vitest';
 import { expectWellFormedEvent, rejectionOf } from './support/checks.js';
-import { mockOpenAI } from './support/openai.js';
+import { mockOpenAI, mockOpenAIAnswer } from './support/openai.js';
 import { eventsOf } from './support/posthog.js';
 import { SSE_HEADERS, sseBody, splitEvery } from './support/sse.js';
 import { fileGuards, trackedSetup } from './support/tracked.js';
@@ -34,16 +34,7 @@ function dalleResponse(images: Record<string, unknown>[]) {
 }
 
 function serve(path: string, body: unknown, status = 200, seen?: string[]) {
-  return mockOpenAI()
-    .post(path)
-    .reply(
-      status,
-      (_uri, requestBody) => {
-        seen?.push(typeof requestBody === 'string' ? requestBody : JSON.stringify(requestBody));
-        return body as Record<string, unknown>;
-      },
-      { 'x-request-id': REQUEST_ID },
-    );
+  return mockOpenAIAnswer(path, body, { status, seen, headers: { 'x-request-id': REQUEST_ID } });
 }
 
 describe('images.generate', () => {

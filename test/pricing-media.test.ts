@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calculateCost } from '../src/index.js';
+import { calculateCost, type UnitCounts } from '../src/index.js';
 import { priceUsage } from '../src/pricing/calculate.js';
 import { unitCost } from '../src/pricing/cost.js';
 import { resolvePricing } from '../src/pricing/validate.js';
@@ -9,6 +9,11 @@ import { resolvePricing } from '../src/pricing/validate.js';
 // rates (gpt-image-*). Exact to the published prices, in integer pico-USD.
 
 const DATE = '2026-12-01';
+
+/** How the table prices `model` with these units and no token usage, or why it can't. */
+function outcomeOf(model: string, units: UnitCounts) {
+  return priceUsage({ models: [model], usage: undefined, units, serviceTier: undefined, time: Date.parse(DATE), pricing: resolvePricing(undefined, 'test') });
+}
 
 describe('per image (dall-e-2, dall-e-3)', () => {
   it('prices each size and quality OpenAI publishes, n images at n times the price', () => {
@@ -29,14 +34,7 @@ describe('per image (dall-e-2, dall-e-3)', () => {
   });
 
   it('a size or quality without a price is unknown, not $0 or another size', () => {
-    const outcome = priceUsage({
-      models: ['dall-e-3'],
-      usage: undefined,
-      units: { images: { count: 1, size: '256x256', quality: 'standard' } },
-      serviceTier: undefined,
-      time: Date.parse(DATE),
-      pricing: resolvePricing(undefined, 'test'),
-    });
+    const outcome = outcomeOf('dall-e-3', { images: { count: 1, size: '256x256', quality: 'standard' } });
     expect(outcome).toEqual({ ok: false, reason: 'no_image_price' });
   });
 
@@ -53,14 +51,7 @@ describe('per second of audio (whisper-1, gpt-transcribe)', () => {
   });
 
   it('without the seconds, unknown and why', () => {
-    const outcome = priceUsage({
-      models: ['whisper-1'],
-      usage: undefined,
-      units: {},
-      serviceTier: undefined,
-      time: Date.parse(DATE),
-      pricing: resolvePricing(undefined, 'test'),
-    });
+    const outcome = outcomeOf('whisper-1', {});
     expect(outcome).toEqual({ ok: false, reason: 'no_audio_duration' });
   });
 
@@ -96,14 +87,7 @@ describe('image tokens (gpt-image-*)', () => {
   });
 
   it('a gpt-image-* call without usage (a stream cut short) is unknown, not $0', () => {
-    const outcome = priceUsage({
-      models: ['gpt-image-1'],
-      usage: undefined,
-      units: { images: { count: 1, size: '1024x1024', quality: 'low' } },
-      serviceTier: undefined,
-      time: Date.parse(DATE),
-      pricing: resolvePricing(undefined, 'test'),
-    });
+    const outcome = outcomeOf('gpt-image-1', { images: { count: 1, size: '1024x1024', quality: 'low' } });
     expect(outcome).toEqual({ ok: false, reason: 'no_usage' });
   });
 });

@@ -126,3 +126,25 @@ export function nockSse(
       SSE_HEADERS,
     );
 }
+
+/**
+ * Answers one POST to `path` with `body` (JSON, or a string sent as it is), keeping each request's
+ * raw body in `seen` when given: a multipart upload (images, audio) is not JSON, and a test checks
+ * the uploaded bytes reached OpenAI as they were.
+ */
+export function mockOpenAIAnswer(
+  path: string,
+  body: unknown,
+  { status = 200, seen, headers = {} }: { status?: number; seen?: string[]; headers?: Record<string, string> } = {},
+) {
+  return nock(OPENAI_BASE)
+    .post(path)
+    .reply(
+      status,
+      (_uri, requestBody) => {
+        seen?.push(typeof requestBody === 'string' ? requestBody : JSON.stringify(requestBody));
+        return body as Record<string, unknown>;
+      },
+      headers,
+    );
+}
