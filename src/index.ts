@@ -40,3 +40,5 @@ export type { BudgetStore, BudgetCounterUpdate, BudgetCounterState } from './bud
 export type { BudgetOptions, BudgetRule, BudgetScope } from './budgets/rules.js';
 export type { BudgetWindow } from './budgets/windows.js';
 export type { BudgetEvent } from './budgets/types.js';
+export { redisBudgetStore } from './budgets/redis-store.js';
+export type { RedisBudgetStoreOptions, RedisClientLike } from './budgets/redis-store.js';
