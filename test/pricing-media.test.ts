@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { calculateCost, type UnitCounts } from '../src/index.js';
-import { priceUsage } from '../src/pricing/calculate.js';
+import { calculateCost, priceUsage } from '../src/pricing/calculate.js';
 import { unitCost } from '../src/pricing/cost.js';
+import type { UnitCounts } from '../src/pricing/types.js';
 import { resolvePricing } from '../src/pricing/validate.js';
 
 // The price kinds of images and audio: per image by quality and size (dall-e), per second of audio
