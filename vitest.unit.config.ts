@@ -13,6 +13,7 @@ export default mergeConfig(
         // Run the built package (dist/) or the examples in child processes, or need a build.
         'test/package.test.ts',
         'test/unhandled-rejection.test.ts',
+        'test/budgets-processes.test.ts',
         'test/examples.test.ts',
         'test/examples-nextjs.test.ts',
         'test/demo.test.ts',

@@ -7,6 +7,9 @@ import type { ResolvedPricing } from '../pricing/validate.js';
 const INPUT_FIELDS = ['messages', 'input', 'prompt', 'instructions'] as const;
 /** Characters per token assumed for the input: fewer than English's usual four, to err on the high side. */
 const CHARS_PER_TOKEN = 3;
+/** Tokens the API adds around each message, and to prime the reply (OpenAI's own counting guide). */
+const TOKENS_PER_MESSAGE = 4;
+const TOKENS_PER_REQUEST = 3;
 
 function positiveInteger(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
@@ -21,16 +24,18 @@ function maxOutputTokens(body: Record<string, unknown>): number | undefined {
 /** Input tokens guessed from the length of the input's JSON (no tokenizer is shipped). */
 function inputTokens(body: Record<string, unknown>): number {
   let chars = 0;
+  let framing = TOKENS_PER_REQUEST;
   for (const field of INPUT_FIELDS) {
     const value = body[field];
     if (value === undefined) continue;
+    framing += Array.isArray(value) ? value.length * TOKENS_PER_MESSAGE : TOKENS_PER_MESSAGE;
     try {
       chars += typeof value === 'string' ? value.length : (JSON.stringify(value)?.length ?? 0);
     } catch {
       // An input that can't be serialized: the SDK will fail on it too; nothing to reserve for it.
     }
   }
-  return Math.ceil(chars / CHARS_PER_TOKEN);
+  return Math.ceil(chars / CHARS_PER_TOKEN) + framing;
 }
 
 /**
