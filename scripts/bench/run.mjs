@@ -134,6 +134,19 @@ const clients = {
       }).getTracer('bench'),
     },
   }),
+  // The `budgets` option with the memory store: a block rule per person (checked before each call)
+  // and a warn rule for the client, limits never reached.
+  trackedBudget: createTrackedOpenAI(new OpenAI(sdkOptions), {
+    posthog: inMemoryPostHog,
+    provider: 'openai',
+    distinctId: 'bench-user',
+    budgets: {
+      rules: [
+        { name: 'per-user', limitUsd: 1e6, window: 'day', scope: 'distinctId', action: 'block', thresholds: [0.8, 1] },
+        { name: 'client', limitUsd: 1e6, window: 'month', action: 'warn' },
+      ],
+    },
+  }),
 };
 // --against: the same tracked client made by another build (another checkout's dist/, built there).
 if (againstDir !== undefined) {
@@ -227,6 +240,13 @@ const workloads = [
     target: 1.1,
     check: (event) => typeof event?.properties?.$ai_otel_span_id === 'string',
     run: (c) => (c === clients.tracked ? clients.trackedOtel : c).chat.completions.create({ model: 'gpt-4o-mini', messages }),
+  },
+  {
+    // The tracked client's calls made by the same client with `budgets` (memory store): against the first row, what the check and the spend cost.
+    name: 'small chat call, budget (memory)',
+    event: '$ai_generation',
+    target: 1.05,
+    run: (c) => (c === clients.tracked ? clients.trackedBudget : c).chat.completions.create({ model: 'gpt-4o-mini', messages }),
   },
   {
     name: 'embeddings call',
