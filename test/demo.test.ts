@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { offlineEnv, root } from './helpers/examples.js';
 
-const EXAMPLES = ['quickstart', 'express', 'streaming', 'embeddings', 'responses', 'images-and-audio', 'tool-calls', 'traces', 'serverless', 'migrate', 'debugging'];
+const EXAMPLES = ['quickstart', 'express', 'streaming', 'embeddings', 'responses', 'images-and-audio', 'tool-calls', 'traces', 'serverless', 'migrate', 'debugging', 'budgets'];
 
 test('npm run demo runs the demo script after the build', () => {
   const { scripts } = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { scripts: Record<string, string> };

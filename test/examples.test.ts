@@ -185,6 +185,20 @@ describe('examples run as written', () => {
     }
   });
 
+  test('budgets.mjs: a user warned at 80% and blocked at 100% of a daily budget, before the request is sent; another user goes on', async () => {
+    const before = standIns.fake.requests.length;
+    const { stdout, events } = await runExample('budgets.mjs', 'budgets');
+    expect(stdout).toMatch(/alert: user_ann reached 80% of \$0\.0002 today\n/);
+    expect(stdout).toMatch(/alert: user_ann reached 100% of \$0\.0002 today\n/);
+    expect(stdout).toMatch(/user_ann, call \d+: blocked \(\$0\.000\d+ of \$0\.0002 spent; resets at \d{4}-\d\d-\d\dT00:00:00\.000Z\)/);
+    expect(stdout).toContain('user_bob: answered');
+    const generations = events.filter((event) => event.event === '$ai_generation');
+    // Every call but the blocked one reached OpenAI.
+    expect(standIns.fake.requests.length - before).toBe(generations.length);
+    expect(events.filter((event) => event.event === '$ai_budget_alert').map((event) => event.properties.$ai_budget_threshold)).toEqual([0.8, 1]);
+    expect(events.filter((event) => event.event === '$ai_budget_blocked')).toHaveLength(1);
+  });
+
   test('serverless.mjs: both handlers deliver their events before returning (the process exits without shutdown)', async () => {
     const { stdout, events } = await runExample('serverless.mjs', 'serverless');
     expect(stdout).toContain('handler: {"answer":');

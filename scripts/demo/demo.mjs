@@ -52,6 +52,7 @@ const EXAMPLES = [
   { name: 'serverless', file: 'serverless.mjs' },
   { name: 'migrate', file: 'migrate-from-posthog-ai.mjs' },
   { name: 'debugging', file: 'debugging.mjs' },
+  { name: 'budgets', file: 'budgets.mjs' },
 ];
 
 const children = new Set();
