@@ -285,6 +285,42 @@ describe('images.edit and images.createVariation', () => {
     expect(event!.properties).toMatchObject({ $ai_input_cost_usd: 0.00074, $ai_output_cost_usd: 0.034232, $ai_total_cost_usd: 0.034972, image_quality: 'medium' });
   });
 
+  test('images.edit streamed: the uploads still described, one event when the stream ends, its tokens priced', async () => {
+    const events = [
+      { type: 'image_edit.partial_image', b64_json: BASE64, partial_image_index: 0, size: '1024x1024', quality: 'low', output_format: 'png', background: 'opaque', created_at: 1 },
+      {
+        type: 'image_edit.completed',
+        b64_json: BASE64,
+        size: '1024x1024',
+        quality: 'low',
+        output_format: 'png',
+        background: 'opaque',
+        created_at: 1,
+        usage: { input_tokens: 300, input_tokens_details: { text_tokens: 10, image_tokens: 290 }, output_tokens: 272, total_tokens: 572 },
+      },
+    ];
+    mockOpenAI()
+      .post('/v1/images/edits')
+      .reply(200, () => Readable.from(splitEvery(sseBody(events, { done: false }), 1009)), SSE_HEADERS);
+    const { ph, openai } = trackedSetup();
+    const image = new File(['PNG-BYTES'], 'room.png', { type: 'image/png' });
+
+    const stream = await openai.images.edit({ model: 'gpt-image-1', prompt: 'add a plant', image, stream: true, partial_images: 1 });
+    const types: string[] = [];
+    for await (const event of stream) types.push(event.type);
+
+    expect(types).toEqual(['image_edit.partial_image', 'image_edit.completed']);
+    const [event] = await eventsOf(ph);
+    expect(event!.properties).toMatchObject({
+      $ai_stream_ending: 'completed',
+      $ai_input: [{ role: 'user', content: [{ type: 'text', text: 'add a plant' }, { type: 'file', name: 'room.png', mime_type: 'image/png', bytes: 9 }] }],
+      image_count: 1,
+      // 10 text tokens at $5, 290 image tokens at $10 per million; 272 output tokens at $40 per million.
+      $ai_input_cost_usd: 0.00295,
+      $ai_output_cost_usd: 0.01088,
+    });
+  });
+
   test('a stream upload (fs.ReadStream-like) is named by the last segment of its path, never read by tracking', async () => {
     serve('/v1/images/variations', dalleResponse([{ url: 'https://images.example/v.png' }]));
     const { ph, openai } = trackedSetup();
