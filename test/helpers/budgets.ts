@@ -4,7 +4,7 @@ import { BudgetExceededError, type BudgetEvent, type BudgetOptions, type BudgetS
 import { type LocalOpenAI, localOpenAI, sendJson } from '../support/local-openai.mjs';
 import { recordingPostHog } from '../support/local-posthog.mjs';
 import { rejectionOf } from '../support/checks.js';
-import { settle } from '../support/time.js';
+import { settle, waitFor } from '../support/time.js';
 
 // The budget behaviour every store must have, run against each (test/budgets.test.ts for the
 // memory store, test/budgets-redis.test.ts for Redis through both clients).
@@ -87,6 +87,8 @@ export function behaviour(name: string, makeStore: () => BudgetStore | Promise<B
         rules: [{ name: rule, limitUsd: costMicros() * 4 / 1e6, window: 'day', thresholds: [0.5, 0.8, 1], action: 'warn' }],
       });
       for (let i = 0; i < 6; i++) await ask(openai);
+      // A remote store answers the last spend a little later, under load.
+      await waitFor(() => events.length >= 3);
       await quiet();
       const alerts = messages.filter((m) => m.event === '$ai_budget_alert');
       expect(alerts.map((m) => m.properties.$ai_budget_threshold)).toEqual([0.5, 0.8, 1]);
@@ -179,6 +181,7 @@ export function behaviour(name: string, makeStore: () => BudgetStore | Promise<B
       await ask(openai, { model: 'no-such-model-anywhere' });
       await ask(openai, { model: 'no-such-model-anywhere' });
       await ask(openai);
+      await waitFor(() => events.length >= 1);
       await quiet();
       expect(events.map((e) => [e.type, e.unknownCostCalls])).toEqual([['unknown_cost', 1]]);
       const alert = messages.find((m) => m.event === '$ai_budget_alert')!;
