@@ -79,11 +79,10 @@ function findAsyncLocalStorage(): StorageConstructor | undefined {
  */
 const SHARED_STORAGE = Symbol.for('tracked-openai.context-storage');
 
-function sharedStorage(): Storage | undefined {
+function sharedStorage(StorageClass: StorageConstructor | undefined = findAsyncLocalStorage()): Storage | undefined {
   const holder = globalThis as { [SHARED_STORAGE]?: Storage };
   const existing = holder[SHARED_STORAGE];
   if (existing) return existing;
-  const StorageClass = findAsyncLocalStorage();
   if (!StorageClass) return undefined;
   const created = new StorageClass();
   try {
@@ -94,7 +93,25 @@ function sharedStorage(): Storage | undefined {
   return created;
 }
 
-const storage: Storage | undefined = sharedStorage();
+let storage: Storage | undefined = sharedStorage();
+
+/**
+ * Gives contexts the `AsyncLocalStorage` class where tracked-openai can't find one itself (no global
+ * one and no `process.getBuiltinModule`, as in a Worker with only the `nodejs_als` flag):
+ * `useAsyncLocalStorage(AsyncLocalStorage)` with the class from `node:async_hooks`. Call it once,
+ * before the first `withTracking()`; a storage already in use is kept. Returns whether contexts are
+ * available now.
+ */
+export function useAsyncLocalStorage(StorageClass: new () => { getStore(): unknown; run<R>(store: never, fn: () => R): R }): boolean {
+  if (storage === undefined && typeof StorageClass === 'function') {
+    try {
+      storage = sharedStorage(StorageClass as unknown as StorageConstructor);
+    } catch {
+      // Not a storage class: contexts stay unavailable, as isContextAvailable() says.
+    }
+  }
+  return storage !== undefined;
+}
 
 /** Whether `withTracking()`, `trace()` and `span()` can carry context across async work here. */
 export function isContextAvailable(): boolean {

@@ -12,7 +12,7 @@ export type {
   TrackedResponsesCreate,
 } from './types.js';
 export { LIB_VERSION as VERSION } from './version.js';
-export { withTracking, isContextAvailable } from './context.js';
+export { withTracking, isContextAvailable, useAsyncLocalStorage } from './context.js';
 export type { TrackingContext } from './context.js';
 export { trace, span } from './traces.js';
 export type { TraceOptions, ScopeResult } from './traces.js';

@@ -5,6 +5,20 @@ const SENDING_METHODS = ['flush', 'shutdown', 'flushAsync', 'shutdownAsync', 'fl
 /** Those of them that end the client: what will never be seen ending sends its event first. */
 const SHUTDOWN_METHODS: ReadonlySet<string> = new Set(['shutdown', 'shutdownAsync']);
 
+/**
+ * posthog-node's `waitUntil` option (Vercel's `waitUntil`, Workers' `ctx.waitUntil`): the platform
+ * keeps the function alive only for what was handed to it once the response is sent, and may never
+ * run a task scheduled after that. Such a client's events are handed to posthog-node as each call
+ * ends, so that posthog-node hands their delivery to the platform while the handler still runs.
+ */
+function usesWaitUntil(posthog: PostHogLike): boolean {
+  try {
+    return typeof (posthog as { options?: { waitUntil?: unknown } | null }).options?.waitUntil === 'function';
+  } catch {
+    return false;
+  }
+}
+
 const nextTask: (run: () => void) => void =
   typeof setImmediate === 'function' ? (run) => setImmediate(run) : (run) => setTimeout(run, 0);
 
@@ -17,7 +31,8 @@ const nextTask: (run: () => void) => void =
  * So that `await posthog.flush()` or `await posthog.shutdown()` right after a call still sends that
  * call's event, this wraps those methods on the PostHog client given (the instance, once) to hand
  * over the waiting events first. A client whose methods can't be wrapped (a frozen object) gets
- * its events built at once, as a client that waits for delivery (`captureImmediate`) does.
+ * its events built at once, as a client that waits for delivery (`captureImmediate`) does, and so
+ * does a client given the platform's `waitUntil`.
  */
 export class Outbox {
   private waiting: Array<() => void> = [];
@@ -28,7 +43,7 @@ export class Outbox {
   readonly canWait: boolean;
 
   constructor(posthog: PostHogLike) {
-    this.canWait = this.wrapSendingMethods(posthog);
+    this.canWait = !usesWaitUntil(posthog) && this.wrapSendingMethods(posthog);
   }
 
   /** Runs `build` in the next task, or before the PostHog client next flushes, whichever comes first. */
