@@ -108,6 +108,8 @@ export class TrackedCall implements CallStart {
     // A call a budget blocked was never sent: its one event is `$ai_budget_blocked`.
     if (budget && budgets && isBudgetExceeded(outcome.error)) {
       budgets.blocked(budget, outcome.error);
+      // Its span ends too, as a failed call (`error.type` BudgetExceededError).
+      span?.end(outcome, undefined, latency, this.tracking.options.log);
       return undefined;
     }
     try {

@@ -3,7 +3,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OpenAI } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { createTrackedOpenAI } from '../src/index.js';
+import { BudgetExceededError, createTrackedOpenAI } from '../src/index.js';
 import { chatCompletionFor, echoChat, embeddingsFor, localOpenAI, type LocalOpenAI, promptOf, sendJson, sendSse, sseServer } from './support/local-openai.mjs';
 import { recordingPostHog } from './support/local-posthog.mjs';
 import { responsesEvents, RESPONSES_USAGE } from './support/sse.js';
@@ -242,6 +242,21 @@ describe('errors', () => {
     const [span] = await callSpans(1);
     expect(span!.status.code).toBe(2);
     expect(span!.attributes['error.type']).toBe('APIConnectionError');
+  });
+
+  test('a call a budget blocked (never sent): its span ends as a BudgetExceededError', async () => {
+    const { openai } = tracked({
+      budgets: { rules: [{ name: 'tiny', limitUsd: 0.000001, window: 'day', scope: 'client', action: 'block' }] },
+    });
+    // The first call spends the budget; the second is stopped before it is sent.
+    await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
+    await callSpans(1);
+    await expect(openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] })).rejects.toBeInstanceOf(
+      BudgetExceededError,
+    );
+    const span = (await callSpans(2))[1];
+    expect(span!.status.code).toBe(2);
+    expect(span!.attributes['error.type']).toBe('BudgetExceededError');
   });
 
   test('a tracer that throws costs the span, never the call', async () => {
