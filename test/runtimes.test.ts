@@ -122,10 +122,11 @@ const SCENARIOS: Record<string, string> = {
   context: '$ai_generation',
   trace: '$ai_trace',
   captureImmediate: '$ai_generation',
+  otel: '$ai_generation',
   waitUntil: '$ai_generation',
   waitUntilOption: '$ai_generation',
 };
-const EVERYWHERE = ['chat', 'stream', 'error', 'embeddings', 'context', 'trace', 'captureImmediate'];
+const EVERYWHERE = ['chat', 'stream', 'error', 'embeddings', 'context', 'trace', 'captureImmediate', 'otel'];
 
 let openai: LocalOpenAI;
 let posthog: LocalPostHog;
@@ -201,6 +202,7 @@ describe.each(RUNTIMES)('$name', (runtime) => {
         expect(event.properties.$ai_http_status).toBe(429);
       }
       if (scenario === 'stream') expect(event.properties.$ai_stream_ending).toBe('completed');
+      if (scenario === 'otel') expect(event.properties.$ai_otel_span_id).toMatch(/^[0-9a-f]{16}$/);
       if (scenario === 'context') expect(event.properties.$ai_trace_id).toBe(`${runtime.name}-context-trace`);
       if (scenario === 'trace') {
         // The call inside the trace belongs to it.

@@ -1,6 +1,7 @@
 // The edge runtimes' side (the edge-runtime package, workerd): the scenarios run for one request,
 // whose query names the runtime and the stand-ins; the answer is the results. Bundled with
 // posthog-node's edge build (its `edge-light` and `workerd` conditions).
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OpenAI } from 'openai';
 import { Stream } from 'openai/streaming';
 import { PostHog } from 'posthog-node';
@@ -16,7 +17,12 @@ export async function handle(request, waitUntil) {
   const runtime = query.get('runtime') ?? 'edge';
   const openaiURL = query.get('openai') ?? '';
   const posthogHost = query.get('posthog') ?? '';
-  const { results } = await runScenarios({ runtime, openaiURL, posthogHost, OpenAI, Stream, PostHog, lib });
+  // No node:module here: the app's own tracer (`otel: { tracer }`).
+  const exporter = new InMemorySpanExporter();
+  const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer('app');
+  const otel = { tracer };
+  const finishedSpans = () => exporter.getFinishedSpans();
+  const { results } = await runScenarios({ runtime, openaiURL, posthogHost, OpenAI, Stream, PostHog, lib, otel, finishedSpans });
   // waitUntil-style delivery: the answer returned right after the call, the delivery handed to the
   // platform's waitUntil (`posthog.flush()`, which hands over the event tracking builds in the next
   // task); the platform keeps the worker alive for it.

@@ -5,11 +5,13 @@
 // at the capture endpoint; what the caller sees is checked here and reported.
 
 /**
- * @param {{ runtime: string; openaiURL: string; posthogHost: string; OpenAI: any; Stream: any; PostHog: any; lib: any }} setup
+ * @param {{ runtime: string; openaiURL: string; posthogHost: string; OpenAI: any; Stream: any; PostHog: any; lib: any; otel: unknown; finishedSpans: () => any[] }} setup
+ *   `otel`: the `otel` option to check (`true` where @opentelemetry/api loads, else `{ tracer }`);
+ *   `finishedSpans`: the spans the OpenTelemetry SDK's in-memory exporter holds
  * @returns {Promise<{ results: Record<string, string>; posthog: any; immediate: any }>}
  *   `results`: per scenario, `ok` or what went wrong (`unavailable` where the runtime lacks what it needs)
  */
-export async function runScenarios({ runtime, openaiURL, posthogHost, OpenAI, Stream, PostHog, lib }) {
+export async function runScenarios({ runtime, openaiURL, posthogHost, OpenAI, Stream, PostHog, lib, otel, finishedSpans }) {
   const { createTrackedOpenAI, withTracking, trace, isContextAvailable } = lib;
   /** @type {Record<string, string>} */
   const results = {};
@@ -77,6 +79,22 @@ export async function runScenarios({ runtime, openaiURL, posthogHost, OpenAI, St
         await openai.chat.completions.create({ model: 'gpt-4o-mini', messages });
       }),
     );
+  });
+
+  await check('otel', async () => {
+    const openai = client({ distinctId: id('otel'), otel });
+    await openai.chat.completions.create({ model: 'gpt-4o-mini', messages });
+    const stream = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true });
+    for await (const _chunk of stream);
+    // The spans end with the events, built in the task after each call.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const spans = finishedSpans().filter((span) => span.name === 'chat gpt-4o-mini');
+    expectEqual(spans.length, 2, 'spans');
+    for (const span of spans) {
+      expectEqual(span.attributes['gen_ai.operation.name'], 'chat', 'operation');
+      expectEqual(span.attributes['gen_ai.usage.output_tokens'], 3, 'output tokens');
+    }
+    expectEqual(spans[1].attributes['tracked_openai.stream.ending'], 'completed', 'stream ending');
   });
 
   await posthog.shutdown();
