@@ -333,7 +333,7 @@ async function compare(workload, names, { rounds, block, warm }) {
     throw new Error(`${workload.name}: the last event has no cost (${memory.last?.properties?.$ai_cost_unknown_reason})`);
   }
   if (trackedNames.length > 0 && workload.check && !workload.check(memory.last)) {
-    throw new Error(`${workload.name}: the last event does not carry the per-call options`);
+    throw new Error(`${workload.name}: the last event fails the workload's check (its per-call options, its span ids)`);
   }
   const pick = (client, key) => median(blocks[client].map((b) => b[key]));
   return Object.fromEntries(
