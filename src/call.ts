@@ -58,6 +58,11 @@ export class TrackedCall implements CallStart {
     this.span = otel ? CallSpan.start(otel, this) : undefined;
   }
 
+  /** Runs the SDK's request for this call: with the call's span active, when there is one. */
+  runRequest<R>(request: () => R): R {
+    return this.span ? this.span.run(request) : request();
+  }
+
   get options(): ResolvedTrackingOptions {
     return this.tracking.options;
   }

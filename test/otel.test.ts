@@ -149,6 +149,27 @@ describe('a span per call', () => {
     expect(durationSeconds).toBeCloseTo(event.properties.$ai_latency, 3);
   });
 
+  test("the SDK's request runs with the call's span active: an HTTP span would be its child", async () => {
+    const activeAtFetch: (string | undefined)[] = [];
+    const recordingFetch: typeof fetch = (input, init) => {
+      activeAtFetch.push(trace.getActiveSpan()?.spanContext().spanId);
+      return fetch(input, init);
+    };
+    const ph = recordingPostHog();
+    const openai = createTrackedOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: server.baseURL, maxRetries: 0, fetch: recordingFetch }), {
+      posthog: ph.posthog,
+      otel: { tracer },
+    });
+    await appTracer.startActiveSpan('GET /ask', async (requestSpan) => {
+      await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
+      // After the call, the caller's span is the active one again.
+      expect(trace.getActiveSpan()).toBe(requestSpan);
+      requestSpan.end();
+    });
+    const [span] = await callSpans(1);
+    expect(activeAtFetch).toEqual([span!.spanContext().spanId]);
+  });
+
   test('with no active span: a root span of its own trace', async () => {
     const { openai, messages } = tracked();
     await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });

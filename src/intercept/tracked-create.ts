@@ -24,8 +24,9 @@ export function trackedCreate(tracking: Tracking, client: object, operation: Ope
 
   let tap: CallTap | undefined;
   let sentArgs = request.args;
+  let call: TrackedCall;
   try {
-    const call = new TrackedCall(tracking, client, operation, request.body, request.callOptions, request.requestHeaders);
+    call = new TrackedCall(tracking, client, operation, request.body, request.callOptions, request.requestHeaders);
     call.budget = tracking.budgets?.admit(call, endpointOf(client, tracking.options.provider).pricing);
     // A budget check to wait for: the SDK sends nothing until it passes (see sdk.ts, point 7).
     const gate = call.budget?.gate;
@@ -42,7 +43,8 @@ export function trackedCreate(tracking: Tracking, client: object, operation: Ope
     return send(request.body === args[0] ? args : [request.body, ...args.slice(1)]);
   }
 
-  const result = send(sentArgs);
+  // With the `otel` option, inside the call's span: the HTTP request's span is its child.
+  const result = call.runRequest(() => send(sentArgs));
   try {
     if (!isAPIPromise(result)) return tapAPIPromise(result, tap, false);
     let throughFields = unwrapKindOf(result) === 'fields';

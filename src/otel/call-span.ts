@@ -70,6 +70,7 @@ export class CallSpan {
 
   private constructor(
     private readonly span: OtelSpan,
+    private readonly api: ResolvedOtel['api'],
     /** Epoch milliseconds: the span's times are the call's own, so that its duration is `$ai_latency`. */
     private readonly startTime: number,
   ) {}
@@ -80,11 +81,27 @@ export class CallSpan {
       const { name, attributes } = describeRequest(call.operation, call.body, endpointOf(call.client, call.options.provider));
       const startTime = performance.timeOrigin + call.startedAt;
       const span = otel.tracer.startSpan(name, { kind: names.SPAN_KIND_CLIENT, attributes: defined(attributes), startTime });
-      return new CallSpan(span, startTime);
+      return new CallSpan(span, otel.api, startTime);
     } catch (error) {
       call.options.log?.('starting the OpenTelemetry span failed; the call has none', error);
       return undefined;
     }
+  }
+
+  /**
+   * Runs `send` (the SDK's request) with this span active, where `@opentelemetry/api` is loaded, so
+   * that the HTTP request's span is its child. `send`'s own result or exception, untouched.
+   */
+  run<R>(send: () => R): R {
+    const { api } = this;
+    if (!api) return send();
+    let active: object;
+    try {
+      active = api.trace.setSpan(api.context.active(), this.span);
+    } catch {
+      return send();
+    }
+    return api.context.with(active, send);
   }
 
   /** The ids the PostHog event names the span by, when the span is sampled (so that they lead to a span). */

@@ -1,16 +1,21 @@
 import { describeValue, isPlainRecord } from '../validation.js';
 import { LIB_NAME, LIB_VERSION } from '../version.js';
-import { loadTraceApi } from './load-api.js';
+import { loadTraceApi, type TraceApi } from './load-api.js';
 import type { OtelOptions, OtelTracer } from './types.js';
 
 /** The `otel` option, checked: the tracer every call's span is recorded with. */
 export interface ResolvedOtel {
   readonly tracer: OtelTracer;
+  /**
+   * `@opentelemetry/api` where it can be loaded: the SDK's request runs with the call's span active,
+   * so that an HTTP instrumentation's span (and the `traceparent` it sends) is the call span's child.
+   */
+  readonly api: TraceApi | undefined;
 }
 
 const OTEL_OPTION_NAMES = ['tracer'] as const satisfies readonly (keyof OtelOptions)[];
 
-function defaultTracer(fail: (message: string) => never): OtelTracer {
+function withDefaultTracer(fail: (message: string) => never): ResolvedOtel {
   const api = loadTraceApi();
   if (!api) {
     fail(
@@ -18,7 +23,7 @@ function defaultTracer(fail: (message: string) => never): OtelTracer {
         'or give your own tracer: `otel: { tracer: trace.getTracer("my-app") }`',
     );
   }
-  return api.trace.getTracer(LIB_NAME, LIB_VERSION);
+  return { tracer: api.trace.getTracer(LIB_NAME, LIB_VERSION), api };
 }
 
 /**
@@ -27,7 +32,7 @@ function defaultTracer(fail: (message: string) => never): OtelTracer {
  */
 export function resolveOtelOption(value: unknown, fail: (message: string) => never): ResolvedOtel | undefined {
   if (value === undefined || value === false) return undefined;
-  if (value === true) return { tracer: defaultTracer(fail) };
+  if (value === true) return withDefaultTracer(fail);
   if (!isPlainRecord(value)) fail(`option \`otel\` must be true, false or { tracer }, got ${describeValue(value)}`);
   for (const name of Object.keys(value)) {
     if (!(OTEL_OPTION_NAMES as readonly string[]).includes(name)) {
@@ -35,9 +40,10 @@ export function resolveOtelOption(value: unknown, fail: (message: string) => nev
     }
   }
   const tracer = value.tracer;
-  if (tracer === undefined) return { tracer: defaultTracer(fail) };
+  if (tracer === undefined) return withDefaultTracer(fail);
   if (tracer === null || typeof tracer !== 'object' || typeof (tracer as { startSpan?: unknown }).startSpan !== 'function') {
     fail(`option \`otel.tracer\` must be an OpenTelemetry Tracer (trace.getTracer(name)), got ${describeValue(tracer)}`);
   }
-  return { tracer: tracer as OtelTracer };
+  // The API too where it loads (not on the edge runtimes): the tracer alone can't make its span active.
+  return { tracer: tracer as OtelTracer, api: loadTraceApi() };
 }
