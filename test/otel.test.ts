@@ -236,11 +236,67 @@ describe('a span per call', () => {
     });
   });
 
-  test('no content on the span, whatever the privacy mode', async () => {
+  test('no content on the span unless asked for', async () => {
     const { openai } = tracked();
     await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'a secret prompt' }] });
     const [span] = await callSpans(1);
     expect(JSON.stringify(span!.attributes)).not.toContain('secret');
+  });
+});
+
+describe('content (captureContent)', () => {
+  test('chat: the messages and the answer in the conventions\' parts, tool calls included', async () => {
+    const { openai } = tracked({ otel: { tracer, captureContent: true } });
+    await openai.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } }] },
+        { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
+        { role: 'user', content: [{ type: 'text', text: 'And now?' }] },
+      ],
+    });
+    const [span] = await callSpans(1);
+    expect(JSON.parse(span!.attributes['gen_ai.input.messages'] as string)).toEqual([
+      { role: 'system', parts: [{ type: 'text', content: 'Be brief.' }] },
+      { role: 'user', parts: [{ type: 'text', content: 'Weather?' }] },
+      { role: 'assistant', parts: [{ type: 'tool_call', id: 'call_1', name: 'weather', arguments: '{"city":"Paris"}' }] },
+      { role: 'tool', parts: [{ type: 'tool_call_response', id: 'call_1', response: 'sunny' }] },
+      { role: 'user', parts: [{ type: 'text', content: 'And now?' }] },
+    ]);
+    expect(JSON.parse(span!.attributes['gen_ai.output.messages'] as string)).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: 'echo: [{"type":"text","text":"And now?"}]' }], finish_reason: 'stop' },
+    ]);
+  });
+
+  test('Responses: the instructions as the system turn, the output items', async () => {
+    const { openai } = tracked({ otel: { tracer, captureContent: true } });
+    await openai.responses.create({ model: 'gpt-4o-mini', instructions: 'Be brief.', input: 'Hi' });
+    const [span] = await callSpans(1);
+    expect(JSON.parse(span!.attributes['gen_ai.input.messages'] as string)).toEqual([
+      { role: 'system', parts: [{ type: 'text', content: 'Be brief.' }] },
+      { role: 'user', parts: [{ type: 'text', content: 'Hi' }] },
+    ]);
+    expect(JSON.parse(span!.attributes['gen_ai.output.messages'] as string)).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: 'Hi there!' }], finish_reason: 'completed' },
+    ]);
+  });
+
+  test('nothing in privacy mode; inline media as a marker', async () => {
+    const { openai } = tracked({ otel: { tracer, captureContent: true } });
+    await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'private' }], posthogPrivacyMode: true });
+    const image = `data:image/png;base64,${'A'.repeat(4000)}`;
+    await openai.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: image } }] }],
+    });
+    const [privateSpan, imageSpan] = await callSpans(2);
+    expect(privateSpan!.attributes['gen_ai.input.messages']).toBeUndefined();
+    expect(privateSpan!.attributes['gen_ai.output.messages']).toBeUndefined();
+    const input = imageSpan!.attributes['gen_ai.input.messages'] as string;
+    expect(input).toContain('inline image/png data');
+    expect(input).not.toContain('AAAA');
   });
 });
 
@@ -420,7 +476,8 @@ describe('the option', () => {
   test('wrong values are a TypeError when the client is created', () => {
     const posthog = recordingPostHog().posthog;
     const make = (otel: unknown) => () => createTrackedOpenAI(new OpenAI({ apiKey: 'sk-test' }), { posthog, otel } as never);
-    expect(make('yes')).toThrow(/option `otel` must be true, false or \{ tracer \}/);
+    expect(make('yes')).toThrow(/option `otel` must be true, false or \{ tracer, captureContent \}/);
+    expect(make({ tracer, captureContent: 'yes' })).toThrow(/option `otel.captureContent` must be a boolean/);
     expect(make({ tracer: {} })).toThrow(/option `otel.tracer` must be an OpenTelemetry Tracer/);
     expect(make({ tracr: tracer })).toThrow(/unknown option `otel.tracr`/);
   });

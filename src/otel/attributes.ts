@@ -29,6 +29,9 @@ export const GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
 export const GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = 'gen_ai.usage.cache_read.input_tokens';
 export const GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS = 'gen_ai.usage.cache_creation.input_tokens';
 export const GEN_AI_USAGE_REASONING_OUTPUT_TOKENS = 'gen_ai.usage.reasoning.output_tokens';
+/** Opt-in content (`captureContent`): the messages as JSON. */
+export const GEN_AI_INPUT_MESSAGES = 'gen_ai.input.messages';
+export const GEN_AI_OUTPUT_MESSAGES = 'gen_ai.output.messages';
 export const OPENAI_API_TYPE = 'openai.api.type';
 export const OPENAI_REQUEST_SERVICE_TIER = 'openai.request.service_tier';
 export const OPENAI_RESPONSE_SERVICE_TIER = 'openai.response.service_tier';

@@ -1,6 +1,8 @@
 import type { CallOutcome, CallStart } from '../events/build.js';
+import { sanitizeProperties } from '../events/sanitize.js';
 import { endpointOf } from '../provider.js';
 import * as names from './attributes.js';
+import { inputMessages, outputMessages } from './content.js';
 import type { ResolvedOtel } from './options.js';
 import { describeRequest, numberOf, stringOf } from './request-attributes.js';
 import type { OtelAttributes, OtelSpan } from './types.js';
@@ -32,6 +34,15 @@ function errorType(error: unknown, status: unknown): string {
 function defined(attributes: OtelAttributes): OtelAttributes {
   for (const key of Object.keys(attributes)) if (attributes[key] === undefined) delete attributes[key];
   return attributes;
+}
+
+/** The conversation, when asked for: from the event (nothing in privacy mode), without inline media. */
+function contentAttributes(properties: Record<string, unknown>, finishReasons: string[] | undefined): OtelAttributes {
+  const { properties: safe } = sanitizeProperties({ input: properties.$ai_input, output: properties.$ai_output_choices }, { copy: true });
+  return {
+    [names.GEN_AI_INPUT_MESSAGES]: inputMessages(safe.input),
+    [names.GEN_AI_OUTPUT_MESSAGES]: outputMessages(safe.output, finishReasons),
+  };
 }
 
 /** What the call's end adds to its span, read from its PostHog event (the same tokens, cost and ending). */
@@ -70,7 +81,7 @@ export class CallSpan {
 
   private constructor(
     private readonly span: OtelSpan,
-    private readonly api: ResolvedOtel['api'],
+    private readonly otel: ResolvedOtel,
     /** Epoch milliseconds: the span's times are the call's own, so that its duration is `$ai_latency`. */
     private readonly startTime: number,
   ) {}
@@ -81,7 +92,7 @@ export class CallSpan {
       const { name, attributes } = describeRequest(call.operation, call.body, endpointOf(call.client, call.options.provider));
       const startTime = performance.timeOrigin + call.startedAt;
       const span = otel.tracer.startSpan(name, { kind: names.SPAN_KIND_CLIENT, attributes: defined(attributes), startTime });
-      return new CallSpan(span, otel.api, startTime);
+      return new CallSpan(span, otel, startTime);
     } catch (error) {
       call.options.log?.('starting the OpenTelemetry span failed; the call has none', error);
       return undefined;
@@ -93,7 +104,7 @@ export class CallSpan {
    * that the HTTP request's span is its child. `send`'s own result or exception, untouched.
    */
   run<R>(send: () => R): R {
-    const { api } = this;
+    const { api } = this.otel;
     if (!api) return send();
     let active: object;
     try {
@@ -120,7 +131,11 @@ export class CallSpan {
     if (this.ended) return;
     this.ended = true;
     try {
-      this.span.setAttributes(defined(endAttributes(outcome, properties)));
+      const attributes = endAttributes(outcome, properties);
+      if (this.otel.captureContent && properties) {
+        Object.assign(attributes, contentAttributes(properties, attributes[names.GEN_AI_RESPONSE_FINISH_REASONS] as string[] | undefined));
+      }
+      this.span.setAttributes(defined(attributes));
       if (outcome.error !== undefined) {
         const message = stringOf(properties?.$ai_error);
         this.span.setStatus(message === undefined ? { code: names.SPAN_STATUS_ERROR } : { code: names.SPAN_STATUS_ERROR, message });

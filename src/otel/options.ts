@@ -11,11 +11,13 @@ export interface ResolvedOtel {
    * so that an HTTP instrumentation's span (and the `traceparent` it sends) is the call span's child.
    */
   readonly api: TraceApi | undefined;
+  /** The `captureContent` option. */
+  readonly captureContent: boolean;
 }
 
-const OTEL_OPTION_NAMES = ['tracer'] as const satisfies readonly (keyof OtelOptions)[];
+const OTEL_OPTION_NAMES = ['tracer', 'captureContent'] as const satisfies readonly (keyof OtelOptions)[];
 
-function withDefaultTracer(fail: (message: string) => never): ResolvedOtel {
+function withDefaultTracer(fail: (message: string) => never): Omit<ResolvedOtel, 'captureContent'> {
   const api = loadTraceApi();
   if (!api) {
     fail(
@@ -32,18 +34,20 @@ function withDefaultTracer(fail: (message: string) => never): ResolvedOtel {
  */
 export function resolveOtelOption(value: unknown, fail: (message: string) => never): ResolvedOtel | undefined {
   if (value === undefined || value === false) return undefined;
-  if (value === true) return withDefaultTracer(fail);
-  if (!isPlainRecord(value)) fail(`option \`otel\` must be true, false or { tracer }, got ${describeValue(value)}`);
+  if (value === true) return { ...withDefaultTracer(fail), captureContent: false };
+  if (!isPlainRecord(value)) fail(`option \`otel\` must be true, false or { tracer, captureContent }, got ${describeValue(value)}`);
   for (const name of Object.keys(value)) {
     if (!(OTEL_OPTION_NAMES as readonly string[]).includes(name)) {
       fail(`unknown option \`otel.${name}\` (known: ${OTEL_OPTION_NAMES.join(', ')})`);
     }
   }
+  const captureContent = value.captureContent ?? false;
+  if (typeof captureContent !== 'boolean') fail(`option \`otel.captureContent\` must be a boolean, got ${describeValue(captureContent)}`);
   const tracer = value.tracer;
-  if (tracer === undefined) return withDefaultTracer(fail);
+  if (tracer === undefined) return { ...withDefaultTracer(fail), captureContent };
   if (tracer === null || typeof tracer !== 'object' || typeof (tracer as { startSpan?: unknown }).startSpan !== 'function') {
     fail(`option \`otel.tracer\` must be an OpenTelemetry Tracer (trace.getTracer(name)), got ${describeValue(tracer)}`);
   }
   // The API too where it loads (not on the edge runtimes): the tracer alone can't make its span active.
-  return { tracer: tracer as OtelTracer, api: loadTraceApi() };
+  return { tracer: tracer as OtelTracer, api: loadTraceApi(), captureContent };
 }

@@ -33,4 +33,10 @@ export interface OtelTracer {
 export interface OtelOptions {
   /** The tracer to record spans with. Default: `trace.getTracer('tracked-openai')` of `@opentelemetry/api`. */
   tracer?: OtelTracer;
+  /**
+   * Record the conversation on the span (`gen_ai.input.messages`, `gen_ai.output.messages`), as the
+   * conventions allow when asked: what the PostHog event carries, so nothing in privacy mode, and
+   * inline media as a marker. The `redact` hook does not see spans. Default false.
+   */
+  captureContent?: boolean;
 }
