@@ -332,6 +332,8 @@ async function compare(workload, names, { rounds, block, warm }) {
   if (trackedNames.length > 0 && typeof memory.last?.properties?.$ai_total_cost_usd !== 'number' && memory.last?.properties?.$ai_cost_unknown_reason !== 'no_usage') {
     throw new Error(`${workload.name}: the last event has no cost (${memory.last?.properties?.$ai_cost_unknown_reason})`);
   }
+  // Checked on one more call by this build's tracked client: with --against, the rounds' last event may be the other build's.
+  if (trackedNames.length > 0 && workload.check) await timeBlock('tracked', workload, 1);
   if (trackedNames.length > 0 && workload.check && !workload.check(memory.last)) {
     throw new Error(`${workload.name}: the last event fails the workload's check (its per-call options, its span ids)`);
   }
