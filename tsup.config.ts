@@ -98,12 +98,9 @@ const shared: Options = {
   // No source maps: with the sources in them they tripled the package, and without them they were
   // still larger than the code (docs/development.md, "Packaging").
   sourcemap: false,
-  // Minified, with the names of functions and classes kept so that a stack trace still names them:
-  // readable builds took the package past its 500 KB (docs/development.md, "Packaging").
+  // Minified: readable builds took the package past its 500 KB and its import past 10 ms
+  // (docs/development.md, "Packaging").
   minify: true,
-  esbuildOptions(options) {
-    options.keepNames = true;
-  },
   treeshake: true,
   define: { __TRACKED_OPENAI_VERSION__: JSON.stringify(version) },
   esbuildPlugins: [pricesOutside],
