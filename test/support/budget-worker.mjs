@@ -1,4 +1,3 @@
-// @ts-check
 // One process of test/budgets-processes.test.ts: a tracked client of the built package whose budget
 // is kept in the Redis the test started, making its calls one after the other to the local OpenAI.
 // Prints one JSON line: calls made, calls blocked, the budget events this process saw.
