@@ -41,7 +41,9 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 500));
     job = await openai.responses.retrieve(job.id);
   }
-  console.log(`background (${job.status}): ${job.output_text}`);
+  // The text of its message items (retrieve() in openai before 5.1 has no output_text).
+  const text = job.output.flatMap((item) => (item.type === 'message' ? item.content : [])).map((part) => part.text ?? '').join('');
+  console.log(`background (${job.status}): ${text}`);
 } finally {
   await posthog.shutdown();
 }

@@ -6,6 +6,7 @@ import { mockOpenAI, mockOpenAIAnswer } from './support/openai.js';
 import { eventsOf } from './support/posthog.js';
 import { SSE_HEADERS, sseBody, splitEvery } from './support/sse.js';
 import { fileGuards, trackedSetup } from './support/tracked.js';
+import { openaiAtLeast } from './support/versions.js';
 
 // images.generate, images.edit and images.createVariation: one $ai_generation per call, the images
 // described (never their bytes), gpt-image-* priced by their tokens, dall-e per image.
@@ -183,7 +184,8 @@ describe('images.generate', () => {
   });
 });
 
-describe('images.generate, streamed', () => {
+// Streamed images arrived in openai 5.10.0.
+describe.skipIf(!openaiAtLeast('5.10.0'))('images.generate, streamed', () => {
   const PARTIAL = { type: 'image_generation.partial_image', b64_json: BASE64, partial_image_index: 0, size: '1024x1024', quality: 'low', output_format: 'png', background: 'opaque', created_at: 1 };
   const COMPLETED = {
     type: 'image_generation.completed',
@@ -285,7 +287,7 @@ describe('images.edit and images.createVariation', () => {
     expect(event!.properties).toMatchObject({ $ai_input_cost_usd: 0.00074, $ai_output_cost_usd: 0.034232, $ai_total_cost_usd: 0.034972, image_quality: 'medium' });
   });
 
-  test('images.edit streamed: the uploads still described, one event when the stream ends, its tokens priced', async () => {
+  test.skipIf(!openaiAtLeast('5.10.0'))('images.edit streamed: the uploads still described, one event when the stream ends, its tokens priced', async () => {
     const events = [
       { type: 'image_edit.partial_image', b64_json: BASE64, partial_image_index: 0, size: '1024x1024', quality: 'low', output_format: 'png', background: 'opaque', created_at: 1 },
       {

@@ -9,7 +9,7 @@ import { withoutBuild } from './support/build.js';
 import { echoChat, embeddingsFor, localOpenAI, type LocalOpenAI, sendJson } from './support/local-openai.mjs';
 import { localPostHog, type LocalPostHog } from './support/local-posthog.mjs';
 import { waitFor } from './support/time.js';
-import { posthogNodeAtLeast } from './support/versions.js';
+import { POSTHOG_NODE_MAJOR, posthogNodeAtLeast } from './support/versions.js';
 
 // The package's behaviour in other runtimes than Node: test/runtimes/scenarios.mjs run inside each,
 // against the OpenAI and PostHog stand-ins on 127.0.0.1 served from this process. A runtime that
@@ -27,6 +27,8 @@ interface Runtime {
   extra?: string[];
   /** Scenarios that must say `unavailable` here (contexts without AsyncLocalStorage). */
   unavailable?: string[];
+  /** Bundled with posthog-node's edge build (posthog-node 5 and later). */
+  edgeBuild?: boolean;
 }
 
 const bundles = mkdtempSync(join(tmpdir(), 'tracked-openai-runtimes-'));
@@ -83,6 +85,7 @@ const RUNTIMES: Runtime[] = [
   },
   {
     name: 'edge-runtime',
+    edgeBuild: true,
     extra: ['waitUntil', 'waitUntilOption'],
     command: () => {
       if (!existsSync(`${root}node_modules/edge-runtime/package.json`)) return undefined;
@@ -96,18 +99,21 @@ const RUNTIMES: Runtime[] = [
   },
   {
     name: 'workerd',
+    edgeBuild: true,
     extra: ['waitUntil', 'waitUntilOption'],
     command: workerdWith('workerd-entry.mjs', 'nodejs_compat'),
   },
   {
     // Only `nodejs_als`: no `process`, so the app hands in AsyncLocalStorage (useAsyncLocalStorage).
     name: 'workerd-nodejs_als',
+    edgeBuild: true,
     extra: ['waitUntil', 'waitUntilOption'],
     command: workerdWith('workerd-als-entry.mjs', 'nodejs_als'),
   },
   {
     // No Node.js compatibility at all: contexts are unavailable, everything else works.
     name: 'workerd-bare',
+    edgeBuild: true,
     extra: ['waitUntil', 'waitUntilOption'],
     unavailable: ['context', 'trace'],
     command: workerdWith('workerd-entry.mjs', ''),
@@ -165,6 +171,11 @@ function run(file: string, args: string[], env: Record<string, string>): Promise
 }
 
 describe.each(RUNTIMES)('$name', (runtime) => {
+  // The edge runtimes and workerd take posthog-node's edge build, which posthog-node 4 does not have.
+  if (runtime.edgeBuild && POSTHOG_NODE_MAJOR < 5) {
+    test.skip(`${runtime.name} (posthog-node ${POSTHOG_NODE_MAJOR} has no edge build)`, () => {});
+    return;
+  }
   const command = withoutBuild ? undefined : runtime.command();
   if (!command) {
     if (withoutBuild) {
