@@ -5,7 +5,7 @@ import type { PostHogCallOptions } from './call-options.js';
 import { type ActiveContext, currentContext } from './context.js';
 import { buildEvent, type CallOutcome, type CallStart } from './events/build.js';
 import { secretsOf, toolsWithoutCredentials } from './events/credentials.js';
-import { detached } from './events/detach.js';
+import { detached, newCopying } from './events/detach.js';
 import { sanitizeProperties } from './events/sanitize.js';
 import { privacyModeOf } from './events/rules.js';
 import { secondsBetween } from './events/seconds.js';
@@ -142,12 +142,14 @@ export class TrackedCall implements CallStart {
   private detachedFromCaller(outcome: CallOutcome): { start: CallStart; outcome: CallOutcome } | undefined {
     try {
       const { callOptions } = this;
+      // One copy for the body and the input: the messages they share are copied once.
+      const copying = newCopying();
       const start: CallStart = {
         options: this.options,
         pricing: this.pricing,
         client: this.client,
         operation: this.operation,
-        body: detached(this.body),
+        body: detached(this.body, copying),
         callOptions: callOptions && {
           ...callOptions,
           posthogProperties: detached(callOptions.posthogProperties),
@@ -156,7 +158,7 @@ export class TrackedCall implements CallStart {
         context: this.context,
         startedAt: this.startedAt,
         privacyMode: this.privacyMode,
-        input: detached(this.input),
+        input: detached(this.input, copying),
         tools: this.tools,
         requestHeaders: this.requestHeaders,
       };

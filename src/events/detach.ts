@@ -2,11 +2,19 @@
 const MAX_COPIED = 10_000;
 const MAX_DEPTH = 40;
 
-interface Copying {
+/**
+ * One call's copy, which may span several values (the request body and the input taken from it):
+ * each object is copied once however often it is reached, so a cycle stays a cycle and the
+ * messages the input shares with the body are copied once.
+ */
+export interface Copying {
   left: number;
-  /** The objects being copied, outermost first, and their copies: a cycle back to one of them is a cycle in the copy. */
-  readonly path: object[];
-  readonly copies: object[];
+  /** Each object copied so far → its copy. */
+  readonly copies: Map<object, object>;
+}
+
+export function newCopying(): Copying {
+  return { left: MAX_COPIED, copies: new Map() };
 }
 
 /**
@@ -20,10 +28,11 @@ interface Copying {
  * sent, and arrays of numbers are embedding vectors, which no event holds. Bounded: past
  * {@link MAX_COPIED} objects or {@link MAX_DEPTH} levels the rest is shared, as it would have been
  * without this copy. A getter that throws throws here: the caller builds the event at once instead.
+ * `copying`: to share one bound and one set of copies between the values of one call.
  */
-export function detached<T>(value: T): T {
+export function detached<T>(value: T, copying: Copying = newCopying()): T {
   if (value === null || typeof value !== 'object') return value;
-  return copy(value, { left: MAX_COPIED, path: [], copies: [] }) as T;
+  return copy(value, copying, 0) as T;
 }
 
 /**
@@ -38,12 +47,10 @@ export function detachedOrShared<T>(value: T): T {
   }
 }
 
-function copy(value: unknown, copying: Copying): unknown {
-  if (value === null || typeof value !== 'object' || copying.left <= 0) return value;
-  const { path, copies } = copying;
-  if (path.length >= MAX_DEPTH) return value;
-  const onPath = path.indexOf(value);
-  if (onPath !== -1) return copies[onPath];
+function copy(value: unknown, copying: Copying, depth: number): unknown {
+  if (value === null || typeof value !== 'object' || copying.left <= 0 || depth >= MAX_DEPTH) return value;
+  const done = copying.copies.get(value);
+  if (done !== undefined) return done;
   let out: unknown[] | Record<string, unknown>;
   if (Array.isArray(value)) {
     if (typeof value[0] === 'number') return value;
@@ -54,19 +61,16 @@ function copy(value: unknown, copying: Copying): unknown {
     out = {};
   }
   copying.left -= 1;
-  path.push(value);
-  copies.push(out);
+  copying.copies.set(value, out);
   if (Array.isArray(out)) {
-    for (const item of value as unknown[]) out.push(copy(item, copying));
+    for (const item of value as unknown[]) out.push(copy(item, copying, depth + 1));
   } else {
     for (const key of Object.keys(value)) {
-      const item = copy((value as Record<string, unknown>)[key], copying);
+      const item = copy((value as Record<string, unknown>)[key], copying, depth + 1);
       // An own "__proto__" key (JSON.parse makes those) is defined, as assigning it would set the prototype.
       if (key === '__proto__') Object.defineProperty(out, key, { value: item, writable: true, enumerable: true, configurable: true });
       else out[key] = item;
     }
   }
-  path.pop();
-  copies.pop();
   return out;
 }
