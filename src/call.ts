@@ -3,7 +3,7 @@ import { spentCostOf } from './budgets/cost.js';
 import { isBudgetExceeded } from './budgets/error.js';
 import type { PostHogCallOptions } from './call-options.js';
 import { type ActiveContext, currentContext } from './context.js';
-import { buildEvent, type CallOutcome, type CallStart } from './events/build.js';
+import { buildEvent, callCost, type CallOutcome, type CallStart } from './events/build.js';
 import { secretsOf, toolsWithoutCredentials } from './events/credentials.js';
 import { detached, newCopying } from './events/detach.js';
 import { sanitizeProperties } from './events/sanitize.js';
@@ -95,19 +95,41 @@ export class TrackedCall implements CallStart {
     // call, under Node's default), and that event must be in PostHog's queue first.
     const failed = outcome.error !== undefined || outcome.aborted === true;
     const ended = this.detachedFromCaller(outcome);
+    // What the caller gave can't be copied (a getter that throws): the event is built from it now,
+    // and what it holds is copied as it is made safe.
+    const start = ended?.start ?? this;
+    const endedOutcome = ended?.outcome ?? outcome;
+    const cost = this.countSpend(start, endedOutcome);
     if (ended && !immediate && !failed && outbox.canWait) {
-      outbox.add(() => this.send(ended.start, ended.outcome, latency, false));
+      outbox.add(() => this.send(start, endedOutcome, latency, false, false, cost));
       return undefined;
     }
     // Events reach PostHog in the order their calls ended: the ones still waiting go first.
     outbox.drain();
-    if (ended) return this.send(ended.start, ended.outcome, latency, immediate);
-    // What the caller gave can't be copied (a getter that throws): the event is built from it now,
-    // and what it holds is copied as it is made safe.
-    return this.send(this, outcome, latency, immediate, true);
+    return this.send(start, endedOutcome, latency, immediate, !ended, cost);
   }
 
-  private send(start: CallStart, outcome: CallOutcome, latency: number, immediate: boolean, copy = false): Promise<void> | undefined {
+  /**
+   * Under a `block` rule: the call's spend counted now, as it ends, so that the next call's check
+   * sees it (the rest of the event is built later). Returns the cost properties, for the event.
+   * Under `warn` rules only, the spend is counted with the event, off the caller's path.
+   */
+  private countSpend(start: CallStart, outcome: CallOutcome): Record<string, unknown> | undefined {
+    const { budget } = this;
+    const { budgets } = this.tracking;
+    if (!budget?.checks || !budgets || isBudgetExceeded(outcome.error)) return undefined;
+    try {
+      const cost = callCost(start, outcome);
+      budgets.ended(budget, spentCostOf(cost, outcome.error !== undefined, outcome.stream !== undefined));
+      return cost;
+    } catch (error) {
+      budgets.ended(budget, { kind: 'unknown' });
+      this.tracking.options.log?.('pricing the call for its budgets failed; its cost counts as unknown', error);
+      return undefined;
+    }
+  }
+
+  private send(start: CallStart, outcome: CallOutcome, latency: number, immediate: boolean, copy: boolean, cost: Record<string, unknown> | undefined): Promise<void> | undefined {
     const { span, budget } = this;
     const { budgets } = this.tracking;
     // A call a budget blocked was never sent: its one event is `$ai_budget_blocked`.
@@ -118,7 +140,8 @@ export class TrackedCall implements CallStart {
       return undefined;
     }
     try {
-      const event = buildEvent(start, outcome, latency);
+      const event = buildEvent(start, outcome, latency, cost);
+      // Counted here unless counted as the call ended (countSpend).
       if (budget && budgets) budgets.ended(budget, spentCostOf(event.properties, outcome.error !== undefined, outcome.stream !== undefined));
       if (span) {
         Object.assign(event.properties, span.eventProperties());

@@ -28,7 +28,6 @@ export class Tracking {
           options,
           pricing: this.pricing,
           send: (event) => this.sink.send(event, false),
-          recordEnded: () => this.outbox.drain(),
         })
       : undefined;
     register(this);

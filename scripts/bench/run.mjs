@@ -27,6 +27,11 @@
 // - "right after a full GC": the small call measured from a forced full GC on. A full GC makes V8
 //   deoptimize code and re-optimize it over the next thousands of calls, tracking's code included;
 //   the rounds above are kept out of that transient, this line shows it.
+// - "budgets": clients with the `budgets` option, in the same rounds as the tracked client without
+//   it, each call back to back by the same person (the worst case: every check must first count
+//   the call just ended): the time each adds per call, median over rounds of the difference. The
+//   Redis store's line needs Debian's redis-server (started on a free 127.0.0.1 port; skipped with
+//   a line without it).
 //
 // The benchmark reports; it never fails the build (it exits non-zero only when it could not
 // measure, e.g. when a call did not give exactly one event).
@@ -41,13 +46,16 @@
 //   npm run build && node --cpu-prof --cpu-prof-dir=prof scripts/bench/run.mjs --only small
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import OpenAI from 'openai';
 import { PostHog } from 'posthog-node';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { createTrackedOpenAI } from '../../dist/index.js';
+import { createClient as createRedisClient } from 'redis';
+import { createTrackedOpenAI, redisBudgetStore } from '../../dist/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const args = process.argv.slice(2);
@@ -66,6 +74,7 @@ const WARM_CALLS = quick ? 50 : 3000;
 const OWN = { rounds: quick ? 15 : 150, block: 5, warm: 5 };
 const REAL = { rounds: quick ? 5 : 40, block: 20, warm: 2 };
 const AFTER_GC = { rounds: 150, block: 5, warm: 0 };
+const REDIS = { rounds: quick ? 5 : 50, block: 5, warm: 2 };
 const LONG_STREAM_CHUNKS = 100_000;
 // One long stream varies by ±8% from run to run here, and the median of 5 runs by ±5%: the median
 // of 9 runs per client. A second untracked client runs beside them: its line shows what the noise
@@ -134,20 +143,41 @@ const clients = {
       }).getTracer('bench'),
     },
   }),
-  // The `budgets` option with the memory store: a block rule per person (checked before each call)
-  // and a warn rule for the client, limits never reached.
-  trackedBudget: createTrackedOpenAI(new OpenAI(sdkOptions), {
-    posthog: inMemoryPostHog,
-    provider: 'openai',
-    distinctId: 'bench-user',
-    budgets: {
-      rules: [
-        { name: 'per-user', limitUsd: 1e6, window: 'day', scope: 'distinctId', action: 'block', thresholds: [0.8, 1] },
-        { name: 'client', limitUsd: 1e6, window: 'month', action: 'warn' },
-      ],
-    },
-  }),
 };
+
+// The `budgets` option, limits never reached: a block rule per person (checked before each call),
+// a warn rule for the client (counted, never checked), and the block rule with the Redis store.
+const BLOCK_RULE = { name: 'per-user', limitUsd: 1e6, window: 'day', scope: 'distinctId', action: 'block', thresholds: [0.8, 1] };
+const WARN_RULE = { name: 'client', limitUsd: 1e6, window: 'month', action: 'warn', thresholds: [0.8, 1] };
+const budgetClient = (budgets) =>
+  createTrackedOpenAI(new OpenAI(sdkOptions), { posthog: inMemoryPostHog, provider: 'openai', distinctId: 'bench-user', budgets });
+const budgetVariants = [
+  { label: 'block rule per person, memory', client: 'trackedBudgetBlock', target: 5, make: () => budgetClient({ rules: [BLOCK_RULE] }) },
+  { label: 'warn rule for the client, memory', client: 'trackedBudgetWarn', target: 5, make: () => budgetClient({ rules: [WARN_RULE] }) },
+  { label: 'block rule per person, Redis', client: 'trackedBudgetRedis', target: 1000, redis: true, make: (store) => budgetClient({ rules: [BLOCK_RULE], store, waitMs: 50 }) },
+];
+const REDIS_SERVER = [process.env.REDIS_SERVER_PATH, '/usr/bin/redis-server'].find((file) => file && existsSync(file));
+
+/** Debian's redis-server on a free 127.0.0.1 port, without persistence, and a node-redis client of it. */
+async function startRedis() {
+  const probe = net.createServer();
+  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const client = createRedisClient({ url: `redis://127.0.0.1:${port}` });
+  client.on('error', () => {});
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.connect();
+      break;
+    } catch (error) {
+      if (attempt >= 100) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  return { client, stop: async () => { await client.quit().catch(() => {}); child.kill('SIGKILL'); } };
+}
 // --against: the same tracked client made by another build (another checkout's dist/, built there).
 if (againstDir !== undefined) {
   const other = await import(pathToFileURL(path.resolve(againstDir, 'dist/index.js')).href);
@@ -242,11 +272,12 @@ const workloads = [
     run: (c) => (c === clients.tracked ? clients.trackedOtel : c).chat.completions.create({ model: 'gpt-4o-mini', messages }),
   },
   {
-    // The tracked client's calls made by the same client with `budgets` (memory store): against the first row, what the check and the spend cost.
-    name: 'small chat call, budget (memory)',
+    // The tracked client against the same client with `budgets`, in the same rounds: what a budget adds per call.
+    name: 'small chat call, budgets',
     event: '$ai_generation',
     target: 1.05,
-    run: (c) => (c === clients.tracked ? clients.trackedBudget : c).chat.completions.create({ model: 'gpt-4o-mini', messages }),
+    budgets: true,
+    run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages }),
   },
   {
     name: 'embeddings call',
@@ -322,7 +353,7 @@ async function compare(workload, names, { rounds, block, warm }) {
       if (workload.stream) firstChunkRatios[name].push(times[name].firstChunkMs / times.untracked.firstChunkMs);
     }
   }
-  const trackedNames = names.filter((name) => name === 'tracked' || name === 'trackedNoUsage' || name === 'against');
+  const trackedNames = names.filter((name) => name.startsWith('tracked') || name === 'against');
   const calls = (warm + rounds) * block * trackedNames.length;
   const events = memory.events - eventsBefore;
   if (trackedNames.length > 0 && (events !== calls || memory.last?.event !== workload.event)) {
@@ -345,6 +376,8 @@ async function compare(workload, names, { rounds, block, warm }) {
         ms: { untracked: pick('untracked', 'ms'), tracked: pick(name, 'ms') },
         cpuMs: { untracked: pick('untracked', 'cpuMs'), tracked: pick(name, 'cpuMs') },
         ratio: median(ratios[name]),
+        // What this client adds to the tracked one per call, in µs: the median over rounds of the difference.
+        overTrackedUs: blocks.tracked && name !== 'tracked' ? median(blocks[name].map((b, i) => (b.ms - blocks.tracked[i].ms) * 1000)) : undefined,
         // This client against the other build's, round by round (--against).
         againstRatio: blocks.against ? median(blocks[name].map((b, i) => b.ms / blocks.against[i].ms)) : undefined,
         firstChunk: workload.stream
@@ -457,26 +490,50 @@ console.log('');
 console.log(`${'workload'.padEnd(34)} ${'untracked'.padStart(11)} ${'tracked'.padStart(11)} ${'ratio'.padStart(7)}  target; CPU per call untracked → tracked`);
 
 const started = performance.now();
+let redis;
 try {
+  // The budget clients: the Redis one only where redis-server is (it runs beside the benchmark).
+  const budgetsWorkload = workloads.find((workload) => workload.budgets);
+  if (budgetsWorkload) {
+    if (REDIS_SERVER) redis = await startRedis();
+    budgetsWorkload.variants = [];
+    for (const variant of budgetVariants) {
+      if (variant.redis && !redis) {
+        console.log(`(skipped: ${variant.label}: redis-server not found; install Debian's redis-server or set REDIS_SERVER_PATH)`);
+        continue;
+      }
+      clients[variant.client] = variant.make(variant.redis ? redisBudgetStore(redis.client) : undefined);
+      budgetsWorkload.variants.push(variant);
+    }
+  }
   // A forced full GC is done before the warm-up, never between it and the rounds: it deoptimizes
   // code that was optimized (undici's, streams', the SDK's and tracking's; seen with --trace-deopt),
   // and both clients then run up to 15% slower for the next 2,000 calls or so, tracking more so.
   // A service never forces a GC; measured right after one, the figures are those of that transient.
   gc();
   for (const workload of workloads) {
-    const names = ['untracked', 'tracked', 'untracked2', 'delivering', ...(workload.stream ? ['trackedNoUsage', 'untrackedUsage'] : []), ...(clients.against ? ['against'] : [])];
+    const variants = (workload.variants ?? []).map((variant) => variant.client);
+    const names = ['untracked', 'tracked', 'untracked2', 'delivering', ...variants, ...(workload.stream ? ['trackedNoUsage', 'untrackedUsage'] : []), ...(clients.against ? ['against'] : [])];
     for (let i = 0; i < WARM_CALLS; i++) {
       for (const name of names) await workload.run(clients[name], []);
     }
   }
+  // The events of the last warm-up calls are built in the next task: before any comparison counts events.
+  await new Promise((resolve) => setImmediate(resolve));
   deliveringCalls += WARM_CALLS * workloads.length;
   for (const workload of workloads) {
     const noise = workload === workloads[0] && !quick;
+    // The Redis client is compared in rounds of its own: its round trips (and redis-server, on the same cores) would weigh on the others'.
+    const variants = (workload.variants ?? []).filter((variant) => !variant.redis);
     const compared = await compare(
       workload,
-      ['tracked', ...(workload.stream ? ['trackedNoUsage', 'untrackedUsage'] : []), ...(noise ? ['untracked2'] : []), ...(clients.against ? ['against'] : [])],
+      ['tracked', ...variants.map((variant) => variant.client), ...(workload.stream ? ['trackedNoUsage', 'untrackedUsage'] : []), ...(noise ? ['untracked2'] : []), ...(clients.against ? ['against'] : [])],
       OWN,
     );
+    for (const variant of (workload.variants ?? []).filter((each) => each.redis)) {
+      variants.push(variant);
+      compared[variant.client] = (await compare(workload, ['tracked', variant.client], REDIS))[variant.client];
+    }
     const own = compared.tracked;
     const label = workload.stream ? `${workload.name}: to last chunk` : workload.name;
     console.log(
@@ -495,10 +552,19 @@ try {
         row('  the --against build', ms(other.ms.untracked), ms(other.ms.tracked), other.ratio, `CPU ${f(other.cpuMs.untracked)} → ${f(other.cpuMs.tracked)} ms; this build / that one: ${f(own.againstRatio)}x`),
       );
     }
+    for (const variant of variants) {
+      const { ms: times, overTrackedUs, cpuMs } = compared[variant.client];
+      const cpuUs = (cpuMs.tracked - compared.tracked.cpuMs.tracked) * 1000;
+      console.log(
+        row(`  ${variant.label}`, ms(own.ms.tracked), ms(times.tracked), times.tracked / own.ms.tracked,
+          `+${f(overTrackedUs, 1)} µs per call ${verdict(overTrackedUs, variant.target, 'µs')}, CPU ${cpuUs >= 0 ? '+' : ''}${f(cpuUs, 1)} µs (against the tracked client)`),
+      );
+    }
     if (noise) {
       const same = compared.untracked2;
       console.log(row('  untracked vs untracked (noise)', ms(same.ms.untracked), ms(same.ms.tracked), same.ratio, 'what 1.000 looks like, measured in the same rounds'));
     }
+    if (workload.budgets) continue; // the same calls as the first workload's: its real delivery line stands
     const real = (await compare(workload, ['delivering'], REAL)).delivering;
     console.log(row('  with real delivery', ms(real.ms.untracked), ms(real.ms.tracked), real.ratio, `CPU ${f(real.cpuMs.untracked)} → ${f(real.cpuMs.tracked)} ms`));
   }
@@ -589,6 +655,7 @@ try {
       '(a load above ~1 means other work shared the 2 cores: rerun when quiet)',
   );
 } finally {
+  await redis?.stop();
   await inMemoryPostHog.shutdown();
   await deliveringPostHog.shutdown();
   server.stop();

@@ -7,7 +7,7 @@ import { estimateMicros } from './estimate.js';
 import { budgetEventMessage } from './events.js';
 import { type QueuedUpdate, StoreQueue } from './queue.js';
 import type { ResolvedBudgets, ResolvedRule } from './rules.js';
-import type { BudgetCounterState, BudgetCounterUpdate } from './store.js';
+import { type BudgetCounterState, type BudgetCounterUpdate, memorySpendReader } from './store.js';
 import type { BudgetEvent } from './types.js';
 import { windowAt, windowName, type WindowSpan } from './windows.js';
 
@@ -21,6 +21,12 @@ export interface BudgetedCall {
 
 /** What a call's end tells budgets: its cost in USD, unknown, or nothing to count (a failed call). */
 export type SpentCost = { kind: 'known'; usd: number } | { kind: 'unknown' } | { kind: 'none' };
+
+/** A rule's current window, and the start of its counters' keys in it: kept until the window ends. */
+interface RuleWindow {
+  readonly span: WindowSpan;
+  readonly keyPrefix: string;
+}
 
 /** One rule that applies to a call. */
 interface TicketEntry {
@@ -39,6 +45,10 @@ export interface BudgetTicket {
   readonly distinctId: string | undefined;
   readonly groups: Record<string, string | number> | undefined;
   readonly model: string | undefined;
+  /** A `block` rule applies: the call's spend is counted as it ends, before the next check (else with its event). */
+  readonly checks: boolean;
+  /** Its spend is counted (once, however many ways its end is reported). */
+  counted: boolean;
   /** Settles before the request is sent: the error that blocks it, or undefined. */
   gate?: Promise<BudgetExceededError | undefined>;
   /** Settles once the store answered the check (its reservations are known). */
@@ -55,8 +65,6 @@ export interface BudgetHost {
   readonly options: ResolvedTrackingOptions;
   readonly pricing: PricingState;
   send(event: TrackedEvent): void;
-  /** Builds the events of ended calls now, so that their spend is recorded before a check. */
-  recordEnded(): void;
 }
 
 function nonEmpty(value: unknown): string | undefined {
@@ -87,6 +95,10 @@ export class Budgets {
   private readonly queue: StoreQueue<Context>;
   /** Each counter's total as the store last said (plus what this process added since): used when the store doesn't answer in time. */
   private readonly localView = new Map<string, number>();
+  /** Each rule's current window (by the rule's index). */
+  private readonly windows: Array<RuleWindow | undefined> = [];
+  /** With the memory store: its counters read directly, for checks without a reservation. */
+  private readonly readSpend: ((key: string, nowMs: number) => number) | undefined;
   private storeDown = false;
 
   constructor(
@@ -94,6 +106,7 @@ export class Budgets {
     private readonly host: BudgetHost,
   ) {
     this.queue = new StoreQueue<Context>(config.store, (items, states) => this.answered(items, states), (error) => this.storeFailed(error), this.log);
+    this.readSpend = memorySpendReader(config.store);
   }
 
   private get log(): DebugLogger | undefined {
@@ -103,25 +116,41 @@ export class Budgets {
   /** The rules that apply to a call and its scope keys; with a gate when a `block` rule must be checked first. */
   admit(call: BudgetedCall, provider: PricingProvider): BudgetTicket | undefined {
     const now = Date.now();
-    const entries: TicketEntry[] = [];
+    const { rules } = this.config;
     const { options } = this.host;
     const distinctId = this.distinctIdOf(call);
     const groups = this.groupsOf(call);
-    for (const rule of this.config.rules) {
+    const entries: TicketEntry[] = [];
+    let checked: TicketEntry[] | undefined;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
       const scopeKey = this.scopeKeyOf(rule, call, distinctId, groups);
       if (scopeKey === undefined) continue;
-      const span = windowAt(rule.window, now);
-      const estimate = rule.reserve && rule.action === 'block' ? estimateMicros(call.body, provider, options.pricing, this.host.pricing) : 0;
-      entries.push({ rule, scopeKey, key: `${rule.name}:${span.startMs}:${boundedId(scopeKey)}`, span, estimateMicros: estimate, reservedMicros: 0 });
+      const { span, keyPrefix } = this.windowOf(i, now);
+      const block = rule.action === 'block';
+      const estimate = block && rule.reserve ? estimateMicros(call.body, provider, options.pricing, this.host.pricing) : 0;
+      const entry: TicketEntry = { rule, scopeKey, key: keyPrefix + boundedId(scopeKey), span, estimateMicros: estimate, reservedMicros: 0 };
+      entries.push(entry);
+      if (block) (checked ??= []).push(entry);
     }
     if (entries.length === 0) return undefined;
-    const ticket: BudgetTicket = { entries, distinctId, groups, model: typeof call.body.model === 'string' ? call.body.model : undefined };
-    const checked = entries.filter((entry) => entry.rule.action === 'block');
-    if (checked.length === 0) return ticket;
+    const model = typeof call.body.model === 'string' ? call.body.model : undefined;
+    const ticket: BudgetTicket = { entries, distinctId, groups, model, checks: checked !== undefined, counted: false };
+    if (!checked) return ticket;
+    const { readSpend } = this;
+    if (readSpend && checked.every((entry) => entry.estimateMicros === 0)) {
+      // The memory store, nothing to reserve: the check only reads the counters.
+      for (const entry of checked) {
+        const spent = readSpend(entry.key, now);
+        if (spent < entry.rule.limitMicros) continue;
+        ticket.gate = Promise.resolve(this.exceeded(entry, spent, 'limit'));
+        break;
+      }
+      return ticket;
+    }
 
-    // The spend of calls that ended is recorded before this check reads it.
-    this.host.recordEnded();
-    const items = checked.map((entry) => ({ update: this.checkUpdate(entry), context: { entry, ticket } }));
+    const items: QueuedUpdate<Context>[] = [];
+    for (const entry of checked) items.push({ update: this.update(entry, 0, 0, entry.estimateMicros), context: { entry, ticket } });
     if (this.queue.synchronous) {
       const states = this.queue.updateNow(items);
       const blocked = this.verdict(ticket, checked, states);
@@ -150,25 +179,28 @@ export class Budgets {
     return ticket;
   }
 
-  /** A call's end: its cost added to each of its counters (less what it had reserved). */
+  /** A call's end: its cost added to each of its counters (less what it had reserved), once. */
   ended(ticket: BudgetTicket, cost: SpentCost): void {
-    const record = (): void => {
-      const items: QueuedUpdate<Context>[] = [];
-      for (const entry of ticket.entries) {
-        const reserved = entry.reservedMicros;
-        entry.reservedMicros = 0;
-        let addMicros = 0;
-        let addUnknown = 0;
-        if (cost.kind === 'known') addMicros = Math.round(cost.usd * 1e6) - reserved;
-        else if (cost.kind === 'unknown') addUnknown = 1; // its reservation, if any, stays as its cost
-        else addMicros = -reserved;
-        if (addMicros === 0 && addUnknown === 0) continue;
-        items.push({ update: this.recordUpdate(entry, addMicros, addUnknown), context: { entry, ticket } });
-      }
-      this.queue.record(items);
-    };
-    if (ticket.checked) ticket.checked.then(record);
-    else record();
+    if (ticket.counted) return;
+    ticket.counted = true;
+    if (ticket.checked) ticket.checked.then(() => this.record(ticket, cost));
+    else this.record(ticket, cost);
+  }
+
+  private record(ticket: BudgetTicket, cost: SpentCost): void {
+    const items: QueuedUpdate<Context>[] = [];
+    for (const entry of ticket.entries) {
+      const reserved = entry.reservedMicros;
+      entry.reservedMicros = 0;
+      let addMicros = 0;
+      let addUnknown = 0;
+      if (cost.kind === 'known') addMicros = Math.round(cost.usd * 1e6) - reserved;
+      else if (cost.kind === 'unknown') addUnknown = 1; // its reservation, if any, stays as its cost
+      else addMicros = -reserved;
+      if (addMicros === 0 && addUnknown === 0) continue;
+      items.push({ update: this.update(entry, addMicros, addUnknown, 0), context: { entry, ticket } });
+    }
+    this.queue.record(items);
   }
 
   /** A call the gate stopped: one event saying so. */
@@ -178,17 +210,13 @@ export class Budgets {
     this.emit(ticket, entry, { type: 'blocked', spendUsd: error.spendUsd, reason: error.reason });
   }
 
-  private checkUpdate(entry: TicketEntry): BudgetCounterUpdate {
-    return { ...this.recordUpdate(entry, 0, 0), reserveMicros: entry.estimateMicros };
-  }
-
-  private recordUpdate(entry: TicketEntry, addMicros: number, addUnknown: number): BudgetCounterUpdate {
+  private update(entry: TicketEntry, addMicros: number, addUnknown: number, reserveMicros: number): BudgetCounterUpdate {
     const { rule } = entry;
     return {
       key: entry.key,
       addMicros,
       addUnknown,
-      reserveMicros: 0,
+      reserveMicros,
       limitMicros: rule.limitMicros,
       thresholdMicros: rule.thresholdMicros,
       // Kept an hour past the window's end: calls that started in it still end into it.
@@ -196,12 +224,23 @@ export class Budgets {
     };
   }
 
+  /** Rule `index`'s window at `now`: worked out again only once the one kept has ended. */
+  private windowOf(index: number, now: number): RuleWindow {
+    const kept = this.windows[index];
+    if (kept && now >= kept.span.startMs && now < kept.span.endMs) return kept;
+    const rule = this.config.rules[index]!;
+    const span = windowAt(rule.window, now);
+    const current: RuleWindow = { span, keyPrefix: `${rule.name}:${span.startMs}:` };
+    this.windows[index] = current;
+    return current;
+  }
+
   /** The error that blocks the call, from the store's answer (undefined: it didn't answer in time). */
   private verdict(ticket: BudgetTicket, entries: TicketEntry[], states: readonly BudgetCounterState[] | undefined): BudgetExceededError | undefined {
     let blocked: BudgetExceededError | undefined;
     if (states) this.reservationsMade(entries, states);
-    entries.forEach((entry, i) => {
-      if (blocked) return;
+    for (let i = 0; i < entries.length && !blocked; i++) {
+      const entry = entries[i]!;
       const { rule } = entry;
       const state = states?.[i];
       const spent = state ? state.micros - entry.reservedMicros : (this.localView.get(entry.key) ?? 0);
@@ -210,7 +249,7 @@ export class Budgets {
       else if (state && entry.estimateMicros > 0 && !state.reserved) reason = 'reservation';
       else if (!state && this.config.failClosed) reason = 'store_unavailable';
       if (reason) blocked = this.exceeded(entry, spent, reason);
-    });
+    }
     if (blocked) {
       // Blocked by one rule: what the others reserved for it is given back.
       this.ended(ticket, { kind: 'none' });
@@ -219,9 +258,9 @@ export class Budgets {
   }
 
   private reservationsMade(entries: TicketEntry[], states: readonly BudgetCounterState[]): void {
-    entries.forEach((entry, i) => {
-      if (states[i]?.reserved) entry.reservedMicros = entry.estimateMicros;
-    });
+    for (let i = 0; i < entries.length; i++) {
+      if (states[i]?.reserved) entries[i]!.reservedMicros = entries[i]!.estimateMicros;
+    }
   }
 
   private exceeded(entry: TicketEntry, spentMicros: number, reason: BudgetBlockReason): BudgetExceededError {
@@ -241,16 +280,19 @@ export class Budgets {
     if (this.storeDown) this.log?.('budgets: the store answers again');
     this.storeDown = false;
     if (this.localView.size > MAX_LOCAL_VIEW) this.localView.clear();
-    items.forEach(({ context }, i) => {
+    for (let i = 0; i < items.length; i++) {
       const state = states[i];
-      if (!state) return;
-      const { entry, ticket } = context;
-      this.localView.set(entry.key, state.micros);
-      entry.rule.thresholds.forEach((threshold, bit) => {
-        if ((state.alerted & (1 << bit)) !== 0) this.emit(ticket, entry, { type: 'threshold', threshold, spendUsd: toUsd(state.micros), unknownCostCalls: state.unknown });
-      });
+      if (!state) continue;
+      const { entry, ticket } = items[i]!.context;
+      // A synchronous store always answers: it needs no local view.
+      if (!this.queue.synchronous) this.localView.set(entry.key, state.micros);
+      if (state.alerted !== 0) {
+        entry.rule.thresholds.forEach((threshold, bit) => {
+          if ((state.alerted & (1 << bit)) !== 0) this.emit(ticket, entry, { type: 'threshold', threshold, spendUsd: toUsd(state.micros), unknownCostCalls: state.unknown });
+        });
+      }
       if (state.unknownAlerted) this.emit(ticket, entry, { type: 'unknown_cost', spendUsd: toUsd(state.micros), unknownCostCalls: state.unknown });
-    });
+    }
   }
 
   private storeFailed(error: unknown): void {

@@ -49,6 +49,23 @@ interface MemoryCounter {
   expiresAtMs: number;
 }
 
+/** Each memory store's counters, for `memorySpendReader`. */
+const memoryCounters = new WeakMap<BudgetStore, Map<string, MemoryCounter>>();
+
+/**
+ * For a store made by `memoryBudgetStore()`: a synchronous read of a counter's micro-USD (0 when
+ * it has none or it expired), so that a check that changes nothing (no reservation) needs no
+ * update. Undefined for any other store.
+ */
+export function memorySpendReader(store: BudgetStore): ((key: string, nowMs: number) => number) | undefined {
+  const counters = memoryCounters.get(store);
+  if (!counters) return undefined;
+  return (key, nowMs) => {
+    const counter = counters.get(key);
+    return counter && counter.expiresAtMs > nowMs ? counter.micros : 0;
+  };
+}
+
 /** How often expired counters are swept out of a memory store. */
 const SWEEP_EVERY_MS = 60_000;
 
@@ -62,13 +79,14 @@ function apply(counter: MemoryCounter, update: BudgetCounterUpdate): BudgetCount
   }
   counter.unknown += update.addUnknown;
   let alerted = 0;
-  update.thresholdMicros.forEach((threshold, i) => {
+  const thresholds = update.thresholdMicros;
+  for (let i = 0; i < thresholds.length; i++) {
     const bit = 1 << i;
-    if (counter.micros >= threshold && (counter.alerted & bit) === 0) {
+    if (counter.micros >= thresholds[i]! && (counter.alerted & bit) === 0) {
       counter.alerted |= bit;
       alerted |= bit;
     }
-  });
+  }
   const unknownAlerted = counter.unknown > 0 && !counter.unknownAlerted;
   if (unknownAlerted) counter.unknownAlerted = true;
   counter.expiresAtMs = Math.max(counter.expiresAtMs, update.expiresAtMs);
@@ -83,7 +101,7 @@ function apply(counter: MemoryCounter, update: BudgetCounterUpdate): BudgetCount
 export function memoryBudgetStore(): BudgetStore {
   const counters = new Map<string, MemoryCounter>();
   let nextSweep = Date.now() + SWEEP_EVERY_MS;
-  return {
+  const store: BudgetStore = {
     synchronous: true,
     update(updates) {
       const now = Date.now();
@@ -101,4 +119,6 @@ export function memoryBudgetStore(): BudgetStore {
       });
     },
   };
+  memoryCounters.set(store, counters);
+  return store;
 }

@@ -227,12 +227,52 @@ function addResultProperties(properties: Record<string, unknown>, call: CallStar
 }
 
 /**
- * The one `$ai_generation` / `$ai_embedding` event of a call, from how it started and how it
- * ended. Pure: it reads, and makes nothing safe to send (the sink does, with the `redact` hook and
- * the size limit, for every event alike). The user's properties come last: they may deliberately
- * override ours, as in PostHog's own wrapper.
+ * The cost properties of a call: the caller's override, $0 for a free API, or the price table's
+ * (or the provider's reported) cost of a successful call; none for a call that failed.
  */
-export function buildEvent(call: CallStart, outcome: CallOutcome, latencySeconds: number): TrackedEvent {
+function addCost(
+  properties: Record<string, unknown>,
+  call: CallStart,
+  outcome: CallOutcome,
+  endpoint: Endpoint,
+  tokens: TokenCounts | undefined,
+  toolCalls: ToolCalls | undefined,
+): void {
+  const { options, callOptions, body } = call;
+  const { result } = outcome;
+  if (addOverriddenCost(properties, callOptions, tokens, options.log) || !result || outcome.error !== undefined) return;
+  if (call.operation.free) {
+    // A free API (moderations): $0, so that PostHog counts the call as free rather than unpriced.
+    setCost(properties, 0, 0);
+    return;
+  }
+  // Priced as the provider the event names: a per-call provider override names whose prices apply too.
+  const providerOverride = nonEmptyString(callOptions?.posthogProviderOverride);
+  const provider = providerOverride ? pricesOf(providerOverride.trim().toLowerCase()) : endpoint.pricing;
+  const units = call.operation.units?.(body, result);
+  addCostProperties(properties, result, body.model, options, call.pricing, provider, tokens, toolCalls, units);
+}
+
+/**
+ * A call's cost properties alone (see `addCost`), for budgets, which count a call's spend as soon
+ * as it ends while the rest of its event is built later: `buildEvent` is then given them.
+ */
+export function callCost(call: CallStart, outcome: CallOutcome): Record<string, unknown> {
+  const { result } = outcome;
+  const cost: Record<string, unknown> = {};
+  const tokens = result ? readTokenCounts(result.usage) : undefined;
+  const toolCalls = result ? call.operation.toolCalls?.(call.body, result) : undefined;
+  addCost(cost, call, outcome, endpointOf(call.client, call.options.provider), tokens, toolCalls);
+  return cost;
+}
+
+/**
+ * The one `$ai_generation` / `$ai_embedding` event of a call, from how it started and how it
+ * ended (and its cost, when `callCost` priced it already). Pure: it reads, and makes nothing safe
+ * to send (the sink does, with the `redact` hook and the size limit, for every event alike). The
+ * user's properties come last: they may deliberately override ours, as in PostHog's own wrapper.
+ */
+export function buildEvent(call: CallStart, outcome: CallOutcome, latencySeconds: number, cost?: Record<string, unknown>): TrackedEvent {
   const { options, callOptions, context, body } = call;
   const { result, stream, error } = outcome;
   const traceId = nonEmptyString(callOptions?.posthogTraceId) ?? nonEmptyString(context?.traceId) ?? newTraceId();
@@ -278,19 +318,8 @@ export function buildEvent(call: CallStart, outcome: CallOutcome, latencySeconds
     if (described.status !== undefined) properties.$ai_http_status = described.status;
   }
 
-  if (!addOverriddenCost(properties, callOptions, tokens, options.log) && result && error === undefined) {
-    if (call.operation.free) {
-      // A free API (moderations): $0, so that PostHog counts the call as free rather than unpriced.
-      setCost(properties, 0, 0);
-    } else {
-      // Cost of a successful call, from the price table (src/pricing).
-      // Priced as the provider the event names: a per-call provider override names whose prices apply too.
-      const providerOverride = nonEmptyString(callOptions?.posthogProviderOverride);
-      const provider = providerOverride ? pricesOf(providerOverride.trim().toLowerCase()) : endpoint.pricing;
-      const units = call.operation.units?.(body, result);
-      addCostProperties(properties, result, body.model, options, call.pricing, provider, tokens, toolCalls, units);
-    }
-  }
+  if (cost) Object.assign(properties, cost);
+  else addCost(properties, call, outcome, endpoint, tokens, toolCalls);
 
   const givenGroups = callOptions?.posthogGroups;
   const groups = groupsOf(options.groups, context?.groups, isRecord(givenGroups) ? givenGroups : undefined);

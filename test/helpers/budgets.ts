@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BudgetExceededError, type BudgetEvent, type BudgetOptions, type BudgetStore, createTrackedOpenAI, withTracking } from '../../src/index.js';
-import { type LocalOpenAI, localOpenAI, sendJson } from '../support/local-openai.mjs';
+import { type LocalOpenAI, localOpenAI, sendJson, sendSse } from '../support/local-openai.mjs';
 import { recordingPostHog } from '../support/local-posthog.mjs';
 import { rejectionOf } from '../support/checks.js';
 import { settle, waitFor } from '../support/time.js';
@@ -24,13 +24,23 @@ export async function budgetOpenAI(delayMs = 0): Promise<LocalOpenAI> {
   return localOpenAI(async ({ response, body }) => {
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     const completion = typeof body.max_tokens === 'number' ? body.max_tokens : 5;
+    const usage = { prompt_tokens: 20, completion_tokens: completion, total_tokens: 20 + completion };
+    if (body.stream === true) {
+      const chunk = { id: 'chatcmpl-budget', object: 'chat.completion.chunk', created: 1_700_000_000, model: body.model };
+      sendSse(response, [
+        { ...chunk, choices: [{ index: 0, delta: { role: 'assistant', content: 'ok' }, finish_reason: null }] },
+        { ...chunk, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
+        { ...chunk, choices: [], usage },
+      ]);
+      return;
+    }
     sendJson(response, 200, {
       id: 'chatcmpl-budget',
       object: 'chat.completion',
       created: 1_700_000_000,
       model: body.model,
       choices: [{ index: 0, message: { role: 'assistant', content: 'ok', refusal: null }, logprobs: null, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 20, completion_tokens: completion, total_tokens: 20 + completion },
+      usage,
     });
   });
 }
@@ -226,11 +236,17 @@ export function behaviour(name: string, makeStore: () => BudgetStore | Promise<B
     test('a stream counts when it ends', async () => {
       const rule = ruleName('stream');
       const { openai, messages } = budgetClient(server, { store: await makeStore(), waitMs, rules: [{ name: rule, limitUsd: costMicros() / 1e6, window: 'day', action: 'block' }] });
-      // The stand-in answers JSON; a non-stream call spends, then the next (streamed or not) is blocked.
-      await ask(openai);
+      // A stream read to its end spends its usage: the call made right after it is blocked, streamed or not.
+      const stream = (await ask(openai, { stream: true })) as unknown as AsyncIterable<unknown>;
+      for await (const _chunk of stream) {
+        // read to the end
+      }
       expect(await rejectionOf(ask(openai, { stream: true }))).toBeInstanceOf(BudgetExceededError);
+      expect(await rejectionOf(ask(openai))).toBeInstanceOf(BudgetExceededError);
       await quiet();
-      expect(messages.filter((m) => m.event === '$ai_budget_blocked')).toHaveLength(1);
+      expect(messages.filter((m) => m.event === '$ai_budget_blocked')).toHaveLength(2);
+      const streamed = messages.find((m) => m.event === '$ai_generation')!.properties;
+      expect(streamed.$ai_total_cost_usd).toBeCloseTo(costMicros() / 1e6, 12);
     });
   });
 }
