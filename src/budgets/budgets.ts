@@ -7,7 +7,7 @@ import { estimateMicros } from './estimate.js';
 import { budgetEventMessage } from './events.js';
 import { type QueuedUpdate, StoreQueue } from './queue.js';
 import type { ResolvedBudgets, ResolvedRule } from './rules.js';
-import { type BudgetCounterState, type BudgetCounterUpdate, memorySpendReader } from './store.js';
+import { type BudgetCounterState, type BudgetCounterUpdate, type MemoryCounters, memoryCountersOf } from './store.js';
 import type { BudgetEvent } from './types.js';
 import { windowAt, windowName, type WindowSpan } from './windows.js';
 
@@ -97,8 +97,8 @@ export class Budgets {
   private readonly localView = new Map<string, number>();
   /** Each rule's current window (by the rule's index). */
   private readonly windows: Array<RuleWindow | undefined> = [];
-  /** With the memory store: its counters read directly, for checks without a reservation. */
-  private readonly readSpend: ((key: string, nowMs: number) => number) | undefined;
+  /** With the memory store: its counters, read by checks without a reservation and updated as calls end, directly. */
+  private readonly memory: MemoryCounters | undefined;
   private storeDown = false;
 
   constructor(
@@ -106,7 +106,7 @@ export class Budgets {
     private readonly host: BudgetHost,
   ) {
     this.queue = new StoreQueue<Context>(config.store, (items, states) => this.answered(items, states), (error) => this.storeFailed(error), this.log);
-    this.readSpend = memorySpendReader(config.store);
+    this.memory = memoryCountersOf(config.store);
   }
 
   private get log(): DebugLogger | undefined {
@@ -137,11 +137,11 @@ export class Budgets {
     const model = typeof call.body.model === 'string' ? call.body.model : undefined;
     const ticket: BudgetTicket = { entries, distinctId, groups, model, checks: checked !== undefined, counted: false };
     if (!checked) return ticket;
-    const { readSpend } = this;
-    if (readSpend && checked.every((entry) => entry.estimateMicros === 0)) {
+    const { memory } = this;
+    if (memory && checked.every((entry) => entry.estimateMicros === 0)) {
       // The memory store, nothing to reserve: the check only reads the counters.
       for (const entry of checked) {
-        const spent = readSpend(entry.key, now);
+        const spent = memory.read(entry.key, now);
         if (spent < entry.rule.limitMicros) continue;
         ticket.gate = Promise.resolve(this.exceeded(entry, spent, 'limit'));
         break;
@@ -188,6 +188,8 @@ export class Budgets {
   }
 
   private record(ticket: BudgetTicket, cost: SpentCost): void {
+    const { memory } = this;
+    const now = memory ? Date.now() : 0;
     const items: QueuedUpdate<Context>[] = [];
     for (const entry of ticket.entries) {
       const reserved = entry.reservedMicros;
@@ -198,7 +200,10 @@ export class Budgets {
       else if (cost.kind === 'unknown') addUnknown = 1; // its reservation, if any, stays as its cost
       else addMicros = -reserved;
       if (addMicros === 0 && addUnknown === 0) continue;
-      items.push({ update: this.update(entry, addMicros, addUnknown, 0), context: { entry, ticket } });
+      const update = this.update(entry, addMicros, addUnknown, 0);
+      // The memory store: each counter updated at once, no batch.
+      if (memory) this.answeredOne(entry, ticket, memory.update(update, now));
+      else items.push({ update, context: { entry, ticket } });
     }
     this.queue.record(items);
   }
@@ -286,13 +291,18 @@ export class Budgets {
       const { entry, ticket } = items[i]!.context;
       // A synchronous store always answers: it needs no local view.
       if (!this.queue.synchronous) this.localView.set(entry.key, state.micros);
-      if (state.alerted !== 0) {
-        entry.rule.thresholds.forEach((threshold, bit) => {
-          if ((state.alerted & (1 << bit)) !== 0) this.emit(ticket, entry, { type: 'threshold', threshold, spendUsd: toUsd(state.micros), unknownCostCalls: state.unknown });
-        });
-      }
-      if (state.unknownAlerted) this.emit(ticket, entry, { type: 'unknown_cost', spendUsd: toUsd(state.micros), unknownCostCalls: state.unknown });
+      this.answeredOne(entry, ticket, state);
     }
+  }
+
+  /** The alerts a counter's new state says this process is the one to send. */
+  private answeredOne(entry: TicketEntry, ticket: BudgetTicket, state: BudgetCounterState): void {
+    if (state.alerted !== 0) {
+      entry.rule.thresholds.forEach((threshold, bit) => {
+        if ((state.alerted & (1 << bit)) !== 0) this.emit(ticket, entry, { type: 'threshold', threshold, spendUsd: toUsd(state.micros), unknownCostCalls: state.unknown });
+      });
+    }
+    if (state.unknownAlerted) this.emit(ticket, entry, { type: 'unknown_cost', spendUsd: toUsd(state.micros), unknownCostCalls: state.unknown });
   }
 
   private storeFailed(error: unknown): void {

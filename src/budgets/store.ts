@@ -49,23 +49,6 @@ interface MemoryCounter {
   expiresAtMs: number;
 }
 
-/** Each memory store's counters, for `memorySpendReader`. */
-const memoryCounters = new WeakMap<BudgetStore, Map<string, MemoryCounter>>();
-
-/**
- * For a store made by `memoryBudgetStore()`: a synchronous read of a counter's micro-USD (0 when
- * it has none or it expired), so that a check that changes nothing (no reservation) needs no
- * update. Undefined for any other store.
- */
-export function memorySpendReader(store: BudgetStore): ((key: string, nowMs: number) => number) | undefined {
-  const counters = memoryCounters.get(store);
-  if (!counters) return undefined;
-  return (key, nowMs) => {
-    const counter = counters.get(key);
-    return counter && counter.expiresAtMs > nowMs ? counter.micros : 0;
-  };
-}
-
 /** How often expired counters are swept out of a memory store. */
 const SWEEP_EVERY_MS = 60_000;
 
@@ -94,31 +77,57 @@ function apply(counter: MemoryCounter, update: BudgetCounterUpdate): BudgetCount
 }
 
 /**
+ * The counters of a memory store. Budgets use a memory store directly (see `memoryCountersOf`):
+ * a check that reserves nothing only reads a counter, and spend is added one counter at a time,
+ * without the batches a remote store needs.
+ */
+export class MemoryCounters {
+  private readonly counters = new Map<string, MemoryCounter>();
+  private nextSweep = Date.now() + SWEEP_EVERY_MS;
+
+  /** A counter's micro-USD: 0 when it has none or it expired. */
+  read(key: string, nowMs: number): number {
+    const counter = this.counters.get(key);
+    return counter && counter.expiresAtMs > nowMs ? counter.micros : 0;
+  }
+
+  /** One update, applied at once. */
+  update(update: BudgetCounterUpdate, nowMs: number): BudgetCounterState {
+    if (nowMs >= this.nextSweep) {
+      this.nextSweep = nowMs + SWEEP_EVERY_MS;
+      for (const [key, counter] of this.counters) if (counter.expiresAtMs <= nowMs) this.counters.delete(key);
+    }
+    let counter = this.counters.get(update.key);
+    if (!counter || counter.expiresAtMs <= nowMs) {
+      counter = { micros: 0, unknown: 0, alerted: 0, unknownAlerted: false, expiresAtMs: 0 };
+      this.counters.set(update.key, counter);
+    }
+    return apply(counter, update);
+  }
+}
+
+/** Each memory store's counters. */
+const memoryStores = new WeakMap<BudgetStore, MemoryCounters>();
+
+/** The counters of a store made by `memoryBudgetStore()`; undefined for any other store. */
+export function memoryCountersOf(store: BudgetStore): MemoryCounters | undefined {
+  return memoryStores.get(store);
+}
+
+/**
  * Spend kept in this process: exact, synchronous (a budget check adds no wait), gone when the
  * process ends. Counters are forgotten once their window has ended. One store can serve several
  * clients (pass the same one to each): they then share their budgets.
  */
 export function memoryBudgetStore(): BudgetStore {
-  const counters = new Map<string, MemoryCounter>();
-  let nextSweep = Date.now() + SWEEP_EVERY_MS;
+  const counters = new MemoryCounters();
   const store: BudgetStore = {
     synchronous: true,
     update(updates) {
       const now = Date.now();
-      if (now >= nextSweep) {
-        nextSweep = now + SWEEP_EVERY_MS;
-        for (const [key, counter] of counters) if (counter.expiresAtMs <= now) counters.delete(key);
-      }
-      return updates.map((update) => {
-        let counter = counters.get(update.key);
-        if (!counter || counter.expiresAtMs <= now) {
-          counter = { micros: 0, unknown: 0, alerted: 0, unknownAlerted: false, expiresAtMs: 0 };
-          counters.set(update.key, counter);
-        }
-        return apply(counter, update);
-      });
+      return updates.map((update) => counters.update(update, now));
     },
   };
-  memoryCounters.set(store, counters);
+  memoryStores.set(store, counters);
   return store;
 }
