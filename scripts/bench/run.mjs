@@ -256,9 +256,11 @@ const workloads = [
     run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages: bigPrompt }),
   },
   {
+    // Read in one piece (the server writes it at once): every microsecond per chunk counts. Users
+    // meet streams paced as a model writes them: the paced stream below is the one judged (issue 16).
     name: 'stream, 50 chunks',
     event: '$ai_generation',
-    target: 1.05,
+    target: 1.1,
     stream: true,
     run: (c, marks) => streamedChat(c, 50, marks),
   },
@@ -304,7 +306,7 @@ const workloads = [
 // once and the client reads it in one piece, so every microsecond per chunk counts; here the client
 // waits between chunks, as it does with OpenAI, and tracking's work per chunk is done while it waits.
 const PACE_US = 200;
-const PACED = { rounds: quick ? 5 : 60, block: 3, warm: 3 };
+const PACED = { rounds: quick ? 5 : 150, block: 3, warm: 3 };
 const pacedStream = {
   name: `stream, 50 chunks, one every ${PACE_US} µs`,
   event: '$ai_generation',
@@ -340,6 +342,7 @@ async function compare(workload, names, { rounds, block, warm }) {
   const blocks = Object.fromEntries(all.map((name) => [name, []]));
   const ratios = Object.fromEntries(names.map((name) => [name, []]));
   const firstChunkRatios = Object.fromEntries(names.map((name) => [name, []]));
+  const firstChunkLateUs = Object.fromEntries(names.map((name) => [name, []]));
   for (let round = -warm; round < rounds; round++) {
     const turn = ((round % all.length) + all.length) % all.length;
     const order = [...all.slice(turn), ...all.slice(0, turn)];
@@ -350,7 +353,10 @@ async function compare(workload, names, { rounds, block, warm }) {
     for (const client of all) blocks[client].push(times[client]);
     for (const name of names) {
       ratios[name].push(times[name].ms / times.untracked.ms);
-      if (workload.stream) firstChunkRatios[name].push(times[name].firstChunkMs / times.untracked.firstChunkMs);
+      if (workload.stream) {
+        firstChunkRatios[name].push(times[name].firstChunkMs / times.untracked.firstChunkMs);
+        firstChunkLateUs[name].push((times[name].firstChunkMs - times.untracked.firstChunkMs) * 1000);
+      }
     }
   }
   const trackedNames = names.filter((name) => name.startsWith('tracked') || name === 'against');
@@ -381,7 +387,7 @@ async function compare(workload, names, { rounds, block, warm }) {
         // This client against the other build's, round by round (--against).
         againstRatio: blocks.against ? median(blocks[name].map((b, i) => b.ms / blocks.against[i].ms)) : undefined,
         firstChunk: workload.stream
-          ? { untracked: pick('untracked', 'firstChunkMs'), tracked: pick(name, 'firstChunkMs'), ratio: median(firstChunkRatios[name]) }
+          ? { untracked: pick('untracked', 'firstChunkMs'), tracked: pick(name, 'firstChunkMs'), ratio: median(firstChunkRatios[name]), lateUs: median(firstChunkLateUs[name]) }
           : undefined,
       },
     ]),
@@ -468,10 +474,10 @@ const verdict = (value, target, unit = '') => `${value <= target ? 'ok' : 'MISSE
 const row = (label, a, b, ratio, note = '') =>
   `${label.padEnd(34)} ${a.padStart(11)} ${b.padStart(11)} ${`${f(ratio)}x`.padStart(7)}  ${note}`;
 const ms = (value, digits = 3) => `${f(value, digits)} ms`;
-/** The time to the first chunk, and how much later the tracked client's came. */
+/** The time to the first chunk, and how much later the tracked client's came (median over rounds of the difference). */
 const firstChunkRow = ({ firstChunk }, note = '') => {
-  const late = (firstChunk.tracked - firstChunk.untracked) * 1000;
-  return row('  to first chunk', ms(firstChunk.untracked), ms(firstChunk.tracked), firstChunk.ratio, `${note}${late >= 0 ? '+' : ''}${f(late, 0)} µs`);
+  const late = firstChunk.lateUs;
+  return row('  to first chunk', ms(firstChunk.untracked), ms(firstChunk.tracked), firstChunk.ratio, `${note}${late >= 0 ? '+' : ''}${f(late, 0)} µs later`);
 };
 
 const cpus = os.cpus();
@@ -539,7 +545,7 @@ try {
     console.log(
       row(label, ms(own.ms.untracked), ms(own.ms.tracked), own.ratio, `${verdict(own.ratio, workload.target)}, CPU ${f(own.cpuMs.untracked)} → ${f(own.cpuMs.tracked)} ms`),
     );
-    if (own.firstChunk) console.log(firstChunkRow(own, `${verdict(own.firstChunk.ratio, 1)}: `));
+    if (own.firstChunk) console.log(firstChunkRow(own, '(information) '));
     if (workload.stream) {
       const noUsage = compared.trackedNoUsage;
       console.log(row('  includeStreamUsage: false', ms(noUsage.ms.untracked), ms(noUsage.ms.tracked), noUsage.ratio, 'to last chunk, without the usage tracking asks for'));
@@ -574,9 +580,9 @@ try {
     const compared = await compare(pacedStream, ['tracked', 'untrackedUsage'], PACED);
     const own = compared.tracked;
     console.log(
-      row(`${pacedStream.name}: to last chunk`, ms(own.ms.untracked), ms(own.ms.tracked), own.ratio, `(information) CPU ${f(own.cpuMs.untracked)} → ${f(own.cpuMs.tracked)} ms`),
+      row(`${pacedStream.name}: to last chunk`, ms(own.ms.untracked), ms(own.ms.tracked), own.ratio, `${verdict(own.ratio, 1.02)}, CPU ${f(own.cpuMs.untracked)} → ${f(own.cpuMs.tracked)} ms`),
     );
-    console.log(firstChunkRow(own));
+    console.log(firstChunkRow(own, `${verdict(own.firstChunk.lateUs, 50, 'µs')}: `));
     const usage = compared.untrackedUsage;
     console.log(row('  untracked, asking for usage', ms(usage.ms.untracked), ms(usage.ms.tracked), usage.ratio, `tracked against it: ${f(own.ratio / usage.ratio)}x`));
   }
