@@ -1,11 +1,56 @@
 import OpenAI from 'openai';
 import { describe, expect, test } from 'vitest';
-import { createTrackedOpenAI, memoryBudgetStore } from '../src/index.js';
+import { afterAll, beforeAll } from 'vitest';
+import { BudgetExceededError, createTrackedOpenAI, memoryBudgetStore } from '../src/index.js';
 import { windowAt } from '../src/budgets/windows.js';
 import { recordingPostHog } from './support/local-posthog.mjs';
-import { behaviour } from './helpers/budgets.js';
+import { ask, behaviour, budgetClient, budgetOpenAI, costMicros, quiet } from './helpers/budgets.js';
+import { rejectionOf } from './support/checks.js';
+import type { LocalOpenAI } from './support/local-openai.mjs';
 
 behaviour('memory', () => memoryBudgetStore());
+
+describe('the memory store', () => {
+  let server: LocalOpenAI;
+  beforeAll(async () => {
+    server = await budgetOpenAI();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  test('one store given to two clients: what one spends, the check of the other sees', async () => {
+    const store = memoryBudgetStore();
+    const rules = [{ name: 'shared', limitUsd: (costMicros() * 2) / 1e6, window: 'day' as const, action: 'block' as const }];
+    const first = budgetClient(server, { store, rules });
+    const second = budgetClient(server, { store, rules });
+    await ask(first.openai);
+    await ask(second.openai);
+    expect(await rejectionOf(ask(first.openai))).toBeInstanceOf(BudgetExceededError);
+    expect(await rejectionOf(ask(second.openai))).toMatchObject({ rule: 'shared', reason: 'limit' });
+  });
+
+  test('a call under a block rule and a warn rule counts once in each, whichever way its end is reported', async () => {
+    const { openai, events } = budgetClient(server, {
+      rules: [
+        { name: 'block-rule', limitUsd: (costMicros() * 3) / 1e6, window: 'day', action: 'block' },
+        { name: 'warn-rule', limitUsd: (costMicros() * 3) / 1e6, window: 'day', thresholds: [0.5, 1] },
+      ],
+    });
+    await ask(openai);
+    await ask(openai);
+    await quiet();
+    // Two calls: half of each limit reached once (1 call would be a third), the limit not yet.
+    expect(events.map((event) => `${event.rule} ${event.threshold}`)).toEqual(['warn-rule 0.5']);
+    await ask(openai);
+    await quiet();
+    // Both limits reached by the third call: one alert each (a block rule alerts at 100% by default).
+    expect(events.map((event) => `${event.rule} ${event.threshold}`).sort()).toEqual(['block-rule 1', 'warn-rule 0.5', 'warn-rule 1']);
+    const error = await rejectionOf(ask(openai));
+    expect(error).toMatchObject({ rule: 'block-rule', reason: 'limit' });
+    expect(error.spendUsd).toBeCloseTo((costMicros() * 3) / 1e6, 12);
+  });
+});
 
 describe('budget rules are checked when the client is created', () => {
   const make = (budgets: unknown) => () =>
