@@ -52,7 +52,24 @@ function outputType(body: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-function serverOf(baseURL: string | undefined): { address?: string; port?: number } {
+interface Server {
+  readonly address?: string;
+  readonly port?: number;
+}
+
+/** Each endpoint's server (endpoints are kept per client: see provider.ts), so that its URL is parsed once, not per call. */
+const servers = new WeakMap<Endpoint, Server>();
+
+function serverOf(endpoint: Endpoint): Server {
+  let server = servers.get(endpoint);
+  if (server === undefined) {
+    server = parseServer(endpoint.baseURL);
+    servers.set(endpoint, server);
+  }
+  return server;
+}
+
+function parseServer(baseURL: string | undefined): Server {
   if (baseURL === undefined) return {};
   try {
     const url = new URL(baseURL);
@@ -71,7 +88,7 @@ export function describeRequest(
 ): { name: string; attributes: OtelAttributes } {
   const named = OPERATION_NAMES.get(operation) ?? { operation: operation.event === '$ai_embedding' ? 'embeddings' : 'chat' };
   const model = stringOf(body.model);
-  const server = serverOf(endpoint.baseURL);
+  const server = serverOf(endpoint);
   const dimensions = numberOf(body.dimensions);
   const encoding = stringOf(body.encoding_format);
   const choices = numberOf(body.n);
