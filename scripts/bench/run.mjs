@@ -28,8 +28,9 @@
 //   deoptimize code and re-optimize it over the next thousands of calls, tracking's code included;
 //   the rounds above are kept out of that transient, this line shows it.
 // - "budgets": clients with the `budgets` option, in the same rounds as the tracked client without
-//   it, each call back to back by the same person (the worst case: every check must first count
-//   the call just ended): the time each adds per call, median over rounds of the difference. The
+//   it: the time each adds per call, median over rounds of the difference. The calls name 50
+//   people in turn (the request's `user`); all but one client make every call the same person's
+//   (`distinctId`), the worst case, where each check must first count the call that just ended. The
 //   Redis store's line needs Debian's redis-server (started on a free 127.0.0.1 port; skipped with
 //   a line without it).
 //
@@ -149,10 +150,12 @@ const clients = {
 // a warn rule for the client (counted, never checked), and the block rule with the Redis store.
 const BLOCK_RULE = { name: 'per-user', limitUsd: 1e6, window: 'day', scope: 'distinctId', action: 'block', thresholds: [0.8, 1] };
 const WARN_RULE = { name: 'client', limitUsd: 1e6, window: 'month', action: 'warn', thresholds: [0.8, 1] };
-const budgetClient = (budgets) =>
-  createTrackedOpenAI(new OpenAI(sdkOptions), { posthog: inMemoryPostHog, provider: 'openai', distinctId: 'bench-user', budgets });
+// Each call names its person in the request's `user` (50 in turn); `distinctId` makes every call the same person's.
+const budgetClient = (budgets, samePerson = true) =>
+  createTrackedOpenAI(new OpenAI(sdkOptions), { posthog: inMemoryPostHog, provider: 'openai', ...(samePerson ? { distinctId: 'bench-user' } : {}), budgets });
 const budgetVariants = [
   { label: 'block rule per person, memory', client: 'trackedBudgetBlock', target: 5, make: () => budgetClient({ rules: [BLOCK_RULE] }) },
+  { label: '  the same, 50 people in turn', client: 'trackedBudgetPeople', target: 5, make: () => budgetClient({ rules: [BLOCK_RULE] }, false) },
   { label: 'warn rule for the client, memory', client: 'trackedBudgetWarn', target: 5, make: () => budgetClient({ rules: [WARN_RULE] }) },
   { label: 'block rule per person, Redis', client: 'trackedBudgetRedis', target: 1000, redis: true, make: (store) => budgetClient({ rules: [BLOCK_RULE], store, waitMs: 50 }) },
 ];
@@ -279,7 +282,7 @@ const workloads = [
     event: '$ai_generation',
     target: 1.05,
     budgets: true,
-    run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages }),
+    run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages, user: nextUser() }),
   },
   {
     name: 'embeddings call',
