@@ -140,13 +140,10 @@ export class TrackedCall implements CallStart {
       return undefined;
     }
     try {
-      const event = buildEvent(start, outcome, latency, cost);
+      const event = buildEvent(start, outcome, latency, cost, span?.eventProperties());
       // Counted here unless counted as the call ended (countSpend).
       if (budget && budgets) budgets.ended(budget, spentCostOf(event.properties, outcome.error !== undefined, outcome.stream !== undefined));
-      if (span) {
-        Object.assign(event.properties, span.eventProperties());
-        span.end(outcome, event.properties, latency, this.tracking.options.log);
-      }
+      span?.end(outcome, event.properties, latency, this.tracking.options.log);
       if (copy) event.properties = sanitizeProperties(event.properties, { copy: true }).properties;
       return this.tracking.sink.send(event, immediate);
     } catch (error) {
@@ -165,7 +162,7 @@ export class TrackedCall implements CallStart {
   private detachedFromCaller(outcome: CallOutcome): { start: CallStart; outcome: CallOutcome } | undefined {
     try {
       const { callOptions } = this;
-      // One copy for the body and the input: the messages they share are copied once.
+      // One copy for all of it: what the body, the input and the result share is copied once.
       const copying = newCopying();
       const start: CallStart = {
         options: this.options,
@@ -175,8 +172,8 @@ export class TrackedCall implements CallStart {
         body: detached(this.body, copying),
         callOptions: callOptions && {
           ...callOptions,
-          posthogProperties: detached(callOptions.posthogProperties),
-          posthogGroups: detached(callOptions.posthogGroups),
+          posthogProperties: detached(callOptions.posthogProperties, copying),
+          posthogGroups: detached(callOptions.posthogGroups, copying),
         },
         context: this.context,
         startedAt: this.startedAt,
@@ -185,7 +182,7 @@ export class TrackedCall implements CallStart {
         tools: this.tools,
         requestHeaders: this.requestHeaders,
       };
-      return { start, outcome: outcome.result ? { ...outcome, result: detached(outcome.result) } : outcome };
+      return { start, outcome: outcome.result ? { ...outcome, result: detached(outcome.result, copying) } : outcome };
     } catch {
       return undefined;
     }

@@ -4,6 +4,7 @@
  * each test reads the event as PostHog's servers would receive it, plus what the caller got back.
  */
 import { readFileSync } from 'node:fs';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { secondsBetween } from '../src/events/seconds.js';
@@ -840,6 +841,34 @@ describe('client options', () => {
     const events = await ph.received();
     expect(events.map((e) => e.event)).toEqual(['$ai_generation', '$ai_embedding']);
     for (const event of events) expect(event.properties).toMatchObject({ environment: 'test', tenant: 't-1' });
+  });
+
+  it('lets the user’s properties override ours of the same name, with budgets and spans too', async () => {
+    serveOpenAI('/chat/completions', chatCompletion(), 3);
+    const ph = posthogMock();
+    const given = JSON.parse('{"$ai_model":"named-by-me","$ai_latency":7,"$ai_total_cost_usd":0.5,"$ai_otel_trace_id":"mine","__proto__":"kept as a key"}') as AnyRecord;
+    const plain = createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog, properties: { $ai_latency: 1, tenant: 't-1' } });
+    const budgeted = createTrackedOpenAI(newOpenAI(), {
+      posthog: ph.posthog,
+      distinctId: 'user-1',
+      budgets: { rules: [{ name: 'daily', limitUsd: 100, window: 'day', scope: 'distinctId', action: 'block' }] },
+    });
+    const tracer = new BasicTracerProvider().getTracer('events-test');
+    const spanned = createTrackedOpenAI(newOpenAI(), { posthog: ph.posthog, otel: { tracer } });
+    for (const client of [plain, budgeted, spanned]) {
+      await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], posthogProperties: given } as never);
+    }
+
+    const events = await ph.received();
+    expect(events).toHaveLength(3);
+    for (const event of events) {
+      expect(event.properties).toMatchObject({ $ai_model: 'named-by-me', $ai_latency: 7, $ai_total_cost_usd: 0.5, $ai_otel_trace_id: 'mine' });
+      expect(Object.getOwnPropertyDescriptor(event.properties, '__proto__')?.value).toBe('kept as a key');
+      // Ours that the user did not name are still there.
+      expect(event.properties.$ai_input_tokens).toBe(chatCompletion().usage.prompt_tokens);
+    }
+    expect(events[0]!.properties.tenant).toBe('t-1');
+    expect(events[2]!.properties.$ai_otel_span_id).toMatch(/^[0-9a-f]{16}$/);
   });
 
   it('sends the client’s groups, which posthog-node delivers as $groups', async () => {

@@ -79,23 +79,33 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Sets `source`'s own properties onto the event's. A getter that throws makes its value
- * `'[unreadable]'`, as a deeper one does when the event is sent, and costs nothing else.
+ * The client's, the context's and the call's own properties in one object, later ones winning;
+ * undefined when there are none. A getter that throws makes its value `'[unreadable]'`, as a
+ * deeper one does when the event is sent, and costs nothing else.
  */
-function addUserProperties(properties: Record<string, unknown>, source: unknown): void {
-  if (!isRecord(source)) return;
-  let keys: string[];
-  try {
-    keys = Object.keys(source);
-  } catch {
-    return; // a proxy whose keys cannot be listed: nothing of it can be read
+function userPropertiesOf(...sources: unknown[]): Record<string, unknown> | undefined {
+  let merged: Record<string, unknown> | undefined;
+  for (const source of sources) {
+    if (!isRecord(source)) continue;
+    let keys: string[];
+    try {
+      keys = Object.keys(source);
+    } catch {
+      continue; // a proxy whose keys cannot be listed: nothing of it can be read
+    }
+    for (const key of keys) setOwn((merged ??= {}), key, readOr(source, key, UNREADABLE));
   }
-  for (const key of keys) {
-    const value = readOr(source, key, UNREADABLE);
-    // An own "__proto__" key is defined, as assigning it would set the prototype (so no Object.assign).
-    if (key === '__proto__') Object.defineProperty(properties, key, { value, writable: true, enumerable: true, configurable: true });
-    else properties[key] = value;
-  }
+  return merged;
+}
+
+/** Sets each of `source`'s properties on `target` (an own "__proto__" key too, which assigning would turn into a prototype). */
+function assignOwn(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  for (const key of Object.keys(source)) setOwn(target, key, source[key]);
+}
+
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  else target[key] = value;
 }
 
 /** USD amounts to the pico-dollar, as the price table computes them: no float noise from a product of rates and counts. */
@@ -268,16 +278,32 @@ export function callCost(call: CallStart, outcome: CallOutcome): Record<string, 
 
 /**
  * The one `$ai_generation` / `$ai_embedding` event of a call, from how it started and how it
- * ended (and its cost, when `callCost` priced it already). Pure: it reads, and makes nothing safe
+ * ended (and its cost, when `callCost` priced it already; its OpenTelemetry span's ids, with the `otel` option). Pure: it reads, and makes nothing safe
  * to send (the sink does, with the `redact` hook and the size limit, for every event alike). The
  * user's properties come last: they may deliberately override ours, as in PostHog's own wrapper.
  */
-export function buildEvent(call: CallStart, outcome: CallOutcome, latencySeconds: number, cost?: Record<string, unknown>): TrackedEvent {
+export function buildEvent(
+  call: CallStart,
+  outcome: CallOutcome,
+  latencySeconds: number,
+  cost?: Record<string, unknown>,
+  spanProperties?: Record<string, unknown>,
+): TrackedEvent {
   const { options, callOptions, context, body } = call;
   const { result, stream, error } = outcome;
   const traceId = nonEmptyString(callOptions?.posthogTraceId) ?? nonEmptyString(context?.traceId) ?? newTraceId();
   const endpoint = endpointOf(call.client, options.provider);
   const properties = requestProperties(call, endpoint, traceId, result);
+  // Properties named at run time (the user's, the cost counted for budgets, the operation's own)
+  // are set while the object is small: added to an object that already has many, they turn it into
+  // a slow dictionary, for this build and for everything that reads the event after.
+  const user = userPropertiesOf(options.properties, context?.properties, callOptions?.posthogProperties);
+  if (user) assignOwn(properties, user);
+  if (cost) assignOwn(properties, cost);
+  if (spanProperties) assignOwn(properties, spanProperties);
+  // What PostHog has no property for (images, seconds of audio, characters): the operation's own names.
+  const extra = call.operation.extraProperties?.(body, result);
+  if (extra) assignOwn(properties, extra);
 
   const { distinctId, anonymous } = personOf(
     traceId,
@@ -296,9 +322,6 @@ export function buildEvent(call: CallStart, outcome: CallOutcome, latencySeconds
   if (result) addResultProperties(properties, call, result, tokens);
   const toolCalls = result ? call.operation.toolCalls?.(body, result) : undefined;
   if (toolCalls) addToolCallCounts(properties, toolCalls);
-  // What PostHog has no property for (images, seconds of audio, characters): the operation's own names.
-  const extra = call.operation.extraProperties?.(body, result);
-  if (extra) Object.assign(properties, extra);
 
   if (outcome.background) properties.$ai_background_ending = outcome.background;
   if (stream) {
@@ -318,15 +341,12 @@ export function buildEvent(call: CallStart, outcome: CallOutcome, latencySeconds
     if (described.status !== undefined) properties.$ai_http_status = described.status;
   }
 
-  if (cost) Object.assign(properties, cost);
-  else addCost(properties, call, outcome, endpoint, tokens, toolCalls);
+  if (!cost) addCost(properties, call, outcome, endpoint, tokens, toolCalls);
 
   const givenGroups = callOptions?.posthogGroups;
   const groups = groupsOf(options.groups, context?.groups, isRecord(givenGroups) ? givenGroups : undefined);
-  // The client's, the context's and the call's own properties, later ones winning.
-  addUserProperties(properties, options.properties);
-  addUserProperties(properties, context?.properties);
-  addUserProperties(properties, callOptions?.posthogProperties);
+  // The user's properties win over ours of the same name: set again, over them.
+  if (user) assignOwn(properties, user);
   const event: TrackedEvent = { distinctId, event: call.operation.event, properties };
   if (groups) event.groups = groups;
   return event;
