@@ -22,11 +22,16 @@ export interface BudgetedCall {
 /** What a call's end tells budgets: its cost in USD, unknown, or nothing to count (a failed call). */
 export type SpentCost = { kind: 'known'; usd: number } | { kind: 'unknown' } | { kind: 'none' };
 
-/** A rule's current window, and the start of its counters' keys in it: kept until the window ends. */
+/** A rule's current window, and its counters' keys in it by scope key: kept until the window ends. */
 interface RuleWindow {
   readonly span: WindowSpan;
   readonly keyPrefix: string;
+  /** The same string for the same counter on every call: the store's look-up of it is then cheapest. */
+  readonly keys: Map<string, string>;
 }
+
+/** The most counter keys kept per rule window (one per person, feature or group the rule has seen in it). */
+const MAX_KEPT_KEYS = 10_000;
 
 /** One rule that applies to a call. */
 interface TicketEntry {
@@ -126,10 +131,10 @@ export class Budgets {
       const rule = rules[i]!;
       const scopeKey = this.scopeKeyOf(rule, call, distinctId, groups);
       if (scopeKey === undefined) continue;
-      const { span, keyPrefix } = this.windowOf(i, now);
+      const window = this.windowOf(i, now);
       const block = rule.action === 'block';
       const estimate = block && rule.reserve ? estimateMicros(call.body, provider, options.pricing, this.host.pricing) : 0;
-      const entry: TicketEntry = { rule, scopeKey, key: keyPrefix + boundedId(scopeKey), span, estimateMicros: estimate, reservedMicros: 0 };
+      const entry: TicketEntry = { rule, scopeKey, key: this.keyOf(window, scopeKey), span: window.span, estimateMicros: estimate, reservedMicros: 0 };
       entries.push(entry);
       if (block) (checked ??= []).push(entry);
     }
@@ -235,9 +240,20 @@ export class Budgets {
     if (kept && now >= kept.span.startMs && now < kept.span.endMs) return kept;
     const rule = this.config.rules[index]!;
     const span = windowAt(rule.window, now);
-    const current: RuleWindow = { span, keyPrefix: `${rule.name}:${span.startMs}:` };
+    const current: RuleWindow = { span, keyPrefix: `${rule.name}:${span.startMs}:`, keys: new Map() };
     this.windows[index] = current;
     return current;
+  }
+
+  /** The counter key of `scopeKey` in a rule's window. */
+  private keyOf(window: RuleWindow, scopeKey: string): string {
+    let key = window.keys.get(scopeKey);
+    if (key === undefined) {
+      if (window.keys.size >= MAX_KEPT_KEYS) window.keys.clear();
+      key = window.keyPrefix + boundedId(scopeKey);
+      window.keys.set(scopeKey, key);
+    }
+    return key;
   }
 
   /** The error that blocks the call, from the store's answer (undefined: it didn't answer in time). */
