@@ -3,7 +3,7 @@ import { spentCostOf } from './budgets/cost.js';
 import { isBudgetExceeded } from './budgets/error.js';
 import type { PostHogCallOptions } from './call-options.js';
 import { type ActiveContext, currentContext } from './context.js';
-import { buildEvent, callCost, type CallOutcome, type CallStart } from './events/build.js';
+import { buildEvent, callCost, type CallOutcome, type CallPrice, type CallStart } from './events/build.js';
 import { secretsOf, toolsWithoutCredentials } from './events/credentials.js';
 import { detached, newCopying } from './events/detach.js';
 import { sanitizeProperties } from './events/sanitize.js';
@@ -99,29 +99,29 @@ export class TrackedCall implements CallStart {
     // and what it holds is copied as it is made safe.
     const start = ended?.start ?? this;
     const endedOutcome = ended?.outcome ?? outcome;
-    const cost = this.countSpend(start, endedOutcome);
+    const price = this.countSpend(start, endedOutcome);
     if (ended && !immediate && !failed && outbox.canWait) {
-      outbox.add(() => this.send(start, endedOutcome, latency, false, false, cost));
+      outbox.add(() => this.send(start, endedOutcome, latency, false, false, price));
       return undefined;
     }
     // Events reach PostHog in the order their calls ended: the ones still waiting go first.
     outbox.drain();
-    return this.send(start, endedOutcome, latency, immediate, !ended, cost);
+    return this.send(start, endedOutcome, latency, immediate, !ended, price);
   }
 
   /**
    * Under a `block` rule: the call's spend counted now, as it ends, so that the next call's check
-   * sees it (the rest of the event is built later). Returns the cost properties, for the event.
+   * sees it (the rest of the event is built later). Returns the price, for the event.
    * Under `warn` rules only, the spend is counted with the event, off the caller's path.
    */
-  private countSpend(start: CallStart, outcome: CallOutcome): Record<string, unknown> | undefined {
+  private countSpend(start: CallStart, outcome: CallOutcome): CallPrice | undefined {
     const { budget } = this;
     const { budgets } = this.tracking;
     if (!budget?.checks || !budgets || isBudgetExceeded(outcome.error)) return undefined;
     try {
-      const cost = callCost(start, outcome);
-      budgets.ended(budget, spentCostOf(cost, outcome.error !== undefined, outcome.stream !== undefined));
-      return cost;
+      const price = callCost(start, outcome);
+      budgets.ended(budget, spentCostOf(price.properties, outcome.error !== undefined, outcome.stream !== undefined));
+      return price;
     } catch (error) {
       budgets.ended(budget, { kind: 'unknown' });
       this.tracking.options.log?.('pricing the call for its budgets failed; its cost counts as unknown', error);
@@ -129,7 +129,7 @@ export class TrackedCall implements CallStart {
     }
   }
 
-  private send(start: CallStart, outcome: CallOutcome, latency: number, immediate: boolean, copy: boolean, cost: Record<string, unknown> | undefined): Promise<void> | undefined {
+  private send(start: CallStart, outcome: CallOutcome, latency: number, immediate: boolean, copy: boolean, price: CallPrice | undefined): Promise<void> | undefined {
     const { span, budget } = this;
     const { budgets } = this.tracking;
     // A call a budget blocked was never sent: its one event is `$ai_budget_blocked`.
@@ -140,7 +140,7 @@ export class TrackedCall implements CallStart {
       return undefined;
     }
     try {
-      const event = buildEvent(start, outcome, latency, cost, span?.eventProperties());
+      const event = buildEvent(start, outcome, latency, price, span?.eventProperties());
       // Counted here unless counted as the call ended (countSpend).
       if (budget && budgets) budgets.ended(budget, spentCostOf(event.properties, outcome.error !== undefined, outcome.stream !== undefined));
       span?.end(outcome, event.properties, latency, this.tracking.options.log);

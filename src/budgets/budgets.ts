@@ -127,6 +127,7 @@ export class Budgets {
     const groups = this.groupsOf(call);
     const entries: TicketEntry[] = [];
     let checked: TicketEntry[] | undefined;
+    let reserves = false;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
       const scopeKey = this.scopeKeyOf(rule, call, distinctId, groups);
@@ -137,13 +138,14 @@ export class Budgets {
       const entry: TicketEntry = { rule, scopeKey, key: this.keyOf(window, scopeKey), span: window.span, estimateMicros: estimate, reservedMicros: 0 };
       entries.push(entry);
       if (block) (checked ??= []).push(entry);
+      if (estimate > 0) reserves = true;
     }
     if (entries.length === 0) return undefined;
     const model = typeof call.body.model === 'string' ? call.body.model : undefined;
     const ticket: BudgetTicket = { entries, distinctId, groups, model, checks: checked !== undefined, counted: false };
     if (!checked) return ticket;
     const { memory } = this;
-    if (memory && checked.every((entry) => entry.estimateMicros === 0)) {
+    if (memory && !reserves) {
       // The memory store, nothing to reserve: the check only reads the counters.
       for (const entry of checked) {
         const spent = memory.read(entry.key, now);

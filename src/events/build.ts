@@ -263,22 +263,29 @@ function addCost(
   addCostProperties(properties, result, body.model, options, call.pricing, provider, tokens, toolCalls, units);
 }
 
+/** A call priced ahead of its event (for budgets): its cost properties, and the counts they came from. */
+export interface CallPrice {
+  readonly properties: Record<string, unknown>;
+  readonly tokens: TokenCounts | undefined;
+  readonly toolCalls: ToolCalls | undefined;
+}
+
 /**
  * A call's cost properties alone (see `addCost`), for budgets, which count a call's spend as soon
  * as it ends while the rest of its event is built later: `buildEvent` is then given them.
  */
-export function callCost(call: CallStart, outcome: CallOutcome): Record<string, unknown> {
+export function callCost(call: CallStart, outcome: CallOutcome): CallPrice {
   const { result } = outcome;
-  const cost: Record<string, unknown> = {};
+  const properties: Record<string, unknown> = {};
   const tokens = result ? readTokenCounts(result.usage) : undefined;
   const toolCalls = result ? call.operation.toolCalls?.(call.body, result) : undefined;
-  addCost(cost, call, outcome, endpointOf(call.client, call.options.provider), tokens, toolCalls);
-  return cost;
+  addCost(properties, call, outcome, endpointOf(call.client, call.options.provider), tokens, toolCalls);
+  return { properties, tokens, toolCalls };
 }
 
 /**
  * The one `$ai_generation` / `$ai_embedding` event of a call, from how it started and how it
- * ended (and its cost, when `callCost` priced it already; its OpenTelemetry span's ids, with the `otel` option). Pure: it reads, and makes nothing safe
+ * ended (and its price, when `callCost` priced it already; its OpenTelemetry span's ids, with the `otel` option). Pure: it reads, and makes nothing safe
  * to send (the sink does, with the `redact` hook and the size limit, for every event alike). The
  * user's properties come last: they may deliberately override ours, as in PostHog's own wrapper.
  */
@@ -286,7 +293,7 @@ export function buildEvent(
   call: CallStart,
   outcome: CallOutcome,
   latencySeconds: number,
-  cost?: Record<string, unknown>,
+  price?: CallPrice,
   spanProperties?: Record<string, unknown>,
 ): TrackedEvent {
   const { options, callOptions, context, body } = call;
@@ -299,7 +306,7 @@ export function buildEvent(
   // a slow dictionary, for this build and for everything that reads the event after.
   const user = userPropertiesOf(options.properties, context?.properties, callOptions?.posthogProperties);
   if (user) assignOwn(properties, user);
-  if (cost) assignOwn(properties, cost);
+  if (price) assignOwn(properties, price.properties);
   if (spanProperties) assignOwn(properties, spanProperties);
   // What PostHog has no property for (images, seconds of audio, characters): the operation's own names.
   const extra = call.operation.extraProperties?.(body, result);
@@ -318,9 +325,9 @@ export function buildEvent(
   properties.$ai_latency = latencySeconds;
   if (outcome.response) properties.$ai_http_status = outcome.response.status;
   else if (result) properties.$ai_http_status = 200;
-  const tokens = result ? readTokenCounts(result.usage) : undefined;
+  const tokens = price ? price.tokens : result ? readTokenCounts(result.usage) : undefined;
   if (result) addResultProperties(properties, call, result, tokens);
-  const toolCalls = result ? call.operation.toolCalls?.(body, result) : undefined;
+  const toolCalls = price ? price.toolCalls : result ? call.operation.toolCalls?.(body, result) : undefined;
   if (toolCalls) addToolCallCounts(properties, toolCalls);
 
   if (outcome.background) properties.$ai_background_ending = outcome.background;
@@ -341,7 +348,7 @@ export function buildEvent(
     if (described.status !== undefined) properties.$ai_http_status = described.status;
   }
 
-  if (!cost) addCost(properties, call, outcome, endpoint, tokens, toolCalls);
+  if (!price) addCost(properties, call, outcome, endpoint, tokens, toolCalls);
 
   const givenGroups = callOptions?.posthogGroups;
   const groups = groupsOf(options.groups, context?.groups, isRecord(givenGroups) ? givenGroups : undefined);
