@@ -5,6 +5,7 @@ import { eventsOf, type PostHogMock, type ReceivedEvent } from './support/postho
 import { chatBody, fileGuards, mockEchoChat, scopeEvent, trackedSetup } from './support/tracked.js';
 import { rejectionOf } from './support/checks.js';
 import { sleep } from './support/time.js';
+import { sanitizeProperties } from '../src/events/sanitize.js';
 
 // What every event is made into before it is sent: inline media replaced by short markers, under
 // PostHog's size limit with visible truncation, and serializable whatever the properties hold.
@@ -287,6 +288,28 @@ describe('size limit', () => {
     expect(company.length).toBeLessThanOrEqual(200);
     expect(company.startsWith('acme-ggg')).toBe(true);
     expect(first!.properties.$ai_input).toEqual([{ role: 'user', content: 'one' }]);
+  });
+
+  test('values are written as JSON.stringify writes them: plain ones as they are, a toJSON of their own, a class’s or an inherited one used', () => {
+    class Money {
+      constructor(readonly cents: number) {}
+      toJSON(): string {
+        return `$${this.cents / 100}`;
+      }
+    }
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { a: 1 });
+    const values = { plain: { a: [1, { b: 'c' }] }, bare, own: { toJSON: () => 'own' }, price: new Money(250), when: new Date(0), bytes: new Uint8Array(4) };
+    const expected = JSON.parse(JSON.stringify({ ...values, bytes: undefined })) as Record<string, unknown>;
+    expect(sanitizeProperties(values).properties).toEqual({ ...expected, bytes: '[binary data, 4 B, removed]' });
+    const polluted = Object.prototype as { toJSON?: () => string };
+    polluted.toJSON = () => 'inherited';
+    try {
+      const value = { nested: { a: 1 } };
+      expect(JSON.parse(JSON.stringify(value))).toBe('inherited');
+      expect(sanitizeProperties(value).properties).toBe('inherited');
+    } finally {
+      delete polluted.toJSON;
+    }
   });
 
   test('a property whose toJSON() gives megabytes is measured as what it gives: the event is under the limit', async () => {

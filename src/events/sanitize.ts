@@ -85,6 +85,8 @@ function walkValue(value: unknown, key: string, walk: Walk, depth: number): unkn
   const object = value as object;
   if (walk.path.includes(object)) return '[circular]';
   if (depth >= MAX_DEPTH) return '[too deep]';
+  // Most of an event: walked at once, without asking what else the object could be.
+  if (isPlain(object)) return walkObject(object, key, walk, depth);
   if (ArrayBuffer.isView(object) || object instanceof ArrayBuffer) {
     return `[binary data, ${kilobytes((object as ArrayBufferView).byteLength)}, removed]`;
   }
@@ -112,6 +114,17 @@ function walkValue(value: unknown, key: string, walk: Walk, depth: number): unkn
     return walkValue(json, key, walk, depth + 1);
   }
   return walkObject(object, key, walk, depth);
+}
+
+/** A plain object or array that JSON.stringify writes as it is: no `toJSON` of its own or inherited. */
+function isPlain(object: object): boolean {
+  try {
+    const prototype: unknown = Object.getPrototypeOf(object);
+    if (prototype !== Object.prototype && prototype !== Array.prototype && prototype !== null) return false;
+    return (prototype === null || (prototype as { toJSON?: unknown }).toJSON === undefined) && !Object.prototype.hasOwnProperty.call(object, 'toJSON');
+  } catch {
+    return false; // a proxy that throws: the general path says what it is
+  }
 }
 
 /** An array or an object with its values made safe: itself when none changed (unless `copyAll`), else a copy. */
