@@ -1,0 +1,157 @@
+// node scripts/bench/in-flow.mjs --against <checkout> [--workload small|options|budget|embeddings] [--calls N] [--time fn,fn]
+//
+// Tracking's own time per call, measured inside the flow: two builds (this checkout's src/ and
+// another checkout's, each bundled unminified with timers around the steps of a call), one
+// tracked client of each, making calls in turn (one of each, then again) against the bench's local
+// server. It prints, per call and per build, the time spent in `create()` (without the SDK's own
+// call), in the call's end, and in building and handing over its event (the next task).
+//
+// Why beside `npm run bench`: the bench compares blocks of calls, whose times drift by more than a
+// few µs from round to round here, so a change of 1 to 5 µs per call is lost in it. Timers around
+// tracking's own steps, in two builds side by side in one process, tell such changes apart (to
+// about 1 µs; run it twice, it swaps which build goes first). What they don't see: what tracking
+// costs the SDK's code around it (caches, garbage collection). Figures: docs/performance.md.
+//
+// Both checkouts must be built (`npm run build`: the price files in dist/prices are used).
+//   git worktree add ../base main && (cd ../base && npm ci && npm run build)
+//   node scripts/bench/in-flow.mjs --against ../base --workload options
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import OpenAI from 'openai';
+import { PostHog } from 'posthog-node';
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const against = option('--against');
+const workloadName = option('--workload', 'options');
+const CALLS = Number(option('--calls', '10000'));
+const WARM = 3000;
+const extraTimers = option('--time', '').split(',').filter(Boolean);
+if (!against) {
+  console.error('usage: node scripts/bench/in-flow.mjs --against <checkout> [--workload small|options|budget|embeddings] [--calls N] [--time fn,fn]');
+  process.exit(2);
+}
+
+/** A checkout's src/ bundled as dist/index.js is, unminified, into <checkout>/.scratch/in-flow/ (inside the package, so that `#prices` resolves). */
+async function bundle(checkout) {
+  const dir = path.resolve(checkout);
+  if (!existsSync(path.join(dir, 'dist/prices'))) throw new Error(`${dir}: run \`npm run build\` there first (its dist/prices is used)`);
+  const { version } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  const outfile = path.join(dir, '.scratch/in-flow/index.js');
+  mkdirSync(path.dirname(outfile), { recursive: true });
+  await build({
+    absWorkingDir: dir,
+    entryPoints: ['src/index.ts'],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'es2022',
+    packages: 'external',
+    outfile,
+    logLevel: 'error',
+    define: { __TRACKED_OPENAI_VERSION__: JSON.stringify(version) },
+    // As tsup.config.ts does: the price table's models come from the package's `#prices`.
+    plugins: [{
+      name: 'prices-outside',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/price-models\.js$/ }, (resolve) =>
+          /[\\/]src[\\/]pricing[\\/]table\.ts$/.test(resolve.importer) ? { path: '#prices', external: true } : undefined);
+      },
+    }],
+  });
+  return outfile;
+}
+
+/** The bundle with timers: into globalThis.__inFlow[tag]. Each step is found by its name in the unminified code. */
+function instrument(file, tag) {
+  let code = readFileSync(file, 'utf8');
+  const slot = `((globalThis.__inFlow ??= {})[${JSON.stringify(tag)}] ??= { calls: 0 })`;
+  const add = (name, start) => `{ const s = ${slot}; s[${JSON.stringify(name)}] = (s[${JSON.stringify(name)}] ?? 0) + performance.now() - ${start}; }`;
+  const replace = (from, to) => {
+    if (!code.includes(from)) throw new Error(`${file}: cannot find \`${from.trim()}\` to time (renamed?)`);
+    code = code.replace(from, to);
+  };
+  // create(): all of trackedCreate, less the SDK's own call inside it.
+  replace('function trackedCreate(tracking, client, operation, send, args) {',
+    `function trackedCreate(tracking, client, operation, send, args) { const t = performance.now(); ${slot}.calls++; try { return trackedCreate__timed(tracking, client, operation, send, args); } finally ${add('create', 't')} }\nfunction trackedCreate__timed(tracking, client, operation, send, args) {`);
+  replace('const result = call.runRequest(() => send(sentArgs));',
+    `const sdkStart = performance.now(); const result = call.runRequest(() => send(sentArgs)); ${add('sdk', 'sdkStart')}`);
+  // The call's end: TrackedCall.end.
+  const at = code.indexOf('var TrackedCall = class');
+  const end = code.indexOf('  end(outcome) {', at);
+  if (at < 0 || end < 0) throw new Error(`${file}: cannot find TrackedCall.end to time`);
+  code = `${code.slice(0, end)}  end(outcome) { const t = performance.now(); try { return this.end__timed(outcome); } finally ${add('end', 't')} }\n  end__timed(outcome) {${code.slice(end + '  end(outcome) {'.length)}`;
+  // The event's build and hand-over: the outbox's drain, in the next task.
+  replace('    for (const build of waiting) build();', `    const t = performance.now(); for (const build of waiting) build(); ${add('build', 't')}`);
+  // --time: any other function declared as `function name(`.
+  for (const name of extraTimers) {
+    replace(`\nfunction ${name}(`, `\nfunction ${name}(...a) { const t = performance.now(); try { return ${name}__timed(...a); } finally ${add(name, 't')} }\nfunction ${name}__timed(`);
+  }
+  writeFileSync(file, code);
+  return file;
+}
+
+const builds = { this: instrument(await bundle(root), 'this'), that: instrument(await bundle(against), 'that') };
+const modules = { this: await import(pathToFileURL(builds.this).href), that: await import(pathToFileURL(builds.that).href) };
+
+const child = spawn(process.execPath, [fileURLToPath(new URL('./server.mjs', import.meta.url))], { stdio: ['pipe', 'pipe', 'inherit'] });
+const [data] = await once(child.stdout, 'data');
+const { openai: baseURL, posthog: host } = JSON.parse(String(data));
+// posthog-node, with capture() in memory (as the bench's "tracked" client): its `flush` event every 20 events.
+const posthog = new PostHog('phc_bench', { host, fetchRetryCount: 0 });
+const batch = [];
+posthog.capture = (message) => {
+  batch.push(message);
+  if (batch.length === 20) posthog._events.emit('flush', batch.splice(0));
+};
+const sdkOptions = { apiKey: 'sk-bench-not-a-key', baseURL, maxRetries: 0 };
+const BLOCK_RULE = { name: 'per-user', limitUsd: 1e6, window: 'day', scope: 'distinctId', action: 'block' };
+const messages = [{ role: 'user', content: 'Say something short.' }];
+const workloads = {
+  small: { options: {}, run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages }) },
+  options: {
+    options: {},
+    run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages, posthogDistinctId: 'user-1', posthogProperties: { feature: 'chat', plan: 'pro' } }),
+  },
+  budget: { options: { distinctId: 'bench-user', budgets: { rules: [BLOCK_RULE] } }, run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages }) },
+  embeddings: { options: {}, run: (c) => c.embeddings.create({ model: 'text-embedding-3-small', input: 'benchmark input' }) },
+};
+const workload = workloads[workloadName];
+if (!workload) throw new Error(`--workload: one of ${Object.keys(workloads).join(', ')}`);
+
+async function measure(order) {
+  const clients = order.map((tag) => modules[tag].createTrackedOpenAI(new OpenAI(sdkOptions), { posthog, provider: 'openai', ...workload.options }));
+  const turns = async (n) => {
+    for (let i = 0; i < n; i++) for (const client of clients) await workload.run(client);
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  await turns(WARM);
+  globalThis.__inFlow = {};
+  await turns(CALLS);
+  return globalThis.__inFlow;
+}
+
+console.log(`in-flow: ${workloadName} workload, ${CALLS} calls per build in turn after ${WARM} each; µs per call (timers included)`);
+const steps = ['create', 'end', 'build', ...extraTimers];
+const totals = { this: {}, that: {} };
+for (const order of [['this', 'that'], ['that', 'this']]) {
+  const measured = await measure(order);
+  const line = (tag) => {
+    const s = measured[tag];
+    const per = (name) => ((s[name] ?? 0) - (name === 'create' ? s.sdk ?? 0 : 0)) / s.calls * 1000;
+    for (const name of steps) totals[tag][name] = (totals[tag][name] ?? 0) + per(name) / 2;
+    return steps.map((name) => `${name} ${per(name).toFixed(2)}`).join('  ');
+  };
+  console.log(`  ${order[0]} first:  this: ${line('this')}`);
+  console.log(`  ${' '.repeat(order[0].length)}         that: ${line('that')}`);
+}
+const sum = (tag) => ['create', 'end', 'build'].reduce((total, name) => total + totals[tag][name], 0);
+console.log(`mean of both orders: this ${sum('this').toFixed(2)} µs per call, that ${sum('that').toFixed(2)}: this − that = ${(sum('this') - sum('that')).toFixed(2)} µs`);
+console.log(steps.map((name) => `  ${name}: ${(totals.this[name] - totals.that[name]).toFixed(2)}`).join(''));
+child.stdin.end();
+process.exit(0);
