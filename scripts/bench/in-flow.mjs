@@ -1,4 +1,4 @@
-// node scripts/bench/in-flow.mjs --against <checkout> [--workload small|options|budget|embeddings] [--calls N] [--time fn,fn]
+// node scripts/bench/in-flow.mjs --against <checkout> [--workload small|options|budget|embeddings] [--calls N] [--time fn,fn] [--quick]
 //
 // Tracking's own time per call, measured inside the flow: two builds (this checkout's src/ and
 // another checkout's, each bundled unminified with timers around the steps of a call), one
@@ -29,8 +29,9 @@ const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const against = option('--against');
 const workloadName = option('--workload', 'options');
-const CALLS = Number(option('--calls', '10000'));
-const WARM = 3000;
+const quick = args.includes('--quick'); // a smoke test of the tool itself (CI), not figures
+const CALLS = Number(option('--calls', quick ? '50' : '10000'));
+const WARM = quick ? 50 : 3000;
 const extraTimers = option('--time', '').split(',').filter(Boolean);
 if (!against) {
   console.error('usage: node scripts/bench/in-flow.mjs --against <checkout> [--workload small|options|budget|embeddings] [--calls N] [--time fn,fn]');
@@ -38,11 +39,11 @@ if (!against) {
 }
 
 /** A checkout's src/ bundled as dist/index.js is, unminified, into <checkout>/.scratch/in-flow/ (inside the package, so that `#prices` resolves). */
-async function bundle(checkout) {
+async function bundle(checkout, tag) {
   const dir = path.resolve(checkout);
   if (!existsSync(path.join(dir, 'dist/prices'))) throw new Error(`${dir}: run \`npm run build\` there first (its dist/prices is used)`);
   const { version } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
-  const outfile = path.join(dir, '.scratch/in-flow/index.js');
+  const outfile = path.join(dir, `.scratch/in-flow/${tag}.js`);
   mkdirSync(path.dirname(outfile), { recursive: true });
   await build({
     absWorkingDir: dir,
@@ -88,15 +89,19 @@ function instrument(file, tag) {
   code = `${code.slice(0, end)}  end(outcome) { const t = performance.now(); try { return this.end__timed(outcome); } finally ${add('end', 't')} }\n  end__timed(outcome) {${code.slice(end + '  end(outcome) {'.length)}`;
   // The event's build and hand-over: the outbox's drain, in the next task.
   replace('    for (const build of waiting) build();', `    const t = performance.now(); for (const build of waiting) build(); ${add('build', 't')}`);
-  // --time: any other function declared as `function name(`.
+  // --time: any other function (`function name(`), or else the first method of that name.
   for (const name of extraTimers) {
-    replace(`\nfunction ${name}(`, `\nfunction ${name}(...a) { const t = performance.now(); try { return ${name}__timed(...a); } finally ${add(name, 't')} }\nfunction ${name}__timed(`);
+    if (code.includes(`\nfunction ${name}(`)) {
+      replace(`\nfunction ${name}(`, `\nfunction ${name}(...a) { const t = performance.now(); try { return ${name}__timed(...a); } finally ${add(name, 't')} }\nfunction ${name}__timed(`);
+    } else {
+      replace(`\n  ${name}(`, `\n  ${name}(...a) { const t = performance.now(); try { return this.${name}__timed(...a); } finally ${add(name, 't')} }\n  ${name}__timed(`);
+    }
   }
   writeFileSync(file, code);
   return file;
 }
 
-const builds = { this: instrument(await bundle(root), 'this'), that: instrument(await bundle(against), 'that') };
+const builds = { this: instrument(await bundle(root, 'this'), 'this'), that: instrument(await bundle(against, 'that'), 'that') };
 const modules = { this: await import(pathToFileURL(builds.this).href), that: await import(pathToFileURL(builds.that).href) };
 
 const child = spawn(process.execPath, [fileURLToPath(new URL('./server.mjs', import.meta.url))], { stdio: ['pipe', 'pipe', 'inherit'] });
