@@ -11,6 +11,7 @@ import { privacyModeOf } from './events/rules.js';
 import { secondsBetween } from './events/seconds.js';
 import type { Operation } from './operations/operation.js';
 import type { ResolvedTrackingOptions } from './options.js';
+import type { Endpoint } from './provider.js';
 import { CallSpan } from './otel/call-span.js';
 import type { PricingState } from './pricing/state.js';
 import type { Tracking } from './tracking.js';
@@ -35,6 +36,7 @@ export class TrackedCall implements CallStart {
   constructor(
     readonly tracking: Tracking,
     readonly client: object,
+    readonly endpoint: Endpoint,
     readonly operation: Operation,
     readonly body: Record<string, unknown>,
     readonly callOptions: PostHogCallOptions | undefined,
@@ -168,6 +170,7 @@ export class TrackedCall implements CallStart {
         options: this.options,
         pricing: this.pricing,
         client: this.client,
+        endpoint: this.endpoint,
         operation: this.operation,
         body: detached(this.body, copying),
         callOptions: callOptions && {

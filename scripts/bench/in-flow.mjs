@@ -1,4 +1,5 @@
-// node scripts/bench/in-flow.mjs --against <checkout> [--workload small|options|budget|embeddings] [--calls N] [--time fn,fn] [--quick]
+// node scripts/bench/in-flow.mjs --against <checkout> [--workload small|options|budget|embeddings] [--calls N] [--time fn,fn]
+//                                [--that-without-options] [--quick]
 //
 // Tracking's own time per call, measured inside the flow: two builds (this checkout's src/ and
 // another checkout's, each bundled unminified with timers around the steps of a call), one
@@ -15,6 +16,7 @@
 // Both checkouts must be built (`npm run build`: the price files in dist/prices are used).
 //   git worktree add ../base main && (cd ../base && npm ci && npm run build)
 //   node scripts/bench/in-flow.mjs --against ../base --workload options
+//   node scripts/bench/in-flow.mjs --against . --workload budget --that-without-options   # what a budget adds
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,6 +35,8 @@ const quick = args.includes('--quick'); // a smoke test of the tool itself (CI),
 const CALLS = Number(option('--calls', quick ? '50' : '10000'));
 const WARM = quick ? 50 : 3000;
 const extraTimers = option('--time', '').split(',').filter(Boolean);
+// The other client without the workload's client options (the budget): with `--against .`, what they add.
+const thatWithoutOptions = args.includes('--that-without-options');
 if (!against) {
   console.error('usage: node scripts/bench/in-flow.mjs --against <checkout> [--workload small|options|budget|embeddings] [--calls N] [--time fn,fn]');
   process.exit(2);
@@ -130,7 +134,8 @@ const workload = workloads[workloadName];
 if (!workload) throw new Error(`--workload: one of ${Object.keys(workloads).join(', ')}`);
 
 async function measure(order) {
-  const clients = order.map((tag) => modules[tag].createTrackedOpenAI(new OpenAI(sdkOptions), { posthog, provider: 'openai', ...workload.options }));
+  const clients = order.map((tag) =>
+    modules[tag].createTrackedOpenAI(new OpenAI(sdkOptions), { posthog, provider: 'openai', ...(tag === 'that' && thatWithoutOptions ? {} : workload.options) }));
   const turns = async (n) => {
     for (let i = 0; i < n; i++) for (const client of clients) await workload.run(client);
     await new Promise((resolve) => setImmediate(resolve));

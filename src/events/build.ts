@@ -6,7 +6,7 @@ import { withoutContent } from '../operations/operation.js';
 import type { DebugLogger, ResolvedTrackingOptions, TrackedEvent } from '../options.js';
 import { addCostProperties } from '../pricing/properties.js';
 import type { PricingState } from '../pricing/state.js';
-import { type Endpoint, endpointOf } from '../provider.js';
+import type { Endpoint } from '../provider.js';
 import { pricesOf } from '../pricing/table.js';
 import type { ToolCalls } from '../pricing/types.js';
 import { readTokenCounts, type TokenCounts } from '../usage.js';
@@ -29,6 +29,8 @@ export interface CallStart {
   readonly options: ResolvedTrackingOptions;
   readonly pricing: PricingState;
   readonly client: object;
+  /** Who the client talks to (its provider, base URL and prices), found when the call started. */
+  readonly endpoint: Endpoint;
   readonly operation: Operation;
   /** The request body as the caller wrote it, without our options. */
   readonly body: Record<string, unknown>;
@@ -279,7 +281,7 @@ export function callCost(call: CallStart, outcome: CallOutcome): CallPrice {
   const properties: Record<string, unknown> = {};
   const tokens = result ? readTokenCounts(result.usage) : undefined;
   const toolCalls = result ? call.operation.toolCalls?.(call.body, result) : undefined;
-  addCost(properties, call, outcome, endpointOf(call.client, call.options.provider), tokens, toolCalls);
+  addCost(properties, call, outcome, call.endpoint, tokens, toolCalls);
   return { properties, tokens, toolCalls };
 }
 
@@ -299,7 +301,7 @@ export function buildEvent(
   const { options, callOptions, context, body } = call;
   const { result, stream, error } = outcome;
   const traceId = nonEmptyString(callOptions?.posthogTraceId) ?? nonEmptyString(context?.traceId) ?? newTraceId();
-  const endpoint = endpointOf(call.client, options.provider);
+  const { endpoint } = call;
   const properties = requestProperties(call, endpoint, traceId, result);
   // Properties named at run time (the user's, the cost counted for budgets, the operation's own)
   // are set while the object is small: added to an object that already has many, they turn it into

@@ -18,7 +18,8 @@ import { watchUnreadRequest } from './unread.js';
  */
 export function trackedCreate(tracking: Tracking, client: object, operation: Operation, send: (args: readonly unknown[]) => unknown, args: readonly unknown[]): unknown {
   const { log, includeStreamUsage } = tracking.options;
-  const { baseURL } = endpointOf(client);
+  const endpoint = endpointOf(client, tracking.options.provider);
+  const { baseURL } = endpoint;
   const request = prepareRequest(args, operation, includeStreamUsage && !rejectsStreamUsage(baseURL), log);
   if (!request) return send(args);
 
@@ -26,8 +27,8 @@ export function trackedCreate(tracking: Tracking, client: object, operation: Ope
   let sentArgs = request.args;
   let call: TrackedCall;
   try {
-    call = new TrackedCall(tracking, client, operation, request.body, request.callOptions, request.requestHeaders);
-    call.budget = tracking.budgets?.admit(call, endpointOf(client, tracking.options.provider).pricing);
+    call = new TrackedCall(tracking, client, endpoint, operation, request.body, request.callOptions, request.requestHeaders);
+    call.budget = tracking.budgets?.admit(call, () => endpoint.pricing);
     // A budget check to wait for: the SDK sends nothing until it passes (see sdk.ts, point 7).
     const gate = call.budget?.gate;
     if (gate) {

@@ -1,6 +1,5 @@
 import type { CallOutcome, CallStart } from '../events/build.js';
 import { sanitizeProperties } from '../events/sanitize.js';
-import { endpointOf } from '../provider.js';
 import * as names from './attributes.js';
 import { inputMessages, outputMessages } from './content.js';
 import type { ResolvedOtel } from './options.js';
@@ -91,9 +90,9 @@ export class CallSpan {
   ) {}
 
   /** Starts the span of a call that is starting now (in `create()`, where the caller's span is active). */
-  static start(otel: ResolvedOtel, call: Pick<CallStart, 'operation' | 'body' | 'client' | 'options' | 'startedAt'>): CallSpan | undefined {
+  static start(otel: ResolvedOtel, call: Pick<CallStart, 'operation' | 'body' | 'endpoint' | 'options' | 'startedAt'>): CallSpan | undefined {
     try {
-      const { name, attributes } = describeRequest(call.operation, call.body, endpointOf(call.client, call.options.provider));
+      const { name, attributes } = describeRequest(call.operation, call.body, call.endpoint);
       const startTime = performance.timeOrigin + call.startedAt;
       const span = otel.tracer.startSpan(name, { kind: names.SPAN_KIND_CLIENT, attributes: defined(attributes), startTime });
       return new CallSpan(span, otel, startTime);
