@@ -287,9 +287,10 @@ export function callCost(call: CallStart, outcome: CallOutcome): CallPrice {
 
 /**
  * The one `$ai_generation` / `$ai_embedding` event of a call, from how it started and how it
- * ended (and its price, when `callCost` priced it already; its OpenTelemetry span's ids, with the `otel` option). Pure: it reads, and makes nothing safe
- * to send (the sink does, with the `redact` hook and the size limit, for every event alike). The
- * user's properties come last: they may deliberately override ours, as in PostHog's own wrapper.
+ * ended (and its price, when `callCost` priced it already; its span's ids, with the `otel`
+ * option). Pure: it reads, and makes nothing safe to send (the sink does, with the `redact` hook
+ * and the size limit, for every event alike). The user's properties win over ours of the same
+ * name: they may deliberately override ours, as in PostHog's own wrapper.
  */
 export function buildEvent(
   call: CallStart,
