@@ -1,4 +1,5 @@
 import type { DebugLogger } from './options.js';
+import { setOwn } from './safe-read.js';
 import { describeValue, isRecord } from './validation.js';
 
 /**
@@ -104,11 +105,8 @@ export function splitCallOptions(body: unknown, log: DebugLogger | undefined): S
     if (CALL_OPTION_SET.has(key)) {
       const checked = checkedOption(key as CallOptionName, value, log);
       if (checked !== undefined) callOptions[key] = checked;
-    } else if (key === '__proto__') {
-      // An own "__proto__" key (JSON.parse makes those) is defined, as assigning it would set the prototype.
-      Object.defineProperty(clean, key, { value, writable: true, enumerable: true, configurable: true });
     } else {
-      clean[key] = value;
+      setOwn(clean, key, value);
     }
   }
   return { body: clean, callOptions: callOptions as PostHogCallOptions };

@@ -1,4 +1,4 @@
-/** Reading the caller's values without a throwing getter (or a revoked proxy) ever reaching tracking's caller. */
+/** Reading the caller's values without a throwing getter (or a revoked proxy) ever reaching tracking's caller, and copying their keys. */
 
 /** What a value that cannot be read becomes (a getter that throws), as `src/events/sanitize.ts` writes it too. */
 export const UNREADABLE = '[unreadable]';
@@ -10,6 +10,12 @@ export function readOr(source: object, key: PropertyKey, fallback: unknown): unk
   } catch {
     return fallback;
   }
+}
+
+/** Sets a key on a plain object; an own "__proto__" key (JSON.parse makes those) is defined, as assigning it would set the prototype. */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  else target[key] = value;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { PostHogCallOptions } from '../call-options.js';
 import type { ActiveContext } from '../context.js';
-import { readOr, UNREADABLE } from '../safe-read.js';
+import { readable, setOwn, UNREADABLE } from '../safe-read.js';
 import type { Operation } from '../operations/operation.js';
 import { withoutContent } from '../operations/operation.js';
 import type { DebugLogger, ResolvedTrackingOptions, TrackedEvent } from '../options.js';
@@ -89,13 +89,8 @@ function userPropertiesOf(...sources: unknown[]): Record<string, unknown> | unde
   let merged: Record<string, unknown> | undefined;
   for (const source of sources) {
     if (!isRecord(source)) continue;
-    let keys: string[];
-    try {
-      keys = Object.keys(source);
-    } catch {
-      continue; // a proxy whose keys cannot be listed: nothing of it can be read
-    }
-    for (const key of keys) setOwn((merged ??= {}), key, readOr(source, key, UNREADABLE));
+    const own = readable(source, UNREADABLE);
+    merged = merged ? { ...merged, ...own } : own;
   }
   return merged;
 }
@@ -103,11 +98,6 @@ function userPropertiesOf(...sources: unknown[]): Record<string, unknown> | unde
 /** Sets each of `source`'s properties on `target` (an own "__proto__" key too, which assigning would turn into a prototype). */
 function assignOwn(target: Record<string, unknown>, source: Record<string, unknown>): void {
   for (const key of Object.keys(source)) setOwn(target, key, source[key]);
-}
-
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
-  else target[key] = value;
 }
 
 /** USD amounts to the pico-dollar, as the price table computes them: no float noise from a product of rates and counts. */

@@ -1,3 +1,5 @@
+import { setOwn } from '../safe-read.js';
+
 /** How many objects and arrays one call's copy takes at most, and how deep; past either, the rest is shared. */
 const MAX_COPIED = 10_000;
 const MAX_DEPTH = 40;
@@ -66,10 +68,7 @@ function copy(value: unknown, copying: Copying, depth: number): unknown {
     for (const item of value as unknown[]) out.push(copy(item, copying, depth + 1));
   } else {
     for (const key of Object.keys(value)) {
-      const item = copy((value as Record<string, unknown>)[key], copying, depth + 1);
-      // An own "__proto__" key (JSON.parse makes those) is defined, as assigning it would set the prototype.
-      if (key === '__proto__') Object.defineProperty(out, key, { value: item, writable: true, enumerable: true, configurable: true });
-      else out[key] = item;
+      setOwn(out, key, copy((value as Record<string, unknown>)[key], copying, depth + 1));
     }
   }
   return out;

@@ -3,6 +3,8 @@
  * inline media, and under PostHog's size limit.
  */
 
+import { setOwn } from '../safe-read.js';
+
 /** PostHog's `/batch/` endpoint rejects an `$ai_*` event above 983,040 bytes; this leaves room for posthog-node's own fields. */
 export const DEFAULT_MAX_EVENT_BYTES = 900_000;
 
@@ -173,12 +175,6 @@ function walkObject(object: object, key: string, walk: Walk, depth: number): unk
   } finally {
     walk.path.pop();
   }
-}
-
-/** Sets a key on a plain object; an own "__proto__" key (JSON.parse makes those) is defined, as assigning it would set the prototype. */
-function setOwn(target: Record<string, unknown>, name: string, value: unknown): void {
-  if (name === '__proto__') Object.defineProperty(target, name, { value, writable: true, enumerable: true, configurable: true });
-  else target[name] = value;
 }
 
 /**
