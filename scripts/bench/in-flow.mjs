@@ -1,5 +1,5 @@
-// node scripts/bench/in-flow.mjs --against <checkout> [--workload small|options|budget|embeddings] [--calls N] [--time fn,fn]
-//                                [--that-without-options] [--quick]
+// node scripts/bench/in-flow.mjs --against <checkout> [--workload small|options|embeddings|budget|budget-people|budget-warn]
+//                                [--calls N] [--time fn,fn] [--that-without-options] [--json] [--quick]
 //
 // Tracking's own time per call, measured inside the flow: two builds (this checkout's src/ and
 // another checkout's, each bundled unminified with timers around the steps of a call), one
@@ -17,6 +17,7 @@
 //   git worktree add ../base main && (cd ../base && npm ci && npm run build)
 //   node scripts/bench/in-flow.mjs --against ../base --workload options
 //   node scripts/bench/in-flow.mjs --against . --workload budget --that-without-options   # what a budget adds
+// `npm run bench` runs the last form for its budget lines (with --json: one line of JSON at the end).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,8 +38,9 @@ const WARM = quick ? 50 : 3000;
 const extraTimers = option('--time', '').split(',').filter(Boolean);
 // The other client without the workload's client options (the budget): with `--against .`, what they add.
 const thatWithoutOptions = args.includes('--that-without-options');
+const json = args.includes('--json');
 if (!against) {
-  console.error('usage: node scripts/bench/in-flow.mjs --against <checkout> [--workload small|options|budget|embeddings] [--calls N] [--time fn,fn]');
+  console.error('usage: node scripts/bench/in-flow.mjs --against <checkout> [--workload small|options|embeddings|budget|budget-people|budget-warn] [--calls N] [--time fn,fn]');
   process.exit(2);
 }
 
@@ -119,15 +121,26 @@ posthog.capture = (message) => {
   if (batch.length === 20) posthog._events.emit('flush', batch.splice(0));
 };
 const sdkOptions = { apiKey: 'sk-bench-not-a-key', baseURL, maxRetries: 0 };
-const BLOCK_RULE = { name: 'per-user', limitUsd: 1e6, window: 'day', scope: 'distinctId', action: 'block' };
+// The bench's budget rules (scripts/bench/run.mjs), limits never reached.
+const BLOCK_RULE = { name: 'per-user', limitUsd: 1e6, window: 'day', scope: 'distinctId', action: 'block', thresholds: [0.8, 1] };
+const WARN_RULE = { name: 'client', limitUsd: 1e6, window: 'month', action: 'warn', thresholds: [0.8, 1] };
 const messages = [{ role: 'user', content: 'Say something short.' }];
+let calls = 0;
 const workloads = {
   small: { options: {}, run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages }) },
   options: {
     options: {},
     run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages, posthogDistinctId: 'user-1', posthogProperties: { feature: 'chat', plan: 'pro' } }),
   },
+  // A block rule, every call the same person's: each check first counts the call that just ended.
   budget: { options: { distinctId: 'bench-user', budgets: { rules: [BLOCK_RULE] } }, run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages }) },
+  // The same rule, the calls naming 50 people in turn (the request's `user`).
+  'budget-people': {
+    options: { budgets: { rules: [BLOCK_RULE] } },
+    run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages, user: `bench-person-${calls++ % 50}` }),
+  },
+  // A warn rule for the whole client: counted with the event, never checked.
+  'budget-warn': { options: { distinctId: 'bench-user', budgets: { rules: [WARN_RULE] } }, run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages }) },
   embeddings: { options: {}, run: (c) => c.embeddings.create({ model: 'text-embedding-3-small', input: 'benchmark input' }) },
 };
 const workload = workloads[workloadName];
@@ -146,7 +159,7 @@ async function measure(order) {
   return globalThis.__inFlow;
 }
 
-console.log(`in-flow: ${workloadName} workload, ${CALLS} calls per build in turn after ${WARM} each; µs per call (timers included)`);
+if (!json) console.log(`in-flow: ${workloadName} workload, ${CALLS} calls per build in turn after ${WARM} each; µs per call (timers included)`);
 const steps = ['create', 'end', 'build', ...extraTimers];
 const totals = { this: {}, that: {} };
 for (const order of [['this', 'that'], ['that', 'this']]) {
@@ -157,11 +170,18 @@ for (const order of [['this', 'that'], ['that', 'this']]) {
     for (const name of steps) totals[tag][name] = (totals[tag][name] ?? 0) + per(name) / 2;
     return steps.map((name) => `${name} ${per(name).toFixed(2)}`).join('  ');
   };
-  console.log(`  ${order[0]} first:  this: ${line('this')}`);
-  console.log(`  ${' '.repeat(order[0].length)}         that: ${line('that')}`);
+  const lines = { this: line('this'), that: line('that') };
+  if (json) continue;
+  console.log(`  ${order[0]} first:  this: ${lines.this}`);
+  console.log(`  ${' '.repeat(order[0].length)}         that: ${lines.that}`);
 }
 const sum = (tag) => ['create', 'end', 'build'].reduce((total, name) => total + totals[tag][name], 0);
-console.log(`mean of both orders: this ${sum('this').toFixed(2)} µs per call, that ${sum('that').toFixed(2)}: this − that = ${(sum('this') - sum('that')).toFixed(2)} µs`);
-console.log(steps.map((name) => `  ${name}: ${(totals.this[name] - totals.that[name]).toFixed(2)}`).join(''));
+const differences = Object.fromEntries(steps.map((name) => [name, totals.this[name] - totals.that[name]]));
+if (json) {
+  console.log(JSON.stringify({ workload: workloadName, calls: CALLS, thisUs: sum('this'), thatUs: sum('that'), differenceUs: sum('this') - sum('that'), steps: differences }));
+} else {
+  console.log(`mean of both orders: this ${sum('this').toFixed(2)} µs per call, that ${sum('that').toFixed(2)}: this − that = ${(sum('this') - sum('that')).toFixed(2)} µs`);
+  console.log(steps.map((name) => `  ${name}: ${differences[name].toFixed(2)}`).join(''));
+}
 child.stdin.end();
 process.exit(0);
