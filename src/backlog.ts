@@ -27,8 +27,9 @@ type Admission = 'whole' | 'without_content' | 'dropped';
  * `on()`, or disabled) is not counted: nothing is held back from it.
  */
 export class Backlog {
-  /** Our events in posthog-node's queue, oldest first: uuid → estimated bytes. */
-  private readonly queued = new Map<string, number>();
+  /** Our events in posthog-node's queue, oldest first: their uuids, and their estimated bytes beside. */
+  private readonly uuids: string[] = [];
+  private readonly sizes: number[] = [];
   private queuedBytes = 0;
   private inFlight = 0;
   private readonly counted: boolean;
@@ -56,21 +57,22 @@ export class Backlog {
     }
   }
 
-  /** posthog-node's `flush` event: `messages` left its queue, and so did every older one of ours. */
+  /**
+   * posthog-node's `flush` event: `messages` left its queue, and so did every older one of ours.
+   * The newest of ours among them is looked for from the end of the batch: usually its last message.
+   */
   private delivered(messages: unknown): void {
     if (!Array.isArray(messages)) return;
-    let newest: string | undefined;
-    for (const message of messages) {
-      const uuid = (message as { uuid?: unknown } | null)?.uuid;
-      if (typeof uuid === 'string' && this.queued.has(uuid)) newest = uuid;
+    let newest = -1;
+    for (let i = messages.length - 1; i >= 0 && newest < 0; i--) {
+      const uuid = (messages[i] as { uuid?: unknown } | null)?.uuid;
+      if (typeof uuid === 'string') newest = this.uuids.indexOf(uuid);
     }
-    if (newest === undefined) return;
-    for (const [uuid, bytes] of this.queued) {
-      this.queued.delete(uuid);
-      this.queuedBytes -= bytes;
-      if (uuid === newest) break;
-    }
-    if (this.queued.size === 0) this.queuedBytes = 0;
+    if (newest < 0) return;
+    for (let i = 0; i <= newest; i++) this.queuedBytes -= this.sizes[i]!;
+    this.uuids.splice(0, newest + 1);
+    this.sizes.splice(0, newest + 1);
+    if (this.uuids.length === 0) this.queuedBytes = 0;
     if (this.reported !== 'whole') {
       this.reported = 'whole';
       this.log?.('PostHog is taking events again');
@@ -95,15 +97,13 @@ export class Backlog {
   enqueued(bytes: number): string | undefined {
     if (!this.counted) return undefined;
     const uuid = crypto.randomUUID();
-    this.queued.set(uuid, bytes);
+    this.uuids.push(uuid);
+    this.sizes.push(bytes);
     this.queuedBytes += bytes;
     // posthog-node drops its oldest events past `maxQueueSize`: so does the count.
-    if (this.queued.size > this.maxQueueSize) {
-      for (const [oldest, oldestBytes] of this.queued) {
-        this.queued.delete(oldest);
-        this.queuedBytes -= oldestBytes;
-        break;
-      }
+    if (this.uuids.length > this.maxQueueSize) {
+      this.uuids.shift();
+      this.queuedBytes -= this.sizes.shift()!;
     }
     return uuid;
   }
