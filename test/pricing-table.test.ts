@@ -9,8 +9,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { buildPriceTable, renderPriceFiles } from '../scripts/update-prices.mjs';
-import { PRICE_TABLE_INFO, PRICED_PROVIDERS, providerPrices } from '../src/pricing/table.js';
-import type { PriceEntry, RateCard } from '../src/pricing/types.js';
+import { PricingState } from '../src/pricing/state.js';
+import { PRICE_TABLE_INFO, PRICED_PROVIDERS, pricesOf, providerPrices } from '../src/pricing/table.js';
+import type { PriceChoice, PriceEntry, RateCard } from '../src/pricing/types.js';
 
 interface BuiltTable {
   table: { providers: { id: string; name: string; apiPattern?: string; fallbacks?: string[]; models: PriceEntry[] }[] };
@@ -179,5 +180,39 @@ describe('the table served by src/pricing/table.ts', () => {
     ] as const) {
       expect(providerPrices(provider)!.models.some((entry) => entry.id === model), `${provider} ${model}`).toBe(false);
     }
+  });
+});
+
+describe('PricingState: the prices a client remembers', () => {
+  /** A state, and a `choose` that counts its calls and returns a new object each time (a look-up's answer is told by identity). */
+  function counted(): { state: PricingState; choose: () => PriceChoice; chosen: () => number } {
+    let chosen = 0;
+    const choose = (): PriceChoice => {
+      chosen += 1;
+      return { ok: false, reason: 'unknown_model' };
+    };
+    return { state: new PricingState(), choose, chosen: () => chosen };
+  }
+
+  it('chooses once per provider and pair of model ids, and again for another provider or model', () => {
+    const { state, choose, chosen } = counted();
+    const openai = pricesOf('openai');
+    const first = state.choice(openai, ['gpt-4o-mini-2024-07-18', 'gpt-4o-mini'], choose);
+    expect(state.choice(pricesOf('openai'), ['gpt-4o-mini-2024-07-18', 'gpt-4o-mini'], choose)).toBe(first);
+    expect(chosen()).toBe(1);
+    state.choice(openai, ['gpt-4o-mini-2024-07-18'], choose);
+    state.choice(openai, ['gpt-4o-mini', 'gpt-4o-mini-2024-07-18'], choose);
+    state.choice(pricesOf('groq'), ['gpt-4o-mini-2024-07-18', 'gpt-4o-mini'], choose);
+    expect(chosen()).toBe(4);
+  });
+
+  it('remembers a bounded number of choices', () => {
+    const { state, choose, chosen } = counted();
+    const openai = pricesOf('openai');
+    for (let i = 0; i < 1500; i++) state.choice(openai, [`model-${i}`], choose);
+    // Past 1,000 it starts again: the oldest are chosen anew, the newest are still remembered.
+    state.choice(openai, ['model-0'], choose);
+    state.choice(openai, ['model-1499'], choose);
+    expect(chosen()).toBe(1501);
   });
 });

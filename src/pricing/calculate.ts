@@ -130,7 +130,7 @@ function chooseCard(request: PriceRequest, models: string[]): CardOutcome {
   const { pricing, state, serviceTier, time, provider = OPENAI } = request;
   const choose = () => choosePrice(models, pricing, serviceTier, provider);
   // With a resolver the choice may depend on the tier: chosen per call.
-  const choice = state && !pricing.resolver ? state.choice([`${provider.id} ${provider.table ?? ''}`, ...models], choose) : choose();
+  const choice = state && !pricing.resolver ? state.choice(provider, models, choose) : choose();
   if (!choice.ok) return choice;
   const tier = pricedTierOf(serviceTier);
   if (tier === undefined) return { ok: false, reason: 'unknown_service_tier' };

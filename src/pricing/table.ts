@@ -122,10 +122,14 @@ export function providerPrices(id: string): ProviderPrices | undefined {
   return prices;
 }
 
+/** One object per provider of the table, so that a client's memory of prices (`PricingState`) finds it again. */
+const tablePrices = new Map<string, PricingProvider>();
+
 /** The prices that apply at a provider named by the caller or by its URL: its own table, or none. */
 export function pricesOf(provider: string): PricingProvider {
   // Whether the table has the provider, without reading its models (those wait for its first price).
-  return infos.has(provider)
-    ? { id: provider, table: provider, assumed: false }
-    : { id: provider, table: undefined, assumed: false, unpricedBecause: 'no_provider_prices' };
+  if (!infos.has(provider)) return { id: provider, table: undefined, assumed: false, unpricedBecause: 'no_provider_prices' };
+  let prices = tablePrices.get(provider);
+  if (!prices) tablePrices.set(provider, (prices = Object.freeze({ id: provider, table: provider, assumed: false })));
+  return prices;
 }
