@@ -125,6 +125,8 @@ const sdkOptions = { apiKey: 'sk-bench-not-a-key', baseURL, maxRetries: 0 };
 const BLOCK_RULE = { name: 'per-user', limitUsd: 1e6, window: 'day', scope: 'distinctId', action: 'block', thresholds: [0.8, 1] };
 const WARN_RULE = { name: 'client', limitUsd: 1e6, window: 'month', action: 'warn', thresholds: [0.8, 1] };
 const messages = [{ role: 'user', content: 'Say something short.' }];
+// As the bench's: 50 people named in turn, each by the same string on every call.
+const USERS = Array.from({ length: 50 }, (_, i) => `user-${i}`);
 let calls = 0;
 const workloads = {
   small: { options: {}, run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages }) },
@@ -137,7 +139,7 @@ const workloads = {
   // The same rule, the calls naming 50 people in turn (the request's `user`).
   'budget-people': {
     options: { budgets: { rules: [BLOCK_RULE] } },
-    run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages, user: `bench-person-${calls++ % 50}` }),
+    run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages, user: USERS[calls++ % USERS.length] }),
   },
   // A warn rule for the whole client: counted with the event, never checked.
   'budget-warn': { options: { distinctId: 'bench-user', budgets: { rules: [WARN_RULE] } }, run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages }) },
