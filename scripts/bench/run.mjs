@@ -40,7 +40,7 @@
 // The benchmark reports; it never fails the build (it exits non-zero only when it could not
 // measure, e.g. when a call did not give exactly one event).
 //
-//   npm run bench                   # the full run (about 2 minutes)
+//   npm run bench                   # the full run (about 7 minutes)
 //   npm run bench -- --quick        # fewer rounds: a smoke test, not figures to quote
 //   npm run bench -- --only small   # workloads whose name contains "small" (no import/size);
 //                                   # several with "|": --only "small|embeddings"
@@ -440,12 +440,12 @@ async function longStream(name) {
 
 /**
  * What a client option adds to tracking's own time per call, by in-flow.mjs's timers: the same
- * build with and without it, its calls in turn, in a process of its own (about 20 s).
+ * build with and without it, its calls in turn, in a process of its own (about 35 s).
  */
 async function inFlowAdded(workload) {
   const script = fileURLToPath(new URL('./in-flow.mjs', import.meta.url));
   // Not execFileSync: this process's event loop must keep running (its sockets to the local server).
-  const { stdout } = await promisify(execFile)(process.execPath, [script, '--against', '.', '--workload', workload, '--that-without-options', '--json', ...(quick ? ['--quick'] : ['--calls', '6000'])], {
+  const { stdout } = await promisify(execFile)(process.execPath, [script, '--against', '.', '--workload', workload, '--that-without-options', '--json', ...(quick ? ['--quick'] : [])], {
     cwd: root,
     encoding: 'utf8',
   });
