@@ -59,7 +59,8 @@ export class Backlog {
 
   /**
    * posthog-node's `flush` event: `messages` left its queue, and so did every older one of ours.
-   * The newest of ours among them is looked for from the end of the batch: usually its last message.
+   * The newest of ours among them is looked for from the end of the batch (usually its last
+   * message) in our queued events: a few dozen while PostHog takes them, at most `maxQueueSize`.
    */
   private delivered(messages: unknown): void {
     if (!Array.isArray(messages)) return;
