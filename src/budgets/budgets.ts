@@ -120,9 +120,9 @@ export class Budgets {
 
   /**
    * The rules that apply to a call and its scope keys; with a gate when a `block` rule must be
-   * checked first. `providerOf`: whose prices a reservation's estimate uses (asked only then).
+   * checked first. `provider`: whose prices a reservation's estimate uses.
    */
-  admit(call: BudgetedCall, providerOf: () => PricingProvider): BudgetTicket | undefined {
+  admit(call: BudgetedCall, provider: PricingProvider): BudgetTicket | undefined {
     const now = Date.now();
     const { rules } = this.config;
     const { options } = this.host;
@@ -137,7 +137,7 @@ export class Budgets {
       if (scopeKey === undefined) continue;
       const window = this.windowOf(i, now);
       const block = rule.action === 'block';
-      const estimate = block && rule.reserve ? estimateMicros(call.body, providerOf(), options.pricing, this.host.pricing) : 0;
+      const estimate = block && rule.reserve ? estimateMicros(call.body, provider, options.pricing, this.host.pricing) : 0;
       const entry: TicketEntry = { rule, scopeKey, key: this.keyOf(window, scopeKey), span: window.span, estimateMicros: estimate, reservedMicros: 0 };
       entries.push(entry);
       if (block) (checked ??= []).push(entry);

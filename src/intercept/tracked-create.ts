@@ -28,7 +28,7 @@ export function trackedCreate(tracking: Tracking, client: object, operation: Ope
   let call: TrackedCall;
   try {
     call = new TrackedCall(tracking, client, endpoint, operation, request.body, request.callOptions, request.requestHeaders);
-    call.budget = tracking.budgets?.admit(call, () => endpoint.pricing);
+    call.budget = tracking.budgets?.admit(call, endpoint.pricing);
     // A budget check to wait for: the SDK sends nothing until it passes (see sdk.ts, point 7).
     const gate = call.budget?.gate;
     if (gate) {

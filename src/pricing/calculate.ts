@@ -94,7 +94,7 @@ export type CostOutcome = { ok: true; cost: CostResult } | { ok: false; reason: 
 /** What `priceUsage` needs to know about a call. */
 export interface PriceRequest {
   /** Model ids, most specific first: the response's `model`, then the request's. Empty ones are skipped. */
-  models: readonly (string | undefined)[];
+  models: readonly [string | undefined, (string | undefined)?];
   /** The `usage` object exactly as the API returned it. */
   usage: unknown;
   /** The tier the call was served on (`response.service_tier`). */

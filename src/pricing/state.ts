@@ -18,10 +18,10 @@ export class PricingState {
   private remembered = 0;
   private readonly warned = new Set<string>();
 
-  /** The price remembered for `models` (one or two ids) at `provider`, or the one `choose` gives (then remembered). */
+  /** The price remembered for `models` (one or two ids, as `PriceRequest` has them) at `provider`, or the one `choose` gives (then remembered). */
   choice(provider: PricingProvider, models: readonly string[], choose: () => PriceChoice): PriceChoice {
     const first = models[0] ?? '';
-    const second = models.length === 1 ? '' : models.length === 2 ? models[1]! : models.slice(1).join('\n');
+    const second = models[1] ?? '';
     let byFirst = this.choices.get(provider);
     let bySecond = byFirst?.get(first);
     let choice = bySecond?.get(second);
