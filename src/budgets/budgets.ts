@@ -200,7 +200,8 @@ export class Budgets {
   private record(ticket: BudgetTicket, cost: SpentCost): void {
     const { memory } = this;
     const now = memory ? Date.now() : 0;
-    const items: QueuedUpdate<Context>[] = [];
+    // The memory store: each counter updated at once, no batch.
+    const items: QueuedUpdate<Context>[] | undefined = memory ? undefined : [];
     for (const entry of ticket.entries) {
       const reserved = entry.reservedMicros;
       entry.reservedMicros = 0;
@@ -211,11 +212,10 @@ export class Budgets {
       else addMicros = -reserved;
       if (addMicros === 0 && addUnknown === 0) continue;
       const update = this.update(entry, addMicros, addUnknown, 0);
-      // The memory store: each counter updated at once, no batch.
-      if (memory) this.answeredOne(entry, ticket, memory.update(update, now));
-      else items.push({ update, context: { entry, ticket } });
+      if (items) items.push({ update, context: { entry, ticket } });
+      else this.answeredOne(entry, ticket, memory!.update(update, now));
     }
-    this.queue.record(items);
+    if (items) this.queue.record(items);
   }
 
   /** A call the gate stopped: one event saying so. */
