@@ -7,7 +7,7 @@ import { estimateMicros } from './estimate.js';
 import { budgetEventMessage } from './events.js';
 import { type QueuedUpdate, StoreQueue } from './queue.js';
 import type { ResolvedBudgets, ResolvedRule } from './rules.js';
-import { type BudgetCounterState, type BudgetCounterUpdate, type MemoryCounters, memoryCountersOf } from './store.js';
+import { type BudgetCounterState, type BudgetCounterUpdate, type MemoryCounter, type MemoryCounters, memoryCountersOf } from './store.js';
 import type { BudgetEvent } from './types.js';
 import { windowAt, windowName, type WindowSpan } from './windows.js';
 
@@ -22,16 +22,26 @@ export interface BudgetedCall {
 /** What a call's end tells budgets: its cost in USD, unknown, or nothing to count (a failed call). */
 export type SpentCost = { kind: 'known'; usd: number } | { kind: 'unknown' } | { kind: 'none' };
 
-/** A rule's current window, and its counters' keys in it by scope key: kept until the window ends. */
+/** One scope's counter in a rule's window: its key, and with the memory store the counter itself. */
+interface ScopeCounter {
+  /** The same string for the same counter on every call: the store's look-up of it is then cheapest. */
+  readonly key: string;
+  /** The memory store's counter, kept while it is live (then a call needs no look-up in the store). */
+  memory?: MemoryCounter;
+}
+
+/** A rule's current window, and its counters in it by scope key: kept until the window ends. */
 interface RuleWindow {
   readonly span: WindowSpan;
   readonly keyPrefix: string;
-  /** The same string for the same counter on every call: the store's look-up of it is then cheapest. */
-  readonly keys: Map<string, string>;
+  readonly counters: Map<string, ScopeCounter>;
 }
 
-/** The most counter keys kept per rule window (one per person, feature or group the rule has seen in it). */
-const MAX_KEPT_KEYS = 10_000;
+/** The most counters kept per rule window (one per person, feature or group the rule has seen in it). */
+const MAX_KEPT_COUNTERS = 10_000;
+
+/** How long a counter is kept past its window's end: calls that started in it still end into it. */
+const KEPT_AFTER_WINDOW_MS = 3_600_000;
 
 /** One rule that applies to a call. */
 interface TicketEntry {
@@ -39,6 +49,8 @@ interface TicketEntry {
   readonly scopeKey: string;
   readonly key: string;
   readonly span: WindowSpan;
+  /** With the memory store: the counter, as it was live when the call started. */
+  readonly memory: MemoryCounter | undefined;
   readonly estimateMicros: number;
   /** Held for the call while it runs, given back (or turned into its cost) when it ends. */
   reservedMicros: number;
@@ -138,7 +150,8 @@ export class Budgets {
       const window = this.windowOf(i, now);
       const block = rule.action === 'block';
       const estimate = block && rule.reserve ? estimateMicros(call.body, provider, options.pricing, this.host.pricing) : 0;
-      const entry: TicketEntry = { rule, scopeKey, key: this.keyOf(window, scopeKey), span: window.span, estimateMicros: estimate, reservedMicros: 0 };
+      const counter = this.counterOf(window, scopeKey, now);
+      const entry: TicketEntry = { rule, scopeKey, key: counter.key, span: window.span, memory: counter.memory, estimateMicros: estimate, reservedMicros: 0 };
       entries.push(entry);
       if (block) (checked ??= []).push(entry);
       if (estimate > 0) reserves = true;
@@ -151,7 +164,7 @@ export class Budgets {
     if (memory && !reserves) {
       // The memory store, nothing to reserve: the check only reads the counters.
       for (const entry of checked) {
-        const spent = memory.read(entry.key, now);
+        const spent = entry.memory!.micros;
         if (spent < entry.rule.limitMicros) continue;
         ticket.gate = Promise.resolve(this.exceeded(entry, spent, 'limit'));
         break;
@@ -213,7 +226,7 @@ export class Budgets {
       if (addMicros === 0 && addUnknown === 0) continue;
       const update = this.update(entry, addMicros, addUnknown, 0);
       if (items) items.push({ update, context: { entry, ticket } });
-      else this.answeredOne(entry, ticket, memory!.update(update, now));
+      else this.answeredOne(entry, ticket, memory!.updateCounter(entry.memory!, update, now));
     }
     if (items) this.queue.record(items);
   }
@@ -234,8 +247,7 @@ export class Budgets {
       reserveMicros,
       limitMicros: rule.limitMicros,
       thresholdMicros: rule.thresholdMicros,
-      // Kept an hour past the window's end: calls that started in it still end into it.
-      expiresAtMs: entry.span.endMs + 3_600_000,
+      expiresAtMs: entry.span.endMs + KEPT_AFTER_WINDOW_MS,
     };
   }
 
@@ -245,20 +257,24 @@ export class Budgets {
     if (kept && now >= kept.span.startMs && now < kept.span.endMs) return kept;
     const rule = this.config.rules[index]!;
     const span = windowAt(rule.window, now);
-    const current: RuleWindow = { span, keyPrefix: `${rule.name}:${span.startMs}:`, keys: new Map() };
+    const current: RuleWindow = { span, keyPrefix: `${rule.name}:${span.startMs}:`, counters: new Map() };
     this.windows[index] = current;
     return current;
   }
 
-  /** The counter key of `scopeKey` in a rule's window. */
-  private keyOf(window: RuleWindow, scopeKey: string): string {
-    let key = window.keys.get(scopeKey);
-    if (key === undefined) {
-      if (window.keys.size >= MAX_KEPT_KEYS) window.keys.clear();
-      key = window.keyPrefix + boundedId(scopeKey);
-      window.keys.set(scopeKey, key);
+  /** The counter of `scopeKey` in a rule's window (with the memory store, live at `now`). */
+  private counterOf(window: RuleWindow, scopeKey: string, now: number): ScopeCounter {
+    let counter = window.counters.get(scopeKey);
+    if (counter === undefined) {
+      if (window.counters.size >= MAX_KEPT_COUNTERS) window.counters.clear();
+      counter = { key: window.keyPrefix + boundedId(scopeKey) };
+      window.counters.set(scopeKey, counter);
     }
-    return key;
+    const { memory } = this;
+    if (memory && !(counter.memory && counter.memory.expiresAtMs > now)) {
+      counter.memory = memory.counter(counter.key, window.span.endMs + KEPT_AFTER_WINDOW_MS, now);
+    }
+    return counter;
   }
 
   /** The error that blocks the call, from the store's answer (undefined: it didn't answer in time). */

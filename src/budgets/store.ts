@@ -41,7 +41,8 @@ export interface BudgetStore {
   readonly synchronous?: boolean;
 }
 
-interface MemoryCounter {
+/** One counter of a memory store. */
+export interface MemoryCounter {
   micros: number;
   unknown: number;
   alerted: number;
@@ -85,24 +86,32 @@ export class MemoryCounters {
   private readonly counters = new Map<string, MemoryCounter>();
   private nextSweep = Date.now() + SWEEP_EVERY_MS;
 
-  /** A counter's micro-USD: 0 when it has none or it expired. */
-  read(key: string, nowMs: number): number {
-    const counter = this.counters.get(key);
-    return counter && counter.expiresAtMs > nowMs ? counter.micros : 0;
+  /**
+   * The counter of `key`: a new one, kept at least until `expiresAtMs`, when it has none or it
+   * expired. A counter stays this store's as long as it is live: only expired ones are replaced or
+   * swept out, so a caller may keep it and update it directly (`updateCounter`) until then.
+   */
+  counter(key: string, expiresAtMs: number, nowMs: number): MemoryCounter {
+    if (nowMs >= this.nextSweep) {
+      this.nextSweep = nowMs + SWEEP_EVERY_MS;
+      for (const [kept, counter] of this.counters) if (counter.expiresAtMs <= nowMs) this.counters.delete(kept);
+    }
+    let counter = this.counters.get(key);
+    if (!counter || counter.expiresAtMs <= nowMs) {
+      counter = { micros: 0, unknown: 0, alerted: 0, unknownAlerted: false, expiresAtMs };
+      this.counters.set(key, counter);
+    }
+    return counter;
   }
 
   /** One update, applied at once. */
   update(update: BudgetCounterUpdate, nowMs: number): BudgetCounterState {
-    if (nowMs >= this.nextSweep) {
-      this.nextSweep = nowMs + SWEEP_EVERY_MS;
-      for (const [key, counter] of this.counters) if (counter.expiresAtMs <= nowMs) this.counters.delete(key);
-    }
-    let counter = this.counters.get(update.key);
-    if (!counter || counter.expiresAtMs <= nowMs) {
-      counter = { micros: 0, unknown: 0, alerted: 0, unknownAlerted: false, expiresAtMs: 0 };
-      this.counters.set(update.key, counter);
-    }
-    return apply(counter, update);
+    return apply(this.counter(update.key, update.expiresAtMs, nowMs), update);
+  }
+
+  /** One update of a counter `counter()` gave: to it directly while it is live, else as `update()` does. */
+  updateCounter(counter: MemoryCounter, update: BudgetCounterUpdate, nowMs: number): BudgetCounterState {
+    return counter.expiresAtMs > nowMs ? apply(counter, update) : this.update(update, nowMs);
   }
 }
 
