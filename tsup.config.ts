@@ -11,19 +11,25 @@ const { version } = JSON.parse(readFileSync(new URL('./package.json', import.met
  * The price table's models (src/pricing/price-models.ts, generated; about 100 KB) ship once, beside
  * the builds: one JSON file per provider in dist/prices/, reached through the package's own import
  * map (`#prices` in package.json `imports`), whose conditions pick how:
- *   - Node (`node`): dist/prices/load.js (ESM, with node:fs) or load.cjs (CJS, with `require`)
- *     reads a provider's file the first time that provider is priced, so importing the package
- *     reads none of them;
+ *   - Node, ES module (`node` + `import`): `#prices` is node:fs itself, and the build reads a
+ *     provider's file beside it the first time that provider is priced (PRICES_FROM_FILES below).
+ *     No module of ours to load for it: a module of its own cost about 1 ms of import (docs/performance.md);
+ *   - Node, CommonJS (`node` + `require`): dist/prices/load.cjs `require`s the file, as late;
  *   - bundlers (`module`, and the `browser`, `worker`, `workerd`, `edge-light` platforms) and
  *     anything else: dist/prices/all.js imports every file, so that the bundle carries the data.
- * src/pricing/table.ts's import of `./price-models.js` becomes an import of `#prices`.
+ * So importing the package reads none of them. src/pricing/table.ts's import of `./price-models.js`
+ * becomes PRICES_FROM_FILES in the ES module builds, and `#prices` itself in the CommonJS one.
  */
 const pricesOutside: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'prices-outside',
   setup(build) {
-    build.onResolve({ filter: /^\.\/price-models\.js$/ }, (args) =>
-      /[\\/]src[\\/]pricing[\\/]table\.ts$/.test(args.importer) ? { path: '#prices', external: true } : undefined,
-    );
+    const esm = build.initialOptions.format === 'esm';
+    build.onResolve({ filter: /^\.\/price-models\.js$/ }, (args) => {
+      if (!/[\\/]src[\\/]pricing[\\/]table\.ts$/.test(args.importer)) return undefined;
+      return esm ? { path: 'price-models', namespace: 'prices-from-files' } : { path: '#prices', external: true };
+    });
+    build.onResolve({ filter: /^#prices$/ }, () => ({ path: '#prices', external: true }));
+    build.onLoad({ filter: /.*/, namespace: 'prices-from-files' }, () => ({ contents: PRICES_FROM_FILES, loader: 'js' }));
   },
 };
 
@@ -33,6 +39,25 @@ const PRICES_HEADER = `// The price table of tracked-openai, generated from @pyd
 // A bundle made with Node's conditions but not \`module\` would reach these files without the JSON ones.
 const MISSING = '\`tracked-openai: cannot read its price file \${provider}.json (bundled without the "module" condition, which picks dist/prices/all.js?)\`';
 
+/**
+ * In the ES module builds, what src/pricing/table.ts imports as `./price-models.js`: `#prices` is
+ * a function that gives a provider's models (dist/prices/all.js), or node:fs on Node, with which
+ * the provider's file beside this build is read, the first time it is priced.
+ */
+const PRICES_FROM_FILES = `import prices from '#prices';
+
+export default function priceModels(provider) {
+  if (typeof prices === 'function') return prices(provider);
+  let text;
+  try {
+    text = prices.readFileSync(new URL(\`./prices/\${provider}.json\`, import.meta.url), 'utf8');
+  } catch (error) {
+    throw new Error(${MISSING}, { cause: error });
+  }
+  return JSON.parse(text);
+}
+`;
+
 function writePrices(): void {
   mkdirSync('dist/prices', { recursive: true });
   const ids = PRICE_META.providers.map((provider) => provider.id);
@@ -40,27 +65,6 @@ function writePrices(): void {
     const models = priceModels(id) as unknown[];
     writeFileSync(`dist/prices/${id}.json`, `[\n${models.map((model) => JSON.stringify(model)).join(',\n')}\n]\n`);
   }
-  // Node, ES module: the file read and parsed when a provider is first priced (node:fs from
-  // process.getBuiltinModule since Node 20.16; before, imported when this file loads). Cheaper on
-  // first use than a \`require\` made with createRequire, whose first call costs about 2 ms.
-  writeFileSync(
-    'dist/prices/load.js',
-    `${PRICES_HEADER}
-const builtin = typeof process.getBuiltinModule === 'function' ? undefined : await import('node:fs');
-
-/** The models of a provider of the table (its own JSON file, read when first asked for). */
-export default function priceModels(provider) {
-  const fs = builtin ?? process.getBuiltinModule('node:fs');
-  let text;
-  try {
-    text = fs.readFileSync(new URL(\`./\${provider}.json\`, import.meta.url), 'utf8');
-  } catch (error) {
-    throw new Error(${MISSING}, { cause: error });
-  }
-  return JSON.parse(text);
-}
-`,
-  );
   writeFileSync(
     'dist/prices/load.cjs',
     `${PRICES_HEADER}

@@ -215,6 +215,8 @@ describe.each(RUNTIMES)('$name', (runtime) => {
         expect(event.properties.$ai_is_error).toBe(true);
         expect(event.properties.$ai_http_status).toBe(429);
       }
+      // Priced: the runtime found the price table its way (Bun and Deno: node:fs, as Node; the edge builds: the bundled files).
+      if (scenario === 'chat') expect(event.properties).toMatchObject({ $ai_cost_provider: 'openai', $ai_total_cost_usd: expect.any(Number) });
       if (scenario === 'stream') expect(event.properties.$ai_stream_ending).toBe('completed');
       if (scenario === 'otel') expect(event.properties.$ai_otel_span_id).toMatch(/^[0-9a-f]{16}$/);
       if (scenario === 'context') expect(event.properties.$ai_trace_id).toBe(`${runtime.name}-context-trace`);

@@ -34,7 +34,8 @@ export async function runScenarios({ runtime, openaiURL, posthogHost, OpenAI, St
   }
 
   await check('chat', async () => {
-    const completion = await client({ distinctId: id('chat') }).chat.completions.create({ model: 'gpt-4o-mini', messages });
+    // Priced as OpenAI (the local server would be unpriced): the runtime must find the price table.
+    const completion = await client({ distinctId: id('chat'), provider: 'openai' }).chat.completions.create({ model: 'gpt-4o-mini', messages });
     expectEqual(completion.choices[0].message.content, 'echo: hi', 'content');
     expectEqual(typeof completion._request_id, 'string', 'request id');
   });
