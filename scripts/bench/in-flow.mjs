@@ -44,7 +44,7 @@ if (!against) {
   process.exit(2);
 }
 
-/** A checkout's src/ bundled as dist/index.js is, unminified, into <checkout>/.scratch/in-flow/ (inside the package, so that `#prices` resolves). */
+/** A checkout's src/ bundled as dist/index.js is, unminified, into <checkout>/.scratch/in-flow/. */
 async function bundle(checkout, tag) {
   const dir = path.resolve(checkout);
   if (!existsSync(path.join(dir, 'dist/prices'))) throw new Error(`${dir}: run \`npm run build\` there first (its dist/prices is used)`);
@@ -62,14 +62,8 @@ async function bundle(checkout, tag) {
     outfile,
     logLevel: 'error',
     define: { __TRACKED_OPENAI_VERSION__: JSON.stringify(version) },
-    // As tsup.config.ts does: the price table's models come from the package's `#prices`.
-    plugins: [{
-      name: 'prices-outside',
-      setup(b) {
-        b.onResolve({ filter: /^\.\/price-models\.js$/ }, (resolve) =>
-          /[\\/]src[\\/]pricing[\\/]table\.ts$/.test(resolve.importer) ? { path: '#prices', external: true } : undefined);
-      },
-    }],
+    // The price table's models go into the bundle (dist/ reads them from its price files, once per
+    // provider: the same on every call after the first).
   });
   return outfile;
 }
@@ -116,7 +110,10 @@ const { openai: baseURL, posthog: host } = JSON.parse(String(data));
 // posthog-node, with capture() in memory (as the bench's "tracked" client): its `flush` event every 20 events.
 const posthog = new PostHog('phc_bench', { host, fetchRetryCount: 0 });
 const batch = [];
+// Every call's event must be priced, as in an app: a call that can't be priced takes another path.
+let unpriced = 0;
 posthog.capture = (message) => {
+  if ((message.event === '$ai_generation' || message.event === '$ai_embedding') && typeof message.properties?.$ai_total_cost_usd !== 'number') unpriced++;
   batch.push(message);
   if (batch.length === 20) posthog._events.emit('flush', batch.splice(0));
 };
@@ -177,6 +174,7 @@ for (const order of [['this', 'that'], ['that', 'this']]) {
   console.log(`  ${order[0]} first:  this: ${lines.this}`);
   console.log(`  ${' '.repeat(order[0].length)}         that: ${lines.that}`);
 }
+if (unpriced > 0) throw new Error(`in-flow: ${unpriced} events without a cost: the builds did not find the price table, and this is not the path of a priced call`);
 const sum = (tag) => ['create', 'end', 'build'].reduce((total, name) => total + totals[tag][name], 0);
 const differences = Object.fromEntries(steps.map((name) => [name, totals.this[name] - totals.that[name]]));
 if (json) {
