@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { afterAll, beforeAll } from 'vitest';
 import { BudgetExceededError, createTrackedOpenAI, memoryBudgetStore } from '../src/index.js';
 import { windowAt } from '../src/budgets/windows.js';
+import { memoryCountersOf } from '../src/budgets/store.js';
 import { recordingPostHog } from './support/local-posthog.mjs';
 import { ask, behaviour, budgetClient, budgetOpenAI, costMicros, quiet } from './helpers/budgets.js';
 import { rejectionOf } from './support/checks.js';
@@ -49,6 +50,31 @@ describe('the memory store', () => {
     const error = await rejectionOf(ask(openai));
     expect(error).toMatchObject({ rule: 'block-rule', reason: 'limit' });
     expect(error.spendUsd).toBeCloseTo((costMicros() * 3) / 1e6, 12);
+  });
+});
+
+describe("the memory store's counters, kept by a rule's window while they are live", () => {
+  const update = (key: string, addMicros: number, expiresAtMs: number) => ({ key, addMicros, addUnknown: 0, reserveMicros: 0, limitMicros: 100, thresholdMicros: [], expiresAtMs });
+
+  test('a live counter stays the store\'s: what is added to it directly, the store sees, and the other way round', () => {
+    const counters = memoryCountersOf(memoryBudgetStore())!;
+    const kept = counters.counter('rule:0:a', 2_000, 1_000);
+    expect(counters.updateCounter(kept, update('rule:0:a', 5, 2_000), 1_100).micros).toBe(5);
+    expect(counters.update(update('rule:0:a', 7, 2_000), 1_200).micros).toBe(12);
+    expect(kept.micros).toBe(12);
+    expect(counters.counter('rule:0:a', 2_000, 1_300)).toBe(kept);
+  });
+
+  test('an expired counter is replaced, and one kept past its expiry is not updated any more', () => {
+    const counters = memoryCountersOf(memoryBudgetStore())!;
+    const kept = counters.counter('rule:0:a', 2_000, 1_000);
+    counters.updateCounter(kept, update('rule:0:a', 5, 2_000), 1_100);
+    // A call that ends after its counter expired: its spend starts a new counter, not the old one.
+    expect(counters.updateCounter(kept, update('rule:0:a', 3, 5_000), 2_500).micros).toBe(3);
+    expect(kept.micros).toBe(5);
+    const fresh = counters.counter('rule:0:a', 5_000, 2_600);
+    expect(fresh).not.toBe(kept);
+    expect(fresh.micros).toBe(3);
   });
 });
 
