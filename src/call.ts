@@ -144,7 +144,7 @@ export class TrackedCall implements CallStart {
     try {
       const event = buildEvent(start, outcome, latency, price, span?.eventProperties());
       // Counted here unless counted as the call ended (countSpend).
-      if (budget && budgets && !budget.counted) budgets.ended(budget, spentCostOf(event.properties, outcome.error !== undefined, outcome.stream !== undefined));
+      if (budget && budgets) budgets.ended(budget, spentCostOf(event.properties, outcome.error !== undefined, outcome.stream !== undefined));
       span?.end(outcome, event.properties, latency, this.tracking.options.log);
       if (copy) event.properties = sanitizeProperties(event.properties, { copy: true }).properties;
       return this.tracking.sink.send(event, immediate);

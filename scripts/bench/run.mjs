@@ -460,23 +460,17 @@ async function inFlowAdded(workload) {
  * (docs/performance.md). Without it (`gcFirst: false`): as a fresh process meets it, for information.
  */
 function importCost(gcFirst = true) {
-  const gc = gcFirst ? 'gc();' : '';
-  const esm = `
+  // `load`: how the script loads a package (ESM or CJS).
+  const timing = (load) => `
     const t0 = performance.now();
-    await import('openai'); await import('posthog-node');
+    ${load('openai')}; ${load('posthog-node')};
     const t1 = performance.now();
-    ${gc}
+    ${gcFirst ? 'gc();' : ''}
     const t2 = performance.now();
-    await import('tracked-openai');
+    ${load('tracked-openai')};
     console.log(JSON.stringify([t1 - t0, performance.now() - t2]));`;
-  const cjs = `
-    const t0 = performance.now();
-    require('openai'); require('posthog-node');
-    const t1 = performance.now();
-    ${gc}
-    const t2 = performance.now();
-    require('tracked-openai');
-    console.log(JSON.stringify([t1 - t0, performance.now() - t2]));`;
+  const esm = timing((name) => `await import('${name}')`);
+  const cjs = timing((name) => `require('${name}')`);
   const measure = (extra, script) => {
     const runs = [];
     for (let i = 0; i < IMPORT_RUNS; i++) {

@@ -213,8 +213,7 @@ export class Budgets {
   private record(ticket: BudgetTicket, cost: SpentCost): void {
     const { memory } = this;
     const now = memory ? Date.now() : 0;
-    // The memory store: each counter updated at once, no batch.
-    const items: QueuedUpdate<Context>[] | undefined = memory ? undefined : [];
+    const items: QueuedUpdate<Context>[] = [];
     for (const entry of ticket.entries) {
       const reserved = entry.reservedMicros;
       entry.reservedMicros = 0;
@@ -225,10 +224,11 @@ export class Budgets {
       else addMicros = -reserved;
       if (addMicros === 0 && addUnknown === 0) continue;
       const update = this.update(entry, addMicros, addUnknown, 0);
-      if (items) items.push({ update, context: { entry, ticket } });
-      else this.answeredOne(entry, ticket, memory!.updateCounter(entry.memory!, update, now));
+      // The memory store: each counter updated at once, no batch.
+      if (memory) this.answeredOne(entry, ticket, memory.updateCounter(entry.memory!, update, now));
+      else items.push({ update, context: { entry, ticket } });
     }
-    if (items) this.queue.record(items);
+    this.queue.record(items);
   }
 
   /** A call the gate stopped: one event saying so. */

@@ -299,8 +299,7 @@ export function buildEvent(
   // a slow dictionary, for this build and for everything that reads the event after.
   const user = userPropertiesOf(options.properties, context?.properties, callOptions?.posthogProperties);
   if (user) assignOwn(properties, user);
-  // Our own `$ai_*` names only (no `__proto__`): copied as they are.
-  if (price) Object.assign(properties, price.properties);
+  if (price) assignOwn(properties, price.properties);
   if (spanProperties) assignOwn(properties, spanProperties);
   // What PostHog has no property for (images, seconds of audio, characters): the operation's own names.
   const extra = call.operation.extraProperties?.(body, result);
