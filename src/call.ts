@@ -164,7 +164,7 @@ export class TrackedCall implements CallStart {
   private detachedFromCaller(outcome: CallOutcome): { start: CallStart; outcome: CallOutcome } | undefined {
     try {
       const { callOptions } = this;
-      // One copy for all of it: what the body, the input and the result share is copied once.
+      // One bound for all of it.
       const copying = newCopying();
       const start: CallStart = {
         options: this.options,

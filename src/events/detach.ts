@@ -6,17 +6,18 @@ const MAX_DEPTH = 40;
 
 /**
  * One call's copy, which may span several values (the request body and the input taken from it):
- * each object is copied once however often it is reached, so a cycle stays a cycle and the
- * messages the input shares with the body are copied once.
+ * one bound for all of them, and the objects on the path being copied with their copies, so that a
+ * cycle stays a cycle. An object reached twice by other paths is copied twice (within the bound).
  */
 export interface Copying {
   left: number;
-  /** Each object copied so far → its copy. */
-  readonly copies: Map<object, object>;
+  /** The objects being copied, outermost first, and their copies beside. */
+  readonly path: object[];
+  readonly copies: object[];
 }
 
 export function newCopying(): Copying {
-  return { left: MAX_COPIED, copies: new Map() };
+  return { left: MAX_COPIED, path: [], copies: [] };
 }
 
 /**
@@ -30,7 +31,7 @@ export function newCopying(): Copying {
  * sent, and arrays of numbers are embedding vectors, which no event holds. Bounded: past
  * {@link MAX_COPIED} objects or {@link MAX_DEPTH} levels the rest is shared, as it would have been
  * without this copy. A getter that throws throws here: the caller builds the event at once instead.
- * `copying`: to share one bound and one set of copies between the values of one call.
+ * `copying`: to share one bound between the values of one call.
  */
 export function detached<T>(value: T, copying: Copying = newCopying()): T {
   if (value === null || typeof value !== 'object') return value;
@@ -51,25 +52,34 @@ export function detachedOrShared<T>(value: T): T {
 
 function copy(value: unknown, copying: Copying, depth: number): unknown {
   if (value === null || typeof value !== 'object' || copying.left <= 0 || depth >= MAX_DEPTH) return value;
-  const done = copying.copies.get(value);
-  if (done !== undefined) return done;
+  const { path, copies } = copying;
+  const ancestor = path.indexOf(value);
+  if (ancestor >= 0) return copies[ancestor];
   let out: unknown[] | Record<string, unknown>;
   if (Array.isArray(value)) {
     if (typeof value[0] === 'number') return value;
-    out = [];
+    out = Object.getPrototypeOf(value) === Array.prototype ? value.slice() : Array.from(value as unknown[]);
   } else {
     const prototype = Object.getPrototypeOf(value);
     if (prototype !== Object.prototype && prototype !== null) return value;
-    out = {};
+    // A spread makes the copy in one step (and defines an own "__proto__" key as a key).
+    out = { ...value };
   }
   copying.left -= 1;
-  copying.copies.set(value, out);
+  path.push(value);
+  copies.push(out);
   if (Array.isArray(out)) {
-    for (const item of value as unknown[]) out.push(copy(item, copying, depth + 1));
+    for (let i = 0; i < out.length; i++) {
+      const item = out[i];
+      if (item !== null && typeof item === 'object') out[i] = copy(item, copying, depth + 1);
+    }
   } else {
-    for (const key of Object.keys(value)) {
-      setOwn(out, key, copy((value as Record<string, unknown>)[key], copying, depth + 1));
+    for (const key of Object.keys(out)) {
+      const item = out[key];
+      if (item !== null && typeof item === 'object') setOwn(out, key, copy(item, copying, depth + 1));
     }
   }
+  path.pop();
+  copies.pop();
   return out;
 }
