@@ -1,4 +1,4 @@
-// node scripts/bench/in-flow.mjs --against <checkout> [--workload small|options|embeddings|budget|budget-people|budget-warn]
+// node scripts/bench/in-flow.mjs --against <checkout> [--workload small|options|embeddings|stream|otel|budget|budget-people|budget-warn]
 //                                [--calls N] [--time fn,fn] [--that-without-options] [--json] [--quick]
 //
 // Tracking's own time per call, measured inside the flow: two builds (this checkout's src/ and
@@ -26,6 +26,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import OpenAI from 'openai';
 import { PostHog } from 'posthog-node';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
@@ -40,7 +41,7 @@ const extraTimers = option('--time', '').split(',').filter(Boolean);
 const thatWithoutOptions = args.includes('--that-without-options');
 const json = args.includes('--json');
 if (!against) {
-  console.error('usage: node scripts/bench/in-flow.mjs --against <checkout> [--workload small|options|embeddings|budget|budget-people|budget-warn] [--calls N] [--time fn,fn]');
+  console.error('usage: node scripts/bench/in-flow.mjs --against <checkout> [--workload small|options|embeddings|stream|otel|budget|budget-people|budget-warn] [--calls N] [--time fn,fn]');
   process.exit(2);
 }
 
@@ -141,6 +142,25 @@ const workloads = {
   // A warn rule for the whole client: counted with the event, never checked.
   'budget-warn': { options: { distinctId: 'bench-user', budgets: { rules: [WARN_RULE] } }, run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages }) },
   embeddings: { options: {}, run: (c) => c.embeddings.create({ model: 'text-embedding-3-small', input: 'benchmark input' }) },
+  // A stream of 50 chunks read in one piece, as the bench's stream line (the chunks' own handling is not timed).
+  stream: {
+    options: {},
+    run: async (c) => {
+      const stream = await c.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true }, { headers: { 'x-bench-stream-chunks': '50' } });
+      for await (const _chunk of stream);
+    },
+  },
+  // A span per call, as the bench's OpenTelemetry line: batched to an exporter that drops them.
+  otel: {
+    options: {
+      otel: {
+        tracer: new BasicTracerProvider({
+          spanProcessors: [new BatchSpanProcessor({ export: (spans, done) => done({ code: 0 }), shutdown: async () => {} })],
+        }).getTracer('in-flow'),
+      },
+    },
+    run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages }),
+  },
 };
 const workload = workloads[workloadName];
 if (!workload) throw new Error(`--workload: one of ${Object.keys(workloads).join(', ')}`);
