@@ -1,3 +1,4 @@
+import { newUuid } from './events/ids.js';
 import { readOr } from './safe-read.js';
 import type { DebugLogger, PostHogLike } from './options.js';
 
@@ -97,7 +98,7 @@ export class Backlog {
   /** A `uuid` for an event that is joining the queue with `bytes`, when the queue is counted. */
   enqueued(bytes: number): string | undefined {
     if (!this.counted) return undefined;
-    const uuid = crypto.randomUUID();
+    const uuid = newUuid();
     this.uuids.push(uuid);
     this.sizes.push(bytes);
     this.queuedBytes += bytes;

@@ -1,4 +1,5 @@
 import type { DebugLogger } from './options.js';
+import { detachedOrShared } from './events/detach.js';
 import { setOwn } from './safe-read.js';
 import { describeValue, isRecord } from './validation.js';
 
@@ -79,7 +80,8 @@ export interface SplitBody {
 /**
  * Removes our per-call keys from a request body and checks their values, in one pass over its
  * keys. The caller's object is never changed: when it holds none of our keys it is passed on as is
- * (the common case, no copy); otherwise a shallow copy without them is sent.
+ * (the common case, no copy); otherwise a shallow copy without them is sent. The options' objects
+ * are copied (see `events/detach.ts`).
  *
  * The options arrive at call time, so a wrong type never throws (the call must go on as untracked
  * code would): a numeric distinct or trace id is used as its text (PostHog accepts numbers there),
@@ -104,7 +106,9 @@ export function splitCallOptions(body: unknown, log: DebugLogger | undefined): S
     const value = record[key];
     if (CALL_OPTION_SET.has(key)) {
       const checked = checkedOption(key as CallOptionName, value, log);
-      if (checked !== undefined) callOptions[key] = checked;
+      // Properties and groups as given with the call: copied now, so that what the caller later
+      // does with the object doesn't reach the event (which is built after the call ends).
+      if (checked !== undefined) callOptions[key] = typeof checked === 'object' ? detachedOrShared(checked) : checked;
     } else {
       setOwn(clean, key, value);
     }

@@ -158,12 +158,12 @@ export class TrackedCall implements CallStart {
 
   /**
    * The call as it ended, with copies of what belongs to the caller and is read when the event is
-   * built: the input, the body's settings, the per-call properties and groups, and the result.
+   * built: the input, the body's settings and the result (the per-call properties and groups were
+   * copied as the call started).
    * Undefined when one of them can't be read (a throwing getter).
    */
   private detachedFromCaller(outcome: CallOutcome): { start: CallStart; outcome: CallOutcome } | undefined {
     try {
-      const { callOptions } = this;
       // One bound for all of it.
       const copying = newCopying();
       const start: CallStart = {
@@ -173,11 +173,8 @@ export class TrackedCall implements CallStart {
         endpoint: this.endpoint,
         operation: this.operation,
         body: detached(this.body, copying),
-        callOptions: callOptions && {
-          ...callOptions,
-          posthogProperties: detached(callOptions.posthogProperties, copying),
-          posthogGroups: detached(callOptions.posthogGroups, copying),
-        },
+        // Ours already: its objects were copied as the call started (`splitCallOptions`).
+        callOptions: this.callOptions,
         context: this.context,
         startedAt: this.startedAt,
         privacyMode: this.privacyMode,

@@ -1,4 +1,4 @@
-import { newTraceId } from './events/ids.js';
+import { newUuid } from './events/ids.js';
 import { networkCode } from './posthog-errors.js';
 import { LIB_NAME, LIB_VERSION } from './version.js';
 
@@ -207,7 +207,7 @@ export async function checkPostHog(posthog: PostHogConnection, options: CheckPos
         distinct_id: options.distinctId ?? 'tracked-openai-check',
         properties: { $lib: LIB_NAME, $lib_version: LIB_VERSION, $process_person_profile: false },
         timestamp: now,
-        uuid: newTraceId(),
+        uuid: newUuid(),
       },
     ],
     sent_at: now,

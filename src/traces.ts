@@ -10,7 +10,7 @@ import {
 import { readOr, UNREADABLE } from './safe-read.js';
 import { rememberedSecrets } from './events/credentials.js';
 import { describeError } from './events/error.js';
-import { newTraceId } from './events/ids.js';
+import { newUuid } from './events/ids.js';
 import { secondsBetween } from './events/seconds.js';
 import { resolveTrackingOptions } from './options.js';
 import { groupsOf, personOf, privacyModeOf } from './events/rules.js';
@@ -114,8 +114,8 @@ function runScope<R>(kind: ScopeKind, name: string, fn: () => R, options: TraceO
   const captureOutput = options !== undefined && readOr(options, 'captureOutput', false);
   const contextOptions = readContext(options ?? {});
   const outer = currentContext();
-  const traceId = kind === 'trace' ? (contextOptions.traceId ?? newTraceId()) : (outer?.traceId ?? contextOptions.traceId ?? newTraceId());
-  const spanId = kind === 'trace' ? traceId : newTraceId();
+  const traceId = kind === 'trace' ? (contextOptions.traceId ?? newUuid()) : (outer?.traceId ?? contextOptions.traceId ?? newUuid());
+  const spanId = kind === 'trace' ? traceId : newUuid();
   const parentId = kind === 'span' ? (outer?.parentId ?? traceId) : undefined;
   const scope: TraceScope = { tracking: undefined, parent: outer?.scope, secrets: new Set(), ended: false, waiting: undefined };
   const context = mergeContext(kind === 'trace' ? stripTree(outer) : outer, { ...contextOptions, traceId }, { parentId: spanId, scope });

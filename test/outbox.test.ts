@@ -138,6 +138,22 @@ describe("what the caller changes once it has its result doesn't show in the eve
     expect(event!.groups).toEqual({ company: 'acme' });
   });
 
+  it('nor while the call is in flight: the per-call properties and groups are the ones given with the call', async () => {
+    answerChat();
+    const { events, posthog } = recordingClient();
+    const openai = createTrackedOpenAI(newOpenAI(), { posthog });
+    const properties = { step: 1, nested: { tag: 'first' } };
+    const groups = { company: 'acme' };
+    const pending = openai.chat.completions.create({ ...CHAT_BODY, posthogProperties: properties, posthogGroups: groups });
+    properties.step = 2;
+    properties.nested.tag = 'second';
+    groups.company = 'other';
+    await pending;
+    await settle();
+    expect(events[0]!.properties).toMatchObject({ step: 1, nested: { tag: 'first' } });
+    expect(events[0]!.groups).toEqual({ company: 'acme' });
+  });
+
   it('nor later, while the event waits in posthog-node\'s queue: nested settings, client and context properties, a failed call, a trace', async () => {
     answerChat();
     mockOpenAI().post('/v1/chat/completions').reply(400, { error: { message: 'bad request', type: 'invalid_request_error' } });

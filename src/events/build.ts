@@ -13,7 +13,7 @@ import { readTokenCounts, type TokenCounts } from '../usage.js';
 import { LIB_NAME, LIB_VERSION } from '../version.js';
 import { headerSecrets, secretsOf } from './credentials.js';
 import { describeError } from './error.js';
-import { newTraceId } from './ids.js';
+import { newUuid } from './ids.js';
 import { groupsOf, personOf } from './rules.js';
 import { secondsBetween } from './seconds.js';
 import { GENERATION_EVENT } from './vocabulary.js';
@@ -291,7 +291,7 @@ export function buildEvent(
 ): TrackedEvent {
   const { options, callOptions, context, body } = call;
   const { result, stream, error } = outcome;
-  const traceId = nonEmptyString(callOptions?.posthogTraceId) ?? nonEmptyString(context?.traceId) ?? newTraceId();
+  const traceId = nonEmptyString(callOptions?.posthogTraceId) ?? nonEmptyString(context?.traceId) ?? newUuid();
   const { endpoint } = call;
   const properties = requestProperties(call, endpoint, traceId, result);
   // Properties named at run time (the user's, the cost counted for budgets, the operation's own)
