@@ -50,6 +50,7 @@ export function detachedOrShared<T>(value: T): T {
   }
 }
 
+/** `value` copied (see {@link detached}): each object and array made in one pass over its values. */
 function copy(value: unknown, copying: Copying, depth: number): unknown {
   if (value === null || typeof value !== 'object' || copying.left <= 0 || depth >= MAX_DEPTH) return value;
   const { path, copies } = copying;
@@ -58,26 +59,21 @@ function copy(value: unknown, copying: Copying, depth: number): unknown {
   let out: unknown[] | Record<string, unknown>;
   if (Array.isArray(value)) {
     if (typeof value[0] === 'number') return value;
-    out = Object.getPrototypeOf(value) === Array.prototype ? value.slice() : Array.from(value as unknown[]);
+    out = new Array<unknown>(value.length);
   } else {
     const prototype = Object.getPrototypeOf(value);
     if (prototype !== Object.prototype && prototype !== null) return value;
-    // A spread makes the copy in one step (and defines an own "__proto__" key as a key).
-    out = { ...value };
+    out = {};
   }
   copying.left -= 1;
   path.push(value);
   copies.push(out);
   if (Array.isArray(out)) {
-    for (let i = 0; i < out.length; i++) {
-      const item = out[i];
-      if (item !== null && typeof item === 'object') out[i] = copy(item, copying, depth + 1);
-    }
+    const array = value as unknown[];
+    for (let i = 0; i < array.length; i++) out[i] = copy(array[i], copying, depth + 1);
   } else {
-    for (const key of Object.keys(out)) {
-      const item = out[key];
-      if (item !== null && typeof item === 'object') setOwn(out, key, copy(item, copying, depth + 1));
-    }
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) setOwn(out, key, copy(record[key], copying, depth + 1));
   }
   path.pop();
   copies.pop();
