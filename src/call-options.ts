@@ -1,6 +1,6 @@
 import type { DebugLogger } from './options.js';
-import { detachedOrShared } from './events/detach.js';
-import { setOwn } from './safe-read.js';
+import { detached } from './events/detach.js';
+import { readable, setOwn, UNREADABLE } from './safe-read.js';
 import { describeValue, isRecord } from './validation.js';
 
 /**
@@ -106,9 +106,7 @@ export function splitCallOptions(body: unknown, log: DebugLogger | undefined): S
     const value = record[key];
     if (CALL_OPTION_SET.has(key)) {
       const checked = checkedOption(key as CallOptionName, value, log);
-      // Properties and groups as given with the call: copied now, so that what the caller later
-      // does with the object doesn't reach the event (which is built after the call ends).
-      if (checked !== undefined) callOptions[key] = typeof checked === 'object' ? detachedOrShared(checked) : checked;
+      if (checked !== undefined) callOptions[key] = ownCopy(key, checked);
     } else {
       setOwn(clean, key, value);
     }
@@ -117,6 +115,20 @@ export function splitCallOptions(body: unknown, log: DebugLogger | undefined): S
 }
 
 type CallOptionName = keyof PostHogCallOptions;
+
+/**
+ * An option's value as the tracking keeps it. Properties and groups are copied as given with the
+ * call, so that what the caller later does with the objects doesn't reach the event (built after
+ * the call ends); a property whose getter throws is `'[unreadable]'` in the copy.
+ */
+function ownCopy(key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  try {
+    return detached(value);
+  } catch {
+    return key === 'posthogProperties' ? readable(value, UNREADABLE) : value;
+  }
+}
 
 /** Option names already warned about: a wrong type is told once per process, not once per call. */
 const warnedCallOptions = new Set<string>();

@@ -1,6 +1,6 @@
 import type { PostHogCallOptions } from '../call-options.js';
 import type { ActiveContext } from '../context.js';
-import { readable, setOwn, UNREADABLE } from '../safe-read.js';
+import { setOwn } from '../safe-read.js';
 import type { Operation } from '../operations/operation.js';
 import { withoutContent } from '../operations/operation.js';
 import type { DebugLogger, ResolvedTrackingOptions, TrackedEvent } from '../options.js';
@@ -82,15 +82,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /**
  * The client's, the context's and the call's own properties in one object, later ones winning;
- * undefined when there are none. A getter that throws makes its value `'[unreadable]'`, as a
- * deeper one does when the event is sent, and costs nothing else.
+ * undefined when there are none. Each is the tracking's own copy, read when it was given (a getter
+ * that threw is `'[unreadable]'` there): see `options.ts`, `context.ts`, `call-options.ts`.
  */
-function userPropertiesOf(...sources: unknown[]): Record<string, unknown> | undefined {
+function userPropertiesOf(...sources: (Record<string, unknown> | undefined)[]): Record<string, unknown> | undefined {
   let merged: Record<string, unknown> | undefined;
   for (const source of sources) {
-    if (!isRecord(source)) continue;
-    const own = readable(source, UNREADABLE);
-    merged = merged ? { ...merged, ...own } : own;
+    if (source) merged = merged ? { ...merged, ...source } : source;
   }
   return merged;
 }
