@@ -1,5 +1,5 @@
-// Read once, at the first call: on Node, `globalThis.crypto` is a getter that costs about 1 µs per
-// read inside a call's flow, and its first read loads Web Crypto (0.2 ms, kept out of the import).
+// Read once, at the first call: on Node, `globalThis.crypto` is a getter that shows on the call's
+// path (docs/performance.md), and its first read loads Web Crypto, which the import need not do.
 let webCrypto: Crypto | undefined;
 
 /**
