@@ -1,6 +1,6 @@
 import type { DebugLogger } from './options.js';
-import { detached } from './events/detach.js';
-import { readable, setOwn, UNREADABLE } from './safe-read.js';
+import { detachedOrShared, ownProperties } from './events/detach.js';
+import { setOwn } from './safe-read.js';
 import { describeValue, isRecord } from './validation.js';
 
 /**
@@ -119,15 +119,11 @@ type CallOptionName = keyof PostHogCallOptions;
 /**
  * An option's value as the tracking keeps it. Properties and groups are copied as given with the
  * call, so that what the caller later does with the objects doesn't reach the event (built after
- * the call ends); a property whose getter throws is `'[unreadable]'` in the copy.
+ * the call ends).
  */
 function ownCopy(key: string, value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  try {
-    return detached(value);
-  } catch {
-    return key === 'posthogProperties' ? readable(value, UNREADABLE) : value;
-  }
+  if (key === 'posthogProperties') return ownProperties(value);
+  return typeof value === 'object' ? detachedOrShared(value) : value;
 }
 
 /** Option names already warned about: a wrong type is told once per process, not once per call. */

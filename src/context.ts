@@ -1,4 +1,4 @@
-import { detachedOrShared } from './events/detach.js';
+import { ownProperties } from './events/detach.js';
 import type { PostHogLike } from './options.js';
 import { readable, readOr, UNREADABLE } from './safe-read.js';
 import type { Tracking } from './tracking.js';
@@ -147,7 +147,7 @@ export function readContext(context: TrackingContext): TrackingContext {
     if (value !== undefined) (read as Record<string, unknown>)[field] = value;
   }
   // Copied once here: an event holds them until posthog-node sends it, and the caller may change theirs meanwhile.
-  if (read.properties !== undefined) read.properties = detachedOrShared(readable(read.properties, UNREADABLE));
+  if (read.properties !== undefined) read.properties = ownProperties(read.properties);
   if (read.groups !== undefined) read.groups = readable(read.groups, undefined) as Record<string, string | number>;
   return read;
 }

@@ -1,5 +1,4 @@
-import { detachedOrShared } from './events/detach.js';
-import { readable, UNREADABLE } from './safe-read.js';
+import { ownProperties } from './events/detach.js';
 import { DEFAULT_MAX_EVENT_BYTES } from './events/sanitize.js';
 
 import { resolveOtelOption, type ResolvedOtel } from './otel/options.js';
@@ -397,7 +396,7 @@ export function resolveTrackingOptions(input: unknown, strict: boolean): Resolve
     posthog,
     distinctId: distinctId as string | undefined,
     // Copied once: an event holds them until posthog-node sends it, and the caller may change theirs meanwhile.
-    properties: properties === undefined ? undefined : detachedOrShared(readable(properties, UNREADABLE)),
+    properties: properties === undefined ? undefined : ownProperties(properties),
     groups: groups as Record<string, string | number> | undefined,
     privacyMode: optionalBoolean(options, 'privacyMode'),
     captureImmediate: optionalBoolean(options, 'captureImmediate'),

@@ -1,4 +1,4 @@
-import { setOwn } from '../safe-read.js';
+import { readable, setOwn, UNREADABLE } from '../safe-read.js';
 
 /** How many objects and arrays one call's copy takes at most, and how deep; past either, the rest is shared. */
 const MAX_COPIED = 10_000;
@@ -39,8 +39,8 @@ export function detached<T>(value: T, copying: Copying = newCopying()): T {
 }
 
 /**
- * {@link detached}, or `value` itself when a getter in it throws: for data that lives across calls
- * (the client's and a context's properties), copied once when it is given.
+ * {@link detached}, or `value` itself when a getter in it throws: for groups and other data the
+ * tracking keeps from the caller.
  */
 export function detachedOrShared<T>(value: T): T {
   try {
@@ -48,6 +48,22 @@ export function detachedOrShared<T>(value: T): T {
   } catch {
     return value;
   }
+}
+
+/**
+ * User properties (the client's, a context's, a call's) as the tracking keeps them, read where
+ * they are given: a copy; when a getter in them throws, their own values read once instead (a
+ * throwing one is `'[unreadable]'`), anything deeper shared.
+ */
+export function ownProperties(value: unknown): Record<string, unknown> {
+  try {
+    const copy = detached(value);
+    // Not copied (not a plain object): read below, value by value, as when a getter throws.
+    if (copy !== value) return copy as Record<string, unknown>;
+  } catch {
+    // read below
+  }
+  return readable(value, UNREADABLE);
 }
 
 /** `value` copied (see {@link detached}): each object and array made in one pass over its values. */
