@@ -84,6 +84,18 @@ function repositoryFiles() {
   return files;
 }
 
+/** Each failed test of a vitest JSON report: its file, its full name and the first line of its message. */
+function failedTests(report) {
+  return report.testResults.flatMap((file) =>
+    file.assertionResults
+      .filter((test) => test.status === 'failed')
+      .map((test) => {
+        const message = (test.failureMessages?.[0] ?? '').split('\n')[0].slice(0, 300);
+        return `${path.relative(work, file.name)} > ${test.fullName}: ${message}`;
+      }),
+  );
+}
+
 function installedVersion(dir, name) {
   return JSON.parse(readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
 }
@@ -116,12 +128,14 @@ try {
       { cwd: work, stdio: ['ignore', 'inherit', 'inherit'] },
     );
     let counts = { passed: 0, failed: 0, skipped: 0, total: 0 };
+    let failures = [];
     if (existsSync(report)) {
       const r = JSON.parse(readFileSync(report, 'utf8'));
       counts = { passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + r.numTodoTests, total: r.numTotalTests };
+      failures = failedTests(r);
     }
     const ok = vitest.status === 0 && counts.total > 0 && counts.failed === 0;
-    results.push({ name, ok, counts, seconds: (performance.now() - started) / 1000 });
+    results.push({ name, ok, counts, failures, seconds: (performance.now() - started) / 1000 });
   }
 } finally {
   if (process.env.KEEP_MATRIX) console.log(`kept ${work}`);
@@ -133,5 +147,6 @@ console.log('== matrix summary (the whole test suite per combination)');
 for (const r of results) {
   const { passed, failed, skipped } = r.counts;
   console.log(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.name}: ${passed} passed, ${failed} failed, ${skipped} skipped (${r.seconds.toFixed(0)} s)`);
+  for (const failure of r.failures) console.log(`         failed: ${failure}`);
 }
 if (results.length === 0 || results.some((r) => !r.ok)) process.exitCode = 1;
