@@ -638,12 +638,17 @@ try {
 
   if (selected(pacedStream.name)) {
     // The code is warm from the streams above: a few warm-up rounds are enough.
-    const compared = await compare(pacedStream, ['tracked', 'untrackedUsage'], PACED);
+    const compared = await compare(pacedStream, ['tracked', 'untrackedUsage', ...(clients.against ? ['against'] : [])], PACED);
     const own = compared.tracked;
     console.log(
       row(`${pacedStream.name}: to last chunk`, ms(own.ms.untracked), ms(own.ms.tracked), own.ratio, `${verdict(own.ratio, 1.02)}, CPU ${f(own.cpuMs.untracked)} → ${f(own.cpuMs.tracked)} ms`),
     );
     console.log(firstChunkRow(own, `${verdict(own.firstChunk.lateUs, 50, 'µs')}: `));
+    if (compared.against) {
+      const other = compared.against;
+      console.log(row('  the --against build', ms(other.ms.untracked), ms(other.ms.tracked), other.ratio, `to last chunk; this build / that one: ${f(own.againstRatio)}x`));
+      console.log(firstChunkRow(other, '  '));
+    }
     const usage = compared.untrackedUsage;
     console.log(row('  untracked, asking for usage', ms(usage.ms.untracked), ms(usage.ms.tracked), usage.ratio, `tracked against it: ${f(own.ratio / usage.ratio)}x`));
   }
