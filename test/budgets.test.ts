@@ -1,12 +1,13 @@
 import OpenAI from 'openai';
 import { describe, expect, test } from 'vitest';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { BudgetExceededError, createTrackedOpenAI, memoryBudgetStore } from '../src/index.js';
 import { windowAt } from '../src/budgets/windows.js';
 import { memoryCountersOf } from '../src/budgets/store.js';
 import { recordingPostHog } from './support/local-posthog.mjs';
 import { ask, behaviour, budgetClient, budgetOpenAI, costMicros, quiet } from './helpers/budgets.js';
 import { rejectionOf } from './support/checks.js';
+import { clearOfWindowEdge } from './support/time.js';
 import type { LocalOpenAI } from './support/local-openai.mjs';
 
 behaviour('memory', () => memoryBudgetStore());
@@ -19,6 +20,8 @@ describe('the memory store', () => {
   afterAll(async () => {
     await server.close();
   });
+  // Each test counts within one window of its rules.
+  beforeEach(() => clearOfWindowEdge());
 
   test('one store given to two clients: what one spends, the check of the other sees', async () => {
     const store = memoryBudgetStore();

@@ -1,10 +1,10 @@
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { BudgetExceededError, type BudgetEvent, type BudgetOptions, type BudgetStore, createTrackedOpenAI, withTracking } from '../../src/index.js';
 import { type LocalOpenAI, localOpenAI, sendJson, sendSse } from '../support/local-openai.mjs';
 import { recordingPostHog } from '../support/local-posthog.mjs';
 import { rejectionOf } from '../support/checks.js';
-import { settle, waitFor } from '../support/time.js';
+import { clearOfWindowEdge, settle, waitFor } from '../support/time.js';
 
 // The budget behaviour every store must have, run against each (test/budgets.test.ts for the
 // memory store, test/budgets-redis.test.ts for Redis through both clients).
@@ -85,6 +85,8 @@ export function behaviour(name: string, makeStore: () => BudgetStore | Promise<B
     afterAll(async () => {
       await server.close();
     });
+    // Each test counts within one window of its rules.
+    beforeEach(() => clearOfWindowEdge());
     // Each test's own rule names, so that stores shared across tests never mix counters.
     let n = 0;
     const ruleName = (base: string) => `${base}-${process.pid}-${Date.now()}-${++n}`;

@@ -2,6 +2,18 @@
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+const HOUR_MS = 3_600_000;
+
+/**
+ * Waits out the last `marginMs` before a UTC hour (every budget window, hour, day or month, starts
+ * on one), so that a test shorter than that runs within one window: across the hour, its later
+ * calls would count into a new window, as they do in production.
+ */
+export async function clearOfWindowEdge(marginMs = 3000): Promise<void> {
+  const untilHour = HOUR_MS - (Date.now() % HOUR_MS);
+  if (untilHour < marginMs) await sleep(untilHour + 50);
+}
+
 /** Waits until the current promise jobs and one turn of the event loop have run. */
 export function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
