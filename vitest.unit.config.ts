@@ -46,7 +46,7 @@ const freshProcess = [
 ];
 
 // Each project is the base config with its own files (written out: merging would add the base's
-// `include` to theirs).
+// `include` to theirs). The few tests of dist/ in the files left are skipped (test/support/build.ts).
 const project = (name: string, files: { include: string[]; exclude: string[] }, isolate: boolean) => ({
   define: base.define,
   test: { ...base.test, name, ...files, isolate, env: { TRACKED_OPENAI_TEST_UNIT: '1' } },
@@ -54,8 +54,6 @@ const project = (name: string, files: { include: string[]; exclude: string[] }, 
 
 export default defineConfig({
   test: {
-    // The few tests of dist/ in the files left are skipped (test/support/build.ts).
-    env: { TRACKED_OPENAI_TEST_UNIT: '1' },
     // These files mostly wait on sockets and timers: one fork more than there are cores (Vitest's
     // default, one fewer, runs them one at a time on a 2-core machine).
     maxWorkers: availableParallelism() + 1,
