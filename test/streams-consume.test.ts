@@ -242,4 +242,26 @@ describe('ways of consuming a stream, each tracked once', () => {
     expect(await readAll(stream)).toEqual([]);
     expect(await waitForEvents(ph)).toHaveLength(1);
   });
+
+  test("the request's own signal aborted before the stream is read: tracked once, as aborted, at once; the abort's reason is the SDK's", async () => {
+    const server = await sseServer((connection) => connection.write(sseBody(chatChunks().slice(0, 2), { done: false })));
+    servers.push(server);
+    const { ph, tracked } = setup({ baseURL: server.baseURL });
+    const abort = new AbortController();
+    const stream = await tracked.chat.completions.create({ ...CHAT, stream: true }, { signal: abort.signal });
+    abort.abort();
+    await within((await server.connection(0)).closedByClient, 'the server seeing the request aborted');
+    const events = await waitForEvents(ph);
+    expect(events).toHaveLength(1);
+    expect(events[0].properties.$ai_stream_ending).toBe('aborted');
+    // The controller the caller holds is the SDK's, and aborts as the SDK's does, with its reason.
+    expect(stream.controller).toBeInstanceOf(AbortController);
+    expect(stream.controller.signal.aborted).toBe(true);
+    const again = await tracked.chat.completions.create({ ...CHAT, stream: true });
+    const reason = new Error('the caller had enough');
+    expect(again.controller.abort(reason)).toBeUndefined();
+    expect(again.controller.signal.reason).toBe(reason);
+    const both = await waitForEvents(ph, 2);
+    expect(both.map((event) => event.properties.$ai_stream_ending)).toEqual(['aborted', 'aborted']);
+  });
 });

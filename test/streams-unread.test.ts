@@ -3,6 +3,7 @@ import vm from 'node:vm';
 import type { OpenAI } from 'openai';
 import { describe, expect, test } from 'vitest';
 import { createTrackedOpenAI } from '../src/index.js';
+import { stopWatching, whenCollected } from '../src/intercept/unread.js';
 import { mockOpenAI, newOpenAI } from './support/openai.js';
 import { type Connection, sseServer } from './support/local-openai.mjs';
 import { mockPostHog, type PostHogMock, type ReceivedEvent } from './support/posthog.js';
@@ -345,6 +346,22 @@ describe('tracking keeps nothing of the caller alive', () => {
     expect(await cleared(refs)).toBe(true);
     const events = await collectUntil(ph, 3);
     expect(events.map((event) => event.properties.$ai_stream_ending).sort()).toEqual(['completed', 'not_read', 'not_read']);
+  });
+
+  test('a watch given up as its call ends lets go of what it held at once, while the watched object lives, and is never called', async () => {
+    // Left in place, a watch would keep each call's record (and V8 each watched object) until a
+    // major collection: streams read to their end give theirs up.
+    const watched = {};
+    let calls = 0;
+    const held = (() => {
+      const record = { collected: () => calls++ };
+      whenCollected(watched, record);
+      stopWatching(record);
+      return new WeakRef(record);
+    })();
+    expect(await cleared([held])).toBe(true);
+    expect(calls).toBe(0);
+    expect(watched).toEqual({});
   });
 
   test("a stream nobody reads has its connection closed once collected, as without tracking", async () => {

@@ -29,6 +29,9 @@
  *    throws rejects the call's request as it is, not retried, and nothing is sent. Checked in
  *    openai 5.0.0, 5.23.2, 6.0.0, 6.49.0, 7.0.0 and 7.57.0 (7.57 resolves the options through
  *    a promise first, and spreads them the same way).
+ * 8. A request is aborted by a call of its `AbortController`'s `abort()` method on the controller:
+ *    the caller's `stream.controller.abort()`, the request's `signal` option and its timeout
+ *    (`fetchWithTimeout`), and the stream itself when the caller stops reading early.
  */
 import { APIUserAbortError } from 'openai';
 
@@ -136,6 +139,28 @@ export function isUserAbort(error: unknown): boolean {
     if ((proto as { constructor?: { name?: unknown } }).constructor?.name === 'APIUserAbortError') return true;
   }
   return false;
+}
+
+/**
+ * Calls `onAbort` after each `abort()` of the request's controller (point 8), whoever calls it: an
+ * own `abort` of the controller, which is far cheaper for Node than a listener on its signal
+ * (docs/performance.md, "Streams"). Left as it is when the controller can't take it (frozen).
+ */
+export function afterEachAbort(controller: AbortController, onAbort: () => void): void {
+  const sdkAbort = controller.abort;
+  Reflect.defineProperty(controller, 'abort', {
+    value: function abort(this: AbortController, ...args: unknown[]): void {
+      Reflect.apply(sdkAbort, this, args);
+      try {
+        onAbort();
+      } catch {
+        // Tracking's own problem: the caller's abort() returns as the SDK's does.
+      }
+    },
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
 }
 
 /** Whether a parsed result is the SDK's `Stream`. */

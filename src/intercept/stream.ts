@@ -1,8 +1,8 @@
 import type { StreamEnding } from '../events/build.js';
 import { isUsageOnlyChunk, type StreamAccumulator } from '../operations/operation.js';
-import { restream, type StreamLike } from './sdk.js';
+import { afterEachAbort, restream, type StreamLike } from './sdk.js';
 import type { CallTap } from './tap.js';
-import { type Collectable, whenCollected } from './unread.js';
+import { type Collectable, stopWatching, whenCollected } from './unread.js';
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
@@ -27,16 +27,17 @@ function withoutUsage(chunk: Record<string, unknown>): Record<string, unknown> {
 
 /**
  * One tracked stream: what its event needs, and how far the caller read. The tracked iterators and
- * the abort listener refer to it; it never refers to the caller's stream (nor to anything that
- * does), since it is what the FinalizationRegistry keeps until that stream is collected.
+ * the controller's `abort()` refer to it; it never refers to the caller's stream (nor to anything
+ * that does), since it is what the FinalizationRegistry keeps until that stream is collected or the
+ * call ends.
  */
 class StreamTracking implements Collectable {
   readonly accumulator: StreamAccumulator;
   /**
-   * Released once the call has ended. The controller's signal, whose abort listener refers to this
-   * record, is kept by the HTTP client while the response body is open, and an unread body stays
-   * open until its `Response` is collected: held here after the end, it would never be, and the
-   * connection of a stream dropped unread would stay open for good.
+   * Released once the call has ended. The controller, whose `abort()` refers to this record, is
+   * kept by the caller's stream, and an unread body stays open until its `Response` is collected:
+   * held here after the end, it would be kept as long as the stream, and the connection of a stream
+   * dropped unread would stay open as long.
    */
   response: Response | undefined;
   firstContentAt: number | undefined = undefined;
@@ -59,6 +60,7 @@ class StreamTracking implements Collectable {
   end(ending: StreamEnding, error?: unknown, endedAt?: number): Promise<void> | undefined {
     if (this.ended) return undefined;
     this.ended = true;
+    stopWatching(this);
     const response = this.response;
     this.response = undefined;
     let result: Record<string, unknown> | undefined;
@@ -96,18 +98,14 @@ const READS = Symbol('tracked-openai.reads');
 
 /**
  * An abort while no read is under way (before the first read, or in the caller's loop body) ends
- * the call now: a stream aborted and never read again would otherwise send no event. An abort
- * during a read (the SDK aborts on errors too) is left to that read to report. (Here, not in
- * `trackStream`: this listener, which the signal keeps, refers to the record alone.)
+ * the call now: a stream aborted and never read again would otherwise send no event until it is
+ * collected. An abort during a read (the SDK aborts on errors too) is left to that read to report.
+ * (Here, not in `trackStream`: what the controller keeps refers to the record alone.)
  */
-function endOnAbort(tracking: StreamTracking): void {
-  tracking.signal.addEventListener(
-    'abort',
-    () => {
-      if (tracking.reading === 0) tracking.end('aborted');
-    },
-    { once: true },
-  );
+function endOnAbort(tracking: StreamTracking, controller: AbortController): void {
+  afterEachAbort(controller, () => {
+    if (tracking.reading === 0) tracking.end('aborted');
+  });
 }
 
 /**
@@ -192,8 +190,12 @@ function trackedIterator(source: AsyncIterator<unknown>, tracking: StreamTrackin
 export function trackStream<S extends StreamLike>(stream: S, tap: CallTap, response: Response | undefined): S {
   // Without the SDK's request promise to say when the headers came, they had come by now.
   tap.respondedAt ??= performance.now();
-  const tracking = new StreamTracking(tap, stream.controller.signal, response);
-  endOnAbort(tracking);
+  // The stream is watched from now on, in place of the promise that gave it.
+  if (tap.requestWatch) stopWatching(tap.requestWatch);
+  tap.requestWatch = undefined;
+  const { controller } = stream;
+  const tracking = new StreamTracking(tap, controller.signal, response);
+  endOnAbort(tracking, controller);
 
   let tracked: S | undefined;
   // Throws, as the SDK does, when the stream was already consumed.

@@ -13,6 +13,8 @@ export class CallTap {
   respondedAt: number | undefined = undefined;
   /** The SDK's stream was handed to the caller, wrapped: the stream ends the call. */
   streamHandedOver = false;
+  /** The watch over a streamed call's `APIPromise` nobody awaits (unread.ts), while there is one. */
+  requestWatch: object | undefined = undefined;
 
   constructor(
     readonly call: TappedCall,

@@ -21,8 +21,12 @@ import type { CallTap } from './tap.js';
  * could send them (`posthog.shutdown()` sends what was captured), and keeps no list of calls in
  * flight to send them from: that would cost every call, for streams nobody reads.
  *
- * Cost per streamed call: two `register()` calls (the promise, the stream), one callback on the
- * request promise, two small records.
+ * Each watch is given up as soon as it has nothing left to see (the stream handed over, the call
+ * ended): V8 keeps a watched object through its minor collections, so a watch left in place would
+ * keep every call's promise and stream, and what they hold, until a major one.
+ *
+ * Cost per streamed call: two `register()` and two `unregister()` calls (the promise, the stream),
+ * one callback on the request promise, two small records.
  */
 
 /** What the registry keeps until the caller's object is collected: never that object, nor anything that refers to it. */
@@ -43,9 +47,14 @@ function onCollected(held: Collectable): void {
 const registry: FinalizationRegistry<Collectable> | undefined =
   typeof FinalizationRegistry === 'function' ? new FinalizationRegistry(onCollected) : undefined;
 
-/** Calls `held.collected()` once `target` has been garbage collected (if it ever is, before the process exits). */
+/** Calls `held.collected()` once `target` has been garbage collected (if it ever is, before the process exits), unless `stopWatching(held)` comes first. */
 export function whenCollected(target: object, held: Collectable): void {
-  registry?.register(target, held);
+  registry?.register(target, held, held);
+}
+
+/** `held` has nothing left to see: its target is no longer watched, and `held` is let go. */
+export function stopWatching(held: object): void {
+  registry?.unregister(held);
 }
 
 /** A streamed call's `APIPromise`, watched from its `create()` until it is collected. */
@@ -90,8 +99,6 @@ class UnreadRequest implements Collectable {
   }
 }
 
-function ignore(): void {}
-
 /**
  * Watches the `APIPromise` a streamed `create()` returned to the caller, over the SDK's own
  * request promise (`request`, read before tracking tapped the promise: handling it changes
@@ -101,7 +108,12 @@ function ignore(): void {}
 export function watchUnreadRequest(apiPromise: object, request: Promise<unknown> | undefined, tap: CallTap): void {
   if (!registry || !request) return;
   const watch = new UnreadRequest(tap);
-  // A failure is tracked by promise.ts, which handles this promise too.
-  request.then((props) => watch.responded(props), ignore);
-  registry.register(apiPromise, watch);
+  // A failure is tracked by promise.ts, which handles this promise too: nothing left to watch.
+  request.then(
+    (props) => watch.responded(props),
+    () => stopWatching(watch),
+  );
+  whenCollected(apiPromise, watch);
+  // The stream, once handed over, is watched in its place (stream.ts).
+  tap.requestWatch = watch;
 }
