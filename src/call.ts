@@ -40,7 +40,7 @@ export class TrackedCall implements CallStart {
     readonly operation: Operation,
     readonly body: Record<string, unknown>,
     readonly callOptions: PostHogCallOptions | undefined,
-    readonly requestHeaders: unknown,
+    readonly requestOptions: unknown,
   ) {
     this.startedAt = performance.now();
     this.context = currentContext();
@@ -180,7 +180,7 @@ export class TrackedCall implements CallStart {
         privacyMode: this.privacyMode,
         input: detached(this.input, copying),
         tools: this.tools,
-        requestHeaders: this.requestHeaders,
+        requestOptions: this.requestOptions,
       };
       return { start, outcome: outcome.result ? { ...outcome, result: detached(outcome.result, copying) } : outcome };
     } catch {

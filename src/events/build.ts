@@ -11,7 +11,7 @@ import { pricesOf } from '../pricing/table.js';
 import type { ToolCalls } from '../pricing/types.js';
 import { readTokenCounts, type TokenCounts } from '../usage.js';
 import { LIB_NAME, LIB_VERSION } from '../version.js';
-import { headerSecrets, secretsOf } from './credentials.js';
+import { requestOptionSecrets, secretsOf } from './credentials.js';
 import { describeError } from './error.js';
 import { newUuid } from './ids.js';
 import { groupsOf, personOf } from './rules.js';
@@ -45,8 +45,8 @@ export interface CallStart {
   readonly input: unknown;
   /** `$ai_tools`, copied when the call started. */
   readonly tools: unknown[] | undefined;
-  /** The request options' `headers` (per-request credentials, kept out of the event's error). */
-  readonly requestHeaders: unknown;
+  /** The request options as given: their `headers` may hold per-request credentials, kept out of the event's error. */
+  readonly requestOptions: unknown;
 }
 
 /** How a call ended, as far as analytics is concerned. */
@@ -333,7 +333,7 @@ export function buildEvent(
   if (error === undefined) {
     properties.$ai_is_error = false;
   } else {
-    const described = describeError(error, [...secretsOf(call.client), ...headerSecrets(call.requestHeaders)], call.privacyMode);
+    const described = describeError(error, [...secretsOf(call.client), ...requestOptionSecrets(call.requestOptions)], call.privacyMode);
     properties.$ai_is_error = true;
     properties.$ai_error = described.message;
     if (described.status !== undefined) properties.$ai_http_status = described.status;

@@ -1,3 +1,4 @@
+import { readOr } from '../safe-read.js';
 import { isRecord } from '../validation.js';
 
 /**
@@ -51,6 +52,12 @@ function addHeaderValue(secrets: string[], value: unknown): void {
   // "Bearer <token>", "Basic <credentials>": the token alone may be what an error echoes.
   const token = /^\S+\s+(\S+)$/.exec(value.trim())?.[1];
   if (token) secrets.push(token);
+}
+
+/** The values of the `headers` of a call's request options, which may hold per-request credentials. */
+export function requestOptionSecrets(options: unknown): string[] {
+  if (options === null || typeof options !== 'object') return [];
+  return headerSecrets(readOr(options, 'headers', undefined));
 }
 
 /** The values of headers given as a record, a `Headers` object or `[name, value]` pairs. */

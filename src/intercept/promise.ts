@@ -97,31 +97,54 @@ function observeUnwrapping(promise: APIPromiseLike, tap: CallTap): void {
   });
 }
 
+/** What the caller's promise reads instead of a failed request, when there is something (a request sent again, see stream-usage.ts). */
+export type Retry = (error: unknown) => Promise<unknown> | undefined;
+
 /**
- * The request promise the caller's chain reads from now on: it settles as the SDK's own does,
- * after tracking has seen a failure, and rejects with the SDK's very error object, handled or not
- * exactly as the caller's code makes it: a failing call nobody awaits is an unhandled rejection, as
- * it is without tracking (in openai 5, 6 and 7 that rejection is the request promise's, not the
- * `APIPromise`'s, which always resolves).
+ * The request promise the caller's chain reads from now on, the one observer of the SDK's request:
  *
- * With `captureImmediate`, a failed request (HTTP error, connection error, timeout, abort) reaches
- * the caller once its event is delivered, at most `immediateTimeoutMs` later, as a success does:
- * a serverless function that catches the error and returns must not lose the event.
+ * - a failure settles as the SDK's own does, after tracking has seen it, and rejects with the SDK's
+ *   very error object, handled or not exactly as the caller's code makes it: a failing call nobody
+ *   awaits is an unhandled rejection, as it is without tracking (in openai 5, 6 and 7 that
+ *   rejection is the request promise's, not the `APIPromise`'s, which always resolves). With
+ *   `captureImmediate`, a failed request (HTTP error, connection error, timeout, abort) reaches the
+ *   caller once its event is delivered, at most `immediateTimeoutMs` later, as a success does: a
+ *   serverless function that catches the error and returns must not lose the event;
+ * - `retry` may give a request to read instead of the failed one (its failure is observed the same way);
+ * - a streamed call's answer arriving is told to its watch (unread.ts).
  */
-function observeRequest(request: Promise<unknown>, tap: CallTap, endWithFailure: (error: unknown) => Promise<void> | undefined): Promise<unknown> {
-  return request.then(undefined, (error: unknown) => {
+function observeRequest(request: Promise<unknown>, tap: CallTap, streamed: boolean, endWithFailure: (error: unknown) => Promise<void> | undefined, retry: Retry | undefined): Promise<unknown> {
+  const failed = (error: unknown): never | Promise<never> => {
     const rethrow = (): never => {
       throw error;
     };
     let delivery: Promise<void> | undefined;
     try {
+      tap.requestWatch?.release();
       delivery = endWithFailure(error);
     } catch (trackingError) {
       // Never the caller's problem: they get the SDK's error as it is.
       tap.call.options.log?.('could not observe the failed request', trackingError);
     }
     return delivery && tap.call.captureImmediate ? delivery.then(rethrow, rethrow) : rethrow();
-  });
+  };
+  const responded = streamed
+    ? (props: unknown): unknown => {
+        tap.respondedAt = performance.now();
+        tap.requestWatch?.responded(props);
+        return props;
+      }
+    : undefined;
+  const onFailure = (error: unknown): unknown => {
+    let instead: Promise<unknown> | undefined;
+    try {
+      instead = retry?.(error);
+    } catch (trackingError) {
+      tap.call.options.log?.('could not send the request again', trackingError);
+    }
+    return instead ? instead.then(responded, failed) : failed(error);
+  };
+  return request.then(responded, onFailure);
 }
 
 /** What the SDK parsed for the caller: a stream is handed over wrapped, anything else ends the call. */
@@ -177,7 +200,7 @@ function tapParsing(promise: APIPromiseLike, tap: CallTap, unwrapsThroughFields:
  *
  * `unwrapsThroughFields`: whether the promise's `_thenUnwrap` reads its fields (see sdk.ts).
  */
-export function tapAPIPromise<T>(promise: T, tap: CallTap, unwrapsThroughFields: boolean): T {
+export function tapAPIPromise<T>(promise: T, tap: CallTap, unwrapsThroughFields: boolean, retry?: Retry): T {
   const { call } = tap;
   if (!isAPIPromise(promise)) {
     // Not the SDK's APIPromise (a user subclass?): observe without touching the value.
@@ -203,7 +226,7 @@ export function tapAPIPromise<T>(promise: T, tap: CallTap, unwrapsThroughFields:
   };
   const tapped = tapParsing(promise, tap, unwrapsThroughFields);
   const request = requestOf(tapped);
-  if (request) replaceRequest(tapped, observeRequest(request, tap, endWithFailure));
+  if (request) replaceRequest(tapped, observeRequest(request, tap, streamed, endWithFailure, retry));
   else promise.asResponse().then(ignore, endWithFailure);
 
   const sdkAsResponse = tapped.asResponse;

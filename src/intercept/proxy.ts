@@ -1,5 +1,6 @@
 import { rememberSecretsOf } from '../events/credentials.js';
 import type { Operation } from '../operations/operation.js';
+import { type Endpoint, endpointOf } from '../provider.js';
 import type { Tracking } from '../tracking.js';
 import { CLIENT_NODE, type PathNode } from './method-table.js';
 import { followJob } from './background.js';
@@ -21,7 +22,12 @@ type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 
 /** A tracked method, as the `apply` of a function proxy over the SDK's own: called on the SDK's own object. */
 function trackedMethod(tracking: Tracking, resource: object, operation: Operation, client: object): ApplyTrap {
-  return (method, _thisArg, args) => trackedCreate(tracking, client, operation, (sent) => Reflect.apply(method, resource, sent), args);
+  // The client's provider, base URL and prices: the same for each of its calls.
+  let endpoint: Endpoint | undefined;
+  return (method, _thisArg, args) => {
+    endpoint ??= endpointOf(client, tracking.options.provider);
+    return trackedCreate(tracking, client, endpoint, operation, (sent) => Reflect.apply(method, resource, sent), args);
+  };
 }
 
 /** A method reporting on a background job (`responses.retrieve`, `responses.cancel`): watched for the jobs this client started. */

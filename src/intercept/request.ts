@@ -1,6 +1,5 @@
 import { type PostHogCallOptions, splitCallOptions } from '../call-options.js';
 import type { Operation } from '../operations/operation.js';
-import { readOr } from '../safe-read.js';
 import type { DebugLogger } from '../options.js';
 
 /** A `create()` call's arguments, split into what the SDK is sent and what tracking keeps. */
@@ -12,8 +11,15 @@ export interface PreparedRequest {
   readonly callOptions: PostHogCallOptions | undefined;
   /** `stream_options.include_usage` was added by tracking: the usage-only chunk is not the caller's. */
   readonly usageAsked: boolean;
-  /** The request options' `headers` (per-request credentials, kept out of the event's error). */
-  readonly requestHeaders: unknown;
+  /** The request options as given: their `headers` may hold per-request credentials, kept out of the event's error. */
+  readonly requestOptions: unknown;
+}
+
+/** `create()`'s arguments with `body` in place of the first. */
+export function withBody(args: readonly unknown[], body: unknown): unknown[] {
+  const copy = args.slice();
+  copy[0] = body;
+  return copy;
 }
 
 /**
@@ -71,8 +77,6 @@ export function prepareRequest(
       }
     }
   }
-  const options = args[1];
-  const requestHeaders = options !== null && typeof options === 'object' ? readOr(options, 'headers', undefined) : undefined;
-  const sentArgs = sent === args[0] ? args : [sent, ...args.slice(1)];
-  return { args: sentArgs, body: written, callOptions: split.callOptions, usageAsked, requestHeaders };
+  const sentArgs = sent === args[0] ? args : withBody(args, sent);
+  return { args: sentArgs, body: written, callOptions: split.callOptions, usageAsked, requestOptions: args[1] };
 }

@@ -1,4 +1,4 @@
-import { type APIPromiseLike, readThroughFields, replaceRequest, requestOf } from './sdk.js';
+import { requestOf } from './sdk.js';
 import type { CallTap } from './tap.js';
 
 /**
@@ -30,32 +30,21 @@ function isStreamOptionsRejection(error: unknown): boolean {
 /**
  * Tracking asked a stream for its usage (`stream_options.include_usage`), which some servers reject
  * as an unknown field (a 400 or 422, before any output: nothing billed). Then the request is sent
- * again as the caller wrote it, and the caller gets that answer through the very promise `create()`
- * returned: the call works as it does untracked, with no usage in its event. The server is
- * remembered and not asked again.
+ * again as the caller wrote it (`resendAsWritten`), and its request promise is what the caller's
+ * promise reads instead (see promise.ts): the call works as it does untracked, with no usage in its
+ * event. The server is remembered and not asked again.
  *
- * Returns whether the promise now reads its request through its fields (see sdk.ts), as it must for
- * the replaced request to be the one read.
+ * Called with the request's failure; undefined when it is not that rejection.
  */
-export function recoverFromRejectedUsage(
-  promise: unknown,
+export function resentWithoutUsage(
+  error: unknown,
   resendAsWritten: () => unknown,
   tap: CallTap,
   baseURL: string | undefined,
-): boolean {
-  const request = requestOf(promise);
-  if (!request || !readThroughFields(promise as APIPromiseLike)) return false;
-  replaceRequest(
-    promise as APIPromiseLike,
-    request.then(undefined, (error: unknown) => {
-      if (!isStreamOptionsRejection(error)) throw error;
-      if (baseURL !== undefined && rejectingServers.size < MAX_REJECTING_SERVERS) rejectingServers.add(baseURL);
-      tap.call.options.log?.(`${baseURL ?? 'the server'} rejected stream_options.include_usage; the stream is sent again as written, without token usage (and no longer asked for it)`);
-      tap.usageAsked = false;
-      const resent = requestOf(resendAsWritten());
-      if (!resent) throw error;
-      return resent;
-    }),
-  );
-  return true;
+): Promise<unknown> | undefined {
+  if (!isStreamOptionsRejection(error)) return undefined;
+  if (baseURL !== undefined && rejectingServers.size < MAX_REJECTING_SERVERS) rejectingServers.add(baseURL);
+  tap.call.options.log?.(`${baseURL ?? 'the server'} rejected stream_options.include_usage; the stream is sent again as written, without token usage (and no longer asked for it)`);
+  tap.usageAsked = false;
+  return requestOf(resendAsWritten());
 }

@@ -191,7 +191,7 @@ export function trackStream<S extends StreamLike>(stream: S, tap: CallTap, respo
   // Without the SDK's request promise to say when the headers came, they had come by now.
   tap.respondedAt ??= performance.now();
   // The stream is watched from now on, in place of the promise that gave it.
-  if (tap.requestWatch) stopWatching(tap.requestWatch);
+  tap.requestWatch?.release();
   tap.requestWatch = undefined;
   const { controller } = stream;
   const tracking = new StreamTracking(tap, controller.signal, response);

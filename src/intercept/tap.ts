@@ -1,5 +1,13 @@
 import type { TrackedCall } from '../call.js';
 
+/** What watches a streamed call's `APIPromise` nobody awaits (unread.ts). */
+export interface RequestWatch {
+  /** The answer's headers arrived (`props`: what the SDK's request promise resolved to). */
+  responded(props: unknown): void;
+  /** Nothing left to watch: the stream was handed over, or the request failed. */
+  release(): void;
+}
+
 /** What the tap uses of a call: a `TrackedCall`, or a stand-in that decides what its end means (a background job's, see background.ts). */
 export type TappedCall = Pick<TrackedCall, 'end' | 'isEnded' | 'options' | 'operation' | 'body' | 'captureImmediate' | 'client'>;
 
@@ -14,7 +22,7 @@ export class CallTap {
   /** The SDK's stream was handed to the caller, wrapped: the stream ends the call. */
   streamHandedOver = false;
   /** The watch over a streamed call's `APIPromise` nobody awaits (unread.ts), while there is one. */
-  requestWatch: object | undefined = undefined;
+  requestWatch: RequestWatch | undefined = undefined;
 
   constructor(
     readonly call: TappedCall,

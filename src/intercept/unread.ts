@@ -1,4 +1,5 @@
-import type { CallTap } from './tap.js';
+import { requestOf } from './sdk.js';
+import type { CallTap, RequestWatch } from './tap.js';
 
 /**
  * Streams nobody reads (issue 15). A streamed call is billed once its request is sent, whether or
@@ -57,17 +58,16 @@ export function stopWatching(held: object): void {
   registry?.unregister(held);
 }
 
-/** A streamed call's `APIPromise`, watched from its `create()` until it is collected. */
-class UnreadRequest implements Collectable {
+/** A streamed call's `APIPromise`, watched from its `create()` until it is collected or has nothing left to watch. */
+class UnreadRequest implements Collectable, RequestWatch {
   response: Response | undefined = undefined;
   arrived = false;
   gone = false;
 
   constructor(readonly tap: CallTap) {}
 
-  /** The response headers arrived (after any retries): the end of a `not_read` call's latency. */
+  /** The response headers arrived (after any retries; `tap.respondedAt`: the end of a `not_read` call's latency). */
   responded(props: unknown): void {
-    this.tap.respondedAt = performance.now();
     this.arrived = true;
     try {
       const response = props !== null && typeof props === 'object' ? (props as { response?: unknown }).response : undefined;
@@ -76,6 +76,11 @@ class UnreadRequest implements Collectable {
     } catch {
       // Never a rejection of ours: this runs in a promise callback nobody awaits.
     }
+  }
+
+  release(): void {
+    stopWatching(this);
+    this.response = undefined;
   }
 
   collected(): void {
@@ -100,20 +105,15 @@ class UnreadRequest implements Collectable {
 }
 
 /**
- * Watches the `APIPromise` a streamed `create()` returned to the caller, over the SDK's own
- * request promise (`request`, read before tracking tapped the promise: handling it changes
- * nothing the caller sees). Without FinalizationRegistry or a request promise (an SDK other than
- * openai 5 to 7), the promise is not watched; the stream it gives still is.
+ * Watches the `APIPromise` a streamed `create()` returned to the caller, once tapped: the tap's
+ * observer of its request (promise.ts) tells the watch when the answer arrives, or releases it
+ * when the request fails; the stream, once handed over, is watched in its place (stream.ts).
+ * Without FinalizationRegistry or a request promise (an SDK other than openai 5 to 7), the promise
+ * is not watched; the stream it gives still is.
  */
-export function watchUnreadRequest(apiPromise: object, request: Promise<unknown> | undefined, tap: CallTap): void {
-  if (!registry || !request) return;
+export function watchUnreadRequest(apiPromise: object, tap: CallTap): void {
+  if (!registry || !requestOf(apiPromise)) return;
   const watch = new UnreadRequest(tap);
-  // A failure is tracked by promise.ts, which handles this promise too: nothing left to watch.
-  request.then(
-    (props) => watch.responded(props),
-    () => stopWatching(watch),
-  );
   whenCollected(apiPromise, watch);
-  // The stream, once handed over, is watched in its place (stream.ts).
   tap.requestWatch = watch;
 }
