@@ -19,6 +19,19 @@ export function setOwn(target: Record<string, unknown>, key: string, value: unkn
 }
 
 /**
+ * `{ ...source, [key]: value }`, made otherwise: for a key `source` lacks, V8 takes a slow path to
+ * add it to a spread's copy (docs/performance.md, "Copies with a key added"). Own keys are copied as
+ * a spread copies them, symbols included; a getter that throws throws here, as in a spread.
+ */
+export function withKey(source: object, key: string, value: unknown): Record<string, unknown> {
+  // `Object.assign` sets what it copies: an own "__proto__" key (JSON.parse makes those) would set the copy's prototype.
+  if (Object.prototype.hasOwnProperty.call(source, '__proto__')) return { ...source, [key]: value };
+  const copy = Object.assign({}, source) as Record<string, unknown>;
+  setOwn(copy, key, value);
+  return copy;
+}
+
+/**
  * The own enumerable string-keyed values of `source`, each read once, in a new record: a value
  * whose getter throws becomes `unreadable` (left out when that is undefined, as are undefined
  * values then). `Object.fromEntries` defines keys as a spread does (an own `"__proto__"` key stays a

@@ -255,6 +255,24 @@ describe('a request body that cannot be copied to ask for the usage', () => {
   });
 });
 
+describe('the body copied to ask for the usage', () => {
+  test('keeps what a spread keeps: an own "__proto__" key (JSON.parse makes those) and symbol keys; the caller\'s body unchanged', async () => {
+    const { tracked } = setup();
+    const requests: RecordedRequest[] = [];
+    nockSse(CHAT_PATH, chatAsOpenAI, { times: 1, requests });
+    const body = JSON.parse('{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi"}],"__proto__":{"x":1},"stream":true}');
+    const local = Symbol('local state');
+    body[local] = 1;
+    await readAll(await tracked.chat.completions.create(body));
+
+    expect(Object.getOwnPropertyDescriptor(requests[0].body, '__proto__')?.value).toEqual({ x: 1 });
+    expect(requests[0].body.stream_options).toEqual({ include_usage: true });
+    expect(Object.keys(body)).toEqual(['model', 'messages', '__proto__', 'stream']);
+    expect(body[local]).toBe(1);
+    expect(Object.getPrototypeOf(body)).toBe(Object.prototype);
+  });
+});
+
 describe('tracking never reads ahead of the caller', () => {
   test('three chunks on the wire, the caller reads two and breaks: the SDK yielded two, the server sees the request closed, no event before the end', async () => {
     let connection!: Connection;

@@ -79,8 +79,8 @@ function instrument(file, tag) {
     code = code.replace(from, to);
   };
   // create(): all of trackedCreate, less the SDK's own call inside it.
-  replace('function trackedCreate(tracking, client, operation, send, args) {',
-    `function trackedCreate(tracking, client, operation, send, args) { const t = performance.now(); ${slot}.calls++; try { return trackedCreate__timed(tracking, client, operation, send, args); } finally ${add('create', 't')} }\nfunction trackedCreate__timed(tracking, client, operation, send, args) {`);
+  replace('\nfunction trackedCreate(',
+    `\nfunction trackedCreate(...a) { const t = performance.now(); ${slot}.calls++; try { return trackedCreate__timed(...a); } finally ${add('create', 't')} }\nfunction trackedCreate__timed(`);
   replace('const result = call.runRequest(() => send(sentArgs));',
     `const sdkStart = performance.now(); const result = call.runRequest(() => send(sentArgs)); ${add('sdk', 'sdkStart')}`);
   // The call's end: TrackedCall.end.

@@ -1,5 +1,6 @@
 import { type PostHogCallOptions, splitCallOptions } from '../call-options.js';
 import type { Operation } from '../operations/operation.js';
+import { withKey } from '../safe-read.js';
 import type { DebugLogger } from '../options.js';
 
 /** A `create()` call's arguments, split into what the SDK is sent and what tracking keeps. */
@@ -32,7 +33,7 @@ function withUsageAsked(streamOptions: unknown): Record<string, unknown> | undef
   if (streamOptions === undefined) return { include_usage: true };
   if (streamOptions === null || typeof streamOptions !== 'object' || Array.isArray(streamOptions)) return undefined;
   if ((streamOptions as Record<string, unknown>).include_usage !== undefined) return undefined;
-  return { ...streamOptions, include_usage: true };
+  return withKey(streamOptions, 'include_usage', true);
 }
 
 /**
@@ -67,7 +68,7 @@ export function prepareRequest(
         const streamOptions = withUsageAsked(written.stream_options);
         if (streamOptions) {
           // Without this, chat and legacy completion streams report no token usage at all.
-          sent = { ...written, stream_options: streamOptions };
+          sent = withKey(written, 'stream_options', streamOptions);
           usageAsked = true;
         }
       } catch (error) {

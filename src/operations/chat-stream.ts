@@ -1,4 +1,5 @@
 import { byIndex, collectCallFields, type StreamAccumulator } from './operation.js';
+import { withKey } from '../safe-read.js';
 import { TextParts } from './text-parts.js';
 
 interface ToolCallParts {
@@ -94,7 +95,9 @@ export class ChatStreamAccumulator implements StreamAccumulator {
       }
       return { index: parts.index, message, finish_reason: parts.finishReason ?? null };
     });
-    return { ...this.callFields, object: 'chat.completion', choices };
+    const result = withKey(this.callFields, 'object', 'chat.completion');
+    result.choices = choices;
+    return result;
   }
 
   providerError(): unknown {

@@ -1,3 +1,4 @@
+import { withKey } from '../safe-read.js';
 import { byIndex, collectCallFields, type StreamAccumulator } from './operation.js';
 import { TextParts } from './text-parts.js';
 
@@ -30,7 +31,9 @@ export class CompletionsStreamAccumulator implements StreamAccumulator {
 
   result(): Record<string, unknown> {
     const choices = byIndex(this.texts).map((slot) => ({ index: slot.index, text: slot.parts.text(), finish_reason: slot.finishReason ?? null }));
-    return { ...this.callFields, object: 'text_completion', choices };
+    const result = withKey(this.callFields, 'object', 'text_completion');
+    result.choices = choices;
+    return result;
   }
 
   providerError(): unknown {

@@ -1,3 +1,4 @@
+import { withKey } from '../safe-read.js';
 import { collectCallFields, type StreamAccumulator } from './operation.js';
 
 type UnknownRecord = Record<string, unknown>;
@@ -29,7 +30,7 @@ export class ImagesStreamAccumulator implements StreamAccumulator {
   }
 
   result(): UnknownRecord {
-    const result: UnknownRecord = { ...this.call, data: this.images.slice() };
+    const result = withKey(this.call, 'data', this.images.slice());
     if (this.partials > 0) result.partial_images = this.partials;
     return result;
   }
