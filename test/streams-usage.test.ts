@@ -260,7 +260,10 @@ describe('the body copied to ask for the usage', () => {
     const { tracked } = setup();
     const requests: RecordedRequest[] = [];
     nockSse(CHAT_PATH, chatAsOpenAI, { times: 1, requests });
-    const body = JSON.parse('{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi"}],"__proto__":{"x":1},"stream":true}');
+    const body = JSON.parse('{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi"}],"__proto__":{"x":1},"stream":true}') as typeof CHAT & {
+      stream: true;
+      [key: symbol]: unknown;
+    };
     const local = Symbol('local state');
     body[local] = 1;
     await readAll(await tracked.chat.completions.create(body));
