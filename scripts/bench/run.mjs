@@ -637,7 +637,10 @@ try {
   }
 
   if (selected(pacedStream.name)) {
-    // The code is warm from the streams above: a few warm-up rounds are enough.
+    // Warmed up as every workload is, with the same streams unpaced (the same code, in seconds
+    // rather than minutes): the streams above ran minutes and many GCs ago, and code left that long
+    // runs cold again; measured after 9 calls, the first chunk came 40 µs later or more (docs/performance.md).
+    await warmUp({ stream: true, run: (c, marks) => streamedChat(c, 50, marks) });
     const compared = await compare(pacedStream, ['tracked', 'untrackedUsage', ...(clients.against ? ['against'] : [])], PACED);
     const own = compared.tracked;
     console.log(

@@ -144,7 +144,7 @@ export function isUserAbort(error: unknown): boolean {
 /**
  * Calls `onAbort` after each `abort()` of the request's controller (point 8), whoever calls it: an
  * own `abort` of the controller, which is far cheaper for Node than a listener on its signal
- * (docs/performance.md, "Streams"). Left as it is when the controller can't take it (frozen).
+ * (docs/performance.md, "The abort listener"). Left as it is when the controller can't take it (frozen).
  */
 export function afterEachAbort(controller: AbortController, onAbort: () => void): void {
   const sdkAbort = controller.abort;
