@@ -31,7 +31,10 @@
  *    a promise first, and spreads them the same way).
  * 8. A request is aborted by a call of its `AbortController`'s `abort()` method on the controller:
  *    the caller's `stream.controller.abort()`, the request's `signal` option and its timeout
- *    (`fetchWithTimeout`), and the stream itself when the caller stops reading early.
+ *    (`fetchWithTimeout`), and the stream itself when the caller stops reading early. Except that
+ *    openai 7.57 and later compose the request's `signal` option with the controller's own signal
+ *    (`AbortSignal.any`, set as the controller's own `signal`), which that option then aborts
+ *    without `abort()`.
  */
 import { APIUserAbortError } from 'openai';
 
@@ -141,26 +144,44 @@ export function isUserAbort(error: unknown): boolean {
   return false;
 }
 
+/** The signal an `AbortController` made itself, whatever its `signal` property was set to; undefined when it can't be read. */
+function ownSignalOf(controller: AbortController): AbortSignal | undefined {
+  try {
+    return Reflect.get(AbortController.prototype, 'signal', controller) as AbortSignal;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Calls `onAbort` after each `abort()` of the request's controller (point 8), whoever calls it: an
- * own `abort` of the controller, which is far cheaper for Node than a listener on its signal
- * (docs/performance.md, "The abort listener"). Left as it is when the controller can't take it (frozen).
+ * Calls `onAbort` once the request is aborted, whoever aborts it (point 8): after each `abort()` of
+ * its controller, through an own `abort` of the controller, which is far cheaper for Node than a
+ * listener on its signal (docs/performance.md, "The abort listener"). A listener on the signal the
+ * request uses when that is not the controller's own (the request's `signal` option composed
+ * into it), or when the controller can't take an own `abort` (frozen). `onAbort` never throws out.
  */
 export function afterEachAbort(controller: AbortController, onAbort: () => void): void {
+  const safely = (): void => {
+    try {
+      onAbort();
+    } catch {
+      // Tracking's own problem: the caller's abort returns as the SDK's does.
+    }
+  };
+  const { signal } = controller;
   const sdkAbort = controller.abort;
-  Reflect.defineProperty(controller, 'abort', {
-    value: function abort(this: AbortController, ...args: unknown[]): void {
-      Reflect.apply(sdkAbort, this, args);
-      try {
-        onAbort();
-      } catch {
-        // Tracking's own problem: the caller's abort() returns as the SDK's does.
-      }
-    },
-    writable: true,
-    configurable: true,
-    enumerable: false,
-  });
+  const wrapped =
+    signal === ownSignalOf(controller) &&
+    Reflect.defineProperty(controller, 'abort', {
+      value: function abort(this: AbortController, ...args: unknown[]): void {
+        Reflect.apply(sdkAbort, this, args);
+        safely();
+      },
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  if (!wrapped) signal.addEventListener('abort', safely, { once: true });
 }
 
 /** Whether a parsed result is the SDK's `Stream`. */
