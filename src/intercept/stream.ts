@@ -192,7 +192,6 @@ export function trackStream<S extends StreamLike>(stream: S, tap: CallTap, respo
   tap.respondedAt ??= performance.now();
   // The stream is watched from now on, in place of the promise that gave it.
   tap.requestWatch?.release();
-  tap.requestWatch = undefined;
   const { controller } = stream;
   const tracking = new StreamTracking(tap, controller.signal, response);
   endOnAbort(tracking, controller);

@@ -4,7 +4,7 @@ import type { TrackedCall } from '../call.js';
 export interface RequestWatch {
   /** The answer's headers arrived (`props`: what the SDK's request promise resolved to). */
   responded(props: unknown): void;
-  /** Nothing left to watch: the stream was handed over, or the request failed. */
+  /** Nothing left to watch (the stream was handed over, or the request failed): no longer the tap's watch. */
   release(): void;
 }
 

@@ -27,7 +27,7 @@ import type { CallTap, RequestWatch } from './tap.js';
  * keep every call's promise and stream, and what they hold, until a major one.
  *
  * Cost per streamed call: two `register()` and two `unregister()` calls (the promise, the stream),
- * one callback on the request promise, two small records.
+ * two small records; the answer's arrival is told by the tap's one observer of the request.
  */
 
 /** What the registry keeps until the caller's object is collected: never that object, nor anything that refers to it. */
@@ -81,6 +81,7 @@ class UnreadRequest implements Collectable, RequestWatch {
   release(): void {
     stopWatching(this);
     this.response = undefined;
+    if (this.tap.requestWatch === this) this.tap.requestWatch = undefined;
   }
 
   collected(): void {
