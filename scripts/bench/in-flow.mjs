@@ -1,4 +1,4 @@
-// node scripts/bench/in-flow.mjs --against <checkout> [--workload small|options|embeddings|stream|otel|budget|budget-people|budget-warn]
+// node scripts/bench/in-flow.mjs --against <checkout> [--workload small|options|embeddings|embeddings-options|stream|otel|budget|budget-people|budget-warn]
 //                                [--calls N] [--time fn,fn] [--that-without-options] [--json] [--quick]
 //
 // Tracking's own time per call, measured inside the flow: two builds (this checkout's src/ and
@@ -41,7 +41,7 @@ const extraTimers = option('--time', '').split(',').filter(Boolean);
 const thatWithoutOptions = args.includes('--that-without-options');
 const json = args.includes('--json');
 if (!against) {
-  console.error('usage: node scripts/bench/in-flow.mjs --against <checkout> [--workload small|options|embeddings|stream|otel|budget|budget-people|budget-warn] [--calls N] [--time fn,fn]');
+  console.error('usage: node scripts/bench/in-flow.mjs --against <checkout> [--workload small|options|embeddings|embeddings-options|stream|otel|budget|budget-people|budget-warn] [--calls N] [--time fn,fn]');
   process.exit(2);
 }
 
@@ -142,6 +142,10 @@ const workloads = {
   // A warn rule for the whole client: counted with the event, never checked.
   'budget-warn': { options: { distinctId: 'bench-user', budgets: { rules: [WARN_RULE] } }, run: (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages }) },
   embeddings: { options: {}, run: (c) => c.embeddings.create({ model: 'text-embedding-3-small', input: 'benchmark input' }) },
+  'embeddings-options': {
+    options: {},
+    run: (c) => c.embeddings.create({ model: 'text-embedding-3-small', input: 'benchmark input', posthogDistinctId: 'user-1', posthogProperties: { feature: 'chat', plan: 'pro' } }),
+  },
   // A stream of 50 chunks read in one piece, as the bench's stream line (the chunks' own handling is not timed).
   stream: {
     options: {},
